@@ -1,0 +1,175 @@
+"""Every setting: its type, default, environment variable, owner, expected result and rollback."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alphanode.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented production default (see docs/production-defaults.md)."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    owner: str
+    expected: str
+    rollback: str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return "ALPHANODE_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        str,
+        "sqlite:///alphanode.db",
+        "Where posts, revisions, rejects and the review log live: a SQLAlchemy URL "
+        "(sqlite:///path or postgresql://user@host/db).",
+        "alphanode.store.engine",
+        "The file or server is reachable; `alphanode check` reports the schema at head.",
+        "Point it back at the previous URL; nothing is written to a database you do not name.",
+    ),
+    Setting(
+        "auto_migrate",
+        bool,
+        True,
+        "Upgrade the schema to the newest migration when a command first opens the database.",
+        "alphanode.store.migrate",
+        "A fresh database is usable at once; an up-to-date one costs one version look-up.",
+        "Set to false and run `alphanode db upgrade` by hand in a release step; "
+        "`alphanode db downgrade` undoes the last migration.",
+    ),
+    Setting(
+        "import_batch_size",
+        int,
+        500,
+        "Documents written per transaction during import.",
+        "alphanode.services.importer",
+        "Bulk imports commit every N documents: a crash loses at most one batch, which a "
+        "re-run imports again (imports are idempotent).",
+        "Lower it (e.g. 50) if a long write transaction blocks readers; any value is safe.",
+    ),
+    Setting(
+        "import_max_document_bytes",
+        int,
+        4 * 1024 * 1024,
+        "The largest single document accepted; larger ones are rejected with AN-IMPORT-006.",
+        "alphanode.services.importer",
+        "Real articles pass; a runaway file does not exhaust memory.",
+        "Raise it for unusually long pages; rejected documents stay in `alphanode rejects`.",
+    ),
+    Setting(
+        "import_workers",
+        int,
+        1,
+        "Processes that parse documents while the main process writes (0 parses inline).",
+        "alphanode.services.importer",
+        "On two or more cores, parsing overlaps with writing; see docs/benchmarks.md.",
+        "Set to 0 to parse in the writing process (slower, simplest to debug).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _convert(setting: Setting, raw: Any, origin: str) -> Any:
+    try:
+        if setting.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            low = str(raw).strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if setting.type is int:
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            value = int(raw)
+            if value < 0:
+                raise ValueError(raw)
+            return value
+        if not isinstance(raw, str):
+            raise ValueError(raw)
+        return raw
+    except ValueError:
+        expected = {bool: "true or false", int: "a whole number, 0 or more", str: "text"}[
+            setting.type
+        ]
+        raise ConfigError(
+            f"setting {setting.name} ({origin}): got {raw!r}",
+            expected,
+            code="AN-CONFIG-002",
+        ) from None
+
+
+class Settings:
+    """Resolved settings: environment, then config file, then default."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str) -> Any:
+        return self._values[name]
+
+    def replace(self, **changes: Any) -> Settings:
+        for name, value in changes.items():
+            if name not in _BY_NAME:
+                raise ConfigError(f"unknown setting {name!r}", "one of " + ", ".join(_BY_NAME))
+            changes[name] = _convert(_BY_NAME[name], value, "override")
+        return Settings({**self._values, **changes})
+
+    @classmethod
+    def load(
+        cls,
+        env: Mapping[str, str] | None = None,
+        config_file: Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        env = os.environ if env is None else env
+        file_values: dict[str, Any] = {}
+        path = config_file or (Path(env["ALPHANODE_CONFIG"]) if "ALPHANODE_CONFIG" in env else None)
+        if path is not None:
+            try:
+                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(
+                    f"config file {path}: {exc}", "a readable TOML file", code="AN-CONFIG-003"
+                ) from None
+            unknown = sorted(set(file_values) - set(_BY_NAME))
+            if unknown:
+                raise ConfigError(
+                    f"config file {path}: unknown setting {unknown[0]!r}",
+                    "one of " + ", ".join(_BY_NAME),
+                    code="AN-CONFIG-004",
+                )
+        values: dict[str, Any] = {}
+        for s in SETTINGS:
+            if s.name in overrides and overrides[s.name] is not None:
+                values[s.name] = _convert(s, overrides[s.name], "command line")
+            elif s.env in env:
+                values[s.name] = _convert(s, env[s.env], f"environment {s.env}")
+            elif s.name in file_values:
+                values[s.name] = _convert(s, file_values[s.name], f"config file {path}")
+            else:
+                values[s.name] = s.default
+        return cls(values)

@@ -1,0 +1,1 @@
+"""The only place that runs SQL: engine, schema, migrations and queries."""
