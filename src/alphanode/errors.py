@@ -54,7 +54,9 @@ class Problem:
     def located(self, source: str, line_offset: int = 0) -> Problem:
         """The same problem, placed in a file (and shifted when the document starts mid-file)."""
         line = None if self.line is None else self.line + line_offset
-        return Problem(self.code, self.field, self.value, self.expected, self.retry_safe, source, line)
+        return Problem(
+            self.code, self.field, self.value, self.expected, self.retry_safe, source, line
+        )
 
 
 @dataclass(frozen=True)

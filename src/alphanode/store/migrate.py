@@ -10,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from alphanode.settings import Settings
+from alphanode.store.engine import connect
+
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
@@ -50,3 +53,11 @@ def ensure_current(engine: Engine) -> None:
     """Upgrade to head when behind; one cheap version look-up when already there."""
     if current(engine) != head():
         upgrade(engine)
+
+
+def open_database(settings: Settings) -> Engine:
+    """Connect, and bring the schema to head when ``auto_migrate`` is on."""
+    engine = connect(settings)
+    if settings.auto_migrate:
+        ensure_current(engine)
+    return engine

@@ -37,9 +37,7 @@ revisions = sa.Table(
     "revisions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("document", sa.Text, nullable=False),

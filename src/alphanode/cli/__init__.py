@@ -1,0 +1,1 @@
+"""The only place that imports Typer/Rich: one module per command group."""

@@ -1,0 +1,49 @@
+"""``alphanode db upgrade|downgrade|current``: the schema under migrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alphanode.cli.output import settings
+from alphanode.store import migrate
+from alphanode.store.engine import connect
+
+db_app = typer.Typer(help="The database schema: upgrade, downgrade, current.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target migration.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    engine = connect(settings(ctx))
+    migrate.upgrade(engine, revision)
+    typer.echo(f"schema at {migrate.current(engine)}")
+
+
+@db_app.command("downgrade")
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target migration, -1 or base.")] = "-1",
+) -> None:
+    """Undo migrations down to REVISION (default: the last one). Data in dropped tables is lost."""
+    engine = connect(settings(ctx))
+    migrate.downgrade(engine, revision)
+    typer.echo(f"schema at {migrate.current(engine) or 'base (empty)'}")
+
+
+@db_app.command("current")
+def current(ctx: typer.Context) -> None:
+    """Print the schema's migration and the newest one this version knows."""
+    engine = connect(settings(ctx))
+    now = migrate.current(engine)
+    head = migrate.head()
+    state = "up to date" if now == head else "behind: run `alphanode db upgrade`"
+    typer.echo(f"current {now or 'base (empty)'}, head {head}: {state}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

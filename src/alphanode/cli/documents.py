@@ -1,0 +1,157 @@
+"""``alphanode parse``, ``show``, ``export``, ``revisions`` and ``rollback``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from alphanode.cli.output import count_progress, err, print_json, settings
+from alphanode.content.document import ParsedDocument
+from alphanode.errors import EXIT_REJECTED, DocumentRejected, UsageError
+from alphanode.formats import jsonl, scraped
+from alphanode.formats.render import render
+from alphanode.formats.text import decode
+from alphanode.services import documents
+from alphanode.services.sources import resolve
+from alphanode.store.migrate import open_database
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def parse(
+    file: Annotated[str, typer.Argument(help="A scraped page, a .json or .jsonl file, or -.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Read one file and print the canonical document(s); touches no database."""
+    found = resolve([file])
+    data = sys.stdin.buffer.read() if found.stdin else found.files[0].read_bytes()
+    kind = (
+        "jsonl"
+        if file.endswith((".jsonl", ".ndjson"))
+        else "json"
+        if file.endswith(".json")
+        else "text"
+    )
+    if kind == "jsonl":
+        outcomes = [
+            (n, o) for n, o in jsonl.iter_jsonl(data.decode("utf-8", "replace").splitlines())
+        ]
+    else:
+        outcomes = _one(kind, data)
+    failed = False
+    for _, outcome in outcomes:
+        if isinstance(outcome, DocumentRejected):
+            failed = True
+            for problem in outcome.located(file).problems:
+                err(f"rejected: {problem.message()}")
+            continue
+        for w in outcome.warnings:
+            err(f"warning: {file}:{w.line or '?'} {w.field}: {w.detail} ({w.value!r})")
+        if as_json:
+            sys.stdout.write(jsonl.dumps(outcome.document, indent=2) + "\n")
+        else:
+            sys.stdout.write(render(outcome.document))
+    if failed:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _one(kind: str, data: bytes) -> list[tuple[int, ParsedDocument | DocumentRejected]]:
+    try:
+        text = decode(data)
+        if kind == "json":
+            return list(jsonl.parse_json(text))
+        return [(1, scraped.parse(text))]
+    except DocumentRejected as exc:
+        return [(1, exc)]
+
+
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="A post's reference or slug.")],
+    revision: Annotated[
+        int | None, typer.Option("--revision", min=1, help="An older revision.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a post: its canonical document plus slug, status and revision number."""
+    stored = documents.show(open_database(settings(ctx)), ref, revision)
+    if as_json:
+        print_json(stored.to_dict())
+        return
+    p = stored.post
+    typer.echo(f"# {p.ref}  slug {p.slug}  status {p.status}  revision {p.current_revision}")
+    sys.stdout.write(render(stored.document))
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (lossless) or text.")] = "jsonl",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="A file for jsonl (default stdout); a directory for text."),
+    ] = None,
+) -> None:
+    """Write every post's current revision; importing the export re-creates the same posts."""
+    if fmt not in ("jsonl", "text"):
+        raise UsageError(f"--format {fmt!r}", "jsonl or text")
+    engine = open_database(settings(ctx))
+    if fmt == "text":
+        if out is None or (out.exists() and not out.is_dir()):
+            raise UsageError(
+                "--format text needs --out DIRECTORY", "a directory to write one .txt per post"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        with count_progress(None, "exporting") as bar:
+            for row, doc in documents.export(engine):
+                (out / f"{row.slug}.txt").write_text(render(doc), encoding="utf-8")
+                if bar is not None:
+                    bar.advance(bar.task_ids[0])
+        return
+    stream: TextIO = (
+        sys.stdout if out is None or str(out) == "-" else out.open("w", encoding="utf-8")
+    )
+    try:
+        for row, doc in documents.export(engine):
+            stream.write(jsonl.dumps(doc, extra={"slug": row.slug}) + "\n")
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+def revisions(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="A post's reference or slug.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a post's revisions, one line each (the current one is marked with *)."""
+    post, revs = documents.history(open_database(settings(ctx)), ref)
+    if as_json:
+        print_json({"ref": post.ref, "slug": post.slug, "revisions": [r.to_dict() for r in revs]})
+        return
+    for r in revs:
+        mark = "*" if r.current else " "
+        typer.echo(
+            f"{mark} {r.number:>3}  {r.created_at}  {r.content_hash[:12]}  "
+            f"warnings {r.warnings}  {r.source}  {r.title}"
+        )
+
+
+def rollback(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="A post's reference or slug.")],
+    to: Annotated[int, typer.Option("--to", min=1, help="The revision to bring back.")],
+) -> None:
+    """Bring back an earlier revision as a new revision (history is never rewritten)."""
+    number = documents.rollback(open_database(settings(ctx)), ref, to)
+    typer.echo(f"{ref}: revision {number} is now current (a copy of revision {to})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parse")(parse)
+    app.command("show")(show)
+    app.command("export")(export)
+    app.command("revisions")(revisions)
+    app.command("rollback")(rollback)

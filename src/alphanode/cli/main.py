@@ -1,0 +1,84 @@
+"""The ``alphanode`` command: global options, error handling and command registration."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from alphanode.errors import EXIT_FAILURE, AlphanodeError
+from alphanode.settings import Settings
+
+
+class _Group(TyperGroup):
+    """Turns domain errors into a one-line message on stderr and a meaningful exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AlphanodeError as exc:
+            click.echo(f"error: {exc.message()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="alphanode",
+    help="alphanode: import, review, search and serve technical articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (overrides ALPHANODE_DATABASE_URL), "
+            "e.g. sqlite:///alphanode.db or postgresql://localhost/alphanode.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="A TOML file of settings (see `alphanode defaults`)."),
+    ] = None,
+) -> None:
+    ctx.obj = Settings.load(config_file=config, database_url=db)
+
+
+_registered: list[bool] = []
+
+
+def build_app() -> typer.Typer:
+    """The app with every command group registered (once)."""
+    if not _registered:
+        from alphanode.cli import db, documents, importing
+
+        for module in (documents, importing, db):
+            module.register(app)
+        _registered.append(True)
+    return app
+
+
+def main() -> None:
+    build_app()
+    try:
+        app()
+    except BrokenPipeError:
+        # Reading end of a pipe went away (``alphanode export | head``): not an error.
+        sys.stderr.close()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_FAILURE)

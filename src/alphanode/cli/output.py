@@ -1,0 +1,82 @@
+"""Shared CLI output: JSON on stdout, messages on stderr, progress bars only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from alphanode.settings import Settings
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)  # noqa: S101 - set by the root callback
+    return obj
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def byte_progress(total: int | None, label: str) -> Iterator[Progress | None]:
+    """A progress bar over bytes read, on stderr, when stderr is a terminal."""
+    if not stderr_is_terminal():
+        yield None
+        return
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[docs]} docs"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    with bar:
+        bar.add_task(label, total=total, docs=0)
+        yield bar
+
+
+@contextmanager
+def count_progress(total: int | None, label: str) -> Iterator[Progress | None]:
+    """A progress bar over a count of items, on stderr, when stderr is a terminal."""
+    if not stderr_is_terminal():
+        yield None
+        return
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    with bar:
+        bar.add_task(label, total=total)
+        yield bar

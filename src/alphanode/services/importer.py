@@ -1,0 +1,248 @@
+"""Idempotent import: identity, revisions, rejects, batched transactions, parallel parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+from typing import Any, BinaryIO
+
+from sqlalchemy.engine import Connection, Engine
+
+from alphanode.content.slug import is_slug, slugify
+from alphanode.services.preparing import Outcome, Prepared, prepare_many
+from alphanode.services.sources import Item, Sources, iter_items
+from alphanode.settings import Settings
+from alphanode.store import posts, rejects
+from alphanode.store.engine import writing
+from alphanode.store.rejects import Rejection
+
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, starting workers costs more than it saves
+CHUNK_ITEMS = 64
+OUTCOMES_KEPT = 50
+
+
+@dataclass
+class ImportReport:
+    """What one import did, in the shape ``alphanode import --json`` prints."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    run_id: int | None = None
+    seconds: float = 0.0
+    outcomes: list[tuple[str, str]] = field(default_factory=list)  # (ref or source, result)
+
+    def note(self, who: str, result: str) -> None:
+        """Remember a document's outcome for the human summary (the first few only)."""
+        if len(self.outcomes) < OUTCOMES_KEPT:
+            self.outcomes.append((who, result))
+
+    @property
+    def documents(self) -> int:
+        return self.imported + self.updated + self.unchanged + self.rejected
+
+    def to_dict(self) -> dict[str, Any]:
+        rate = self.documents / self.seconds if self.seconds > 0 else 0.0
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "documents": self.documents,
+            "run_id": self.run_id,
+            "seconds": round(self.seconds, 3),
+            "docs_per_second": round(rate, 1),
+            "errors": self.errors,
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
+
+Progress = Callable[[int, int], None]  # (bytes read so far, documents so far)
+
+
+def import_sources(
+    engine: Engine,
+    settings: Settings,
+    sources: Sources,
+    *,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import every document of ``sources``; bad ones are rejected and the rest go on."""
+    started = time.perf_counter()
+    report = ImportReport()
+    max_bytes = int(settings.import_max_document_bytes)
+    batch_size = max(1, int(settings.import_batch_size))
+    with writing(engine) as conn:
+        report.run_id = rejects.start_run(conn, sources.describe())
+    items = iter_items(sources, stdin, max_bytes)
+    workers = int(settings.import_workers)
+    parallel = workers > 0 and sources.total_bytes >= PARALLEL_MIN_BYTES
+    outcomes = _parallel(items, max_bytes, workers) if parallel else _inline(items, max_bytes)
+    done_bytes = 0
+    batch: list[Outcome] = []
+    for chunk_bytes, chunk in outcomes:
+        batch.extend(chunk)
+        done_bytes += chunk_bytes
+        if len(batch) >= batch_size:
+            _write(engine, batch, report)
+            batch = []
+            if progress:
+                progress(done_bytes, report.documents)
+    if batch:
+        _write(engine, batch, report)
+    if progress:
+        progress(done_bytes, report.documents)
+    with writing(engine) as conn:
+        rejects.finish_run(conn, report.run_id, report.counts())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _chunks(items: Iterable[Item]) -> Iterator[list[Item]]:
+    it = iter(items)
+    while chunk := list(islice(it, CHUNK_ITEMS)):
+        yield chunk
+
+
+def _size(chunk: list[Item]) -> int:
+    return sum(len(i.data) for i in chunk)
+
+
+def _inline(items: Iterable[Item], max_bytes: int) -> Iterator[tuple[int, list[Outcome]]]:
+    for chunk in _chunks(items):
+        yield _size(chunk), prepare_many(chunk, max_bytes)
+
+
+def _parallel(
+    items: Iterable[Item], max_bytes: int, workers: int
+) -> Iterator[tuple[int, list[Outcome]]]:
+    """Parse in worker processes, in order, with a bounded number of chunks in flight."""
+    work = partial(prepare_many, max_bytes=max_bytes)
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding DB handles
+    in_flight: deque[tuple[int, Future[list[Outcome]]]] = deque()
+    limit = workers * 4
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk in _chunks(items):
+            in_flight.append((_size(chunk), pool.submit(work, chunk)))
+            if len(in_flight) >= limit:
+                size, fut = in_flight.popleft()
+                yield size, fut.result()
+        while in_flight:
+            size, fut = in_flight.popleft()
+            yield size, fut.result()
+
+
+@dataclass
+class _Known:
+    post_id: int | None  # None until the new post is inserted
+    number: int
+    content_hash: str
+
+
+def _write(engine: Engine, batch: list[Outcome], report: ImportReport) -> None:
+    prepared = [o for o in batch if isinstance(o, Prepared)]
+    rejected = [o for o in batch if isinstance(o, Rejection)]
+    with writing(engine) as conn:
+        refs = list(dict.fromkeys(p.ref for p in prepared))
+        known = {
+            ref: _Known(row.id, row.current_revision, row.content_hash)
+            for ref, row in posts.by_refs(conn, refs).items()
+        }
+        new: list[Prepared] = []
+        revs: list[tuple[str, int, Prepared]] = []
+        for p in prepared:
+            state = known.get(p.ref)
+            if state is None:
+                known[p.ref] = _Known(None, 1, p.content_hash)
+                new.append(p)
+                revs.append((p.ref, 1, p))
+                report.imported += 1
+                result = "imported"
+            elif state.content_hash == p.content_hash:
+                report.unchanged += 1
+                result = "unchanged"
+            else:
+                state.number += 1
+                state.content_hash = p.content_hash
+                revs.append((p.ref, state.number, p))
+                report.updated += 1
+                result = "updated"
+            report.warnings += p.warning_count
+            report.note(p.ref, result)
+        ids = posts.insert_posts(conn, _new_posts(conn, new))
+        for ref, post_id in ids.items():
+            known[ref].post_id = post_id
+        _store_revisions(conn, known, revs, report.run_id)
+        rejects.insert(conn, rejected, report.run_id)
+    for r in rejected:
+        report.rejected += 1
+        report.errors.extend(p.to_dict() for p in r.problems)
+        report.note(r.source, "rejected")
+
+
+def _store_revisions(
+    conn: Connection,
+    known: dict[str, _Known],
+    revs: list[tuple[str, int, Prepared]],
+    run_id: int | None,
+) -> None:
+    rows: list[posts.NewRevision] = []
+    latest: dict[int, tuple[int, str, str]] = {}
+    for ref, number, p in revs:
+        post_id = known[ref].post_id
+        assert post_id is not None  # noqa: S101 - every new post was inserted above
+        rows.append(
+            posts.NewRevision(post_id, number, p.content_hash, p.document, p.warnings, p.source)
+        )
+        if number > 1:
+            latest[post_id] = (number, p.title, p.content_hash)
+    posts.insert_revisions(conn, rows, run_id)
+    posts.set_current(conn, [(pid, n, t, h) for pid, (n, t, h) in latest.items()])
+
+
+def _new_posts(conn: Connection, new: list[Prepared]) -> list[posts.NewPost]:
+    """Give each new post a unique slug: its own, else the title's, else one made unique."""
+    wanted = [
+        p.slug_hint if p.slug_hint and is_slug(p.slug_hint) else slugify(p.title) for p in new
+    ]
+    taken = posts.taken_slugs(conn, list(dict.fromkeys(wanted)))
+    chosen: list[str] = []
+    for p, slug in zip(new, wanted, strict=True):
+        if slug in taken:
+            slug = _unique(conn, slug, p.ref, taken)
+        taken.add(slug)
+        chosen.append(slug)
+    return [
+        posts.NewPost(p.ref, s, p.title, p.content_hash) for p, s in zip(new, chosen, strict=True)
+    ]
+
+
+def _unique(conn: Connection, slug: str, ref: str, taken: set[str]) -> str:
+    suffix = hashlib.sha256(ref.encode("utf-8")).hexdigest()[:6]
+    candidate = f"{slug[:72]}-{suffix}"
+    if candidate not in taken and not posts.taken_slugs(conn, [candidate]):
+        return candidate
+    used = taken | posts.slugs_like(conn, slug)
+    n = 2
+    while f"{slug}-{n}" in used:
+        n += 1
+    return f"{slug}-{n}"

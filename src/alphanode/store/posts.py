@@ -1,0 +1,227 @@
+"""Queries on posts and their revisions: look-ups, batched writes, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alphanode.store.schema import posts, revisions
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class PostRow:
+    id: int
+    ref: str
+    slug: str
+    status: str
+    title: str
+    current_revision: int
+    content_hash: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    post_id: int
+    number: int
+    content_hash: str
+    document: str
+    warnings: str
+    source: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewPost:
+    ref: str
+    slug: str
+    title: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    post_id: int
+    number: int
+    content_hash: str
+    document: str
+    warnings: str
+    source: str
+
+
+def _post(row: Any) -> PostRow:
+    return PostRow(
+        row.id,
+        row.ref,
+        row.slug,
+        row.status,
+        row.title,
+        row.current_revision,
+        row.content_hash,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+_IN_CHUNK = 500  # stay well below every database's bound-parameter limit
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(values), _IN_CHUNK):
+        yield values[i : i + _IN_CHUNK]
+
+
+def by_refs(conn: Connection, refs: Sequence[str]) -> dict[str, PostRow]:
+    found: dict[str, PostRow] = {}
+    for chunk in _chunks(refs):
+        for row in conn.execute(sa.select(posts).where(posts.c.ref.in_(chunk))):
+            found[row.ref] = _post(row)
+    return found
+
+
+def taken_slugs(conn: Connection, slugs: Sequence[str]) -> set[str]:
+    taken: set[str] = set()
+    for chunk in _chunks(slugs):
+        taken.update(conn.scalars(sa.select(posts.c.slug).where(posts.c.slug.in_(chunk))))
+    return taken
+
+
+def slugs_like(conn: Connection, prefix: str) -> set[str]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = sa.select(posts.c.slug).where(posts.c.slug.like(escaped + "%", escape="\\"))
+    return set(conn.scalars(query))
+
+
+def insert_posts(conn: Connection, rows: Sequence[NewPost]) -> dict[str, int]:
+    """Insert new posts (revision 1, pending review); return their ids by ref."""
+    if not rows:
+        return {}
+    stamp = now()
+    conn.execute(
+        posts.insert(),
+        [
+            {
+                "ref": r.ref,
+                "slug": r.slug,
+                "status": "pending_review",
+                "title": r.title,
+                "current_revision": 1,
+                "content_hash": r.content_hash,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for r in rows
+        ],
+    )
+    return {row.ref: row.id for row in by_refs(conn, [r.ref for r in rows]).values()}
+
+
+def set_current(conn: Connection, updates: Iterable[tuple[int, int, str, str]]) -> None:
+    """Point posts at a new current revision: (post id, number, title, content hash)."""
+    rows = [
+        {"b_id": pid, "b_num": num, "b_title": title, "b_hash": digest, "b_at": now()}
+        for pid, num, title, digest in updates
+    ]
+    if not rows:
+        return
+    stmt = (
+        posts.update()
+        .where(posts.c.id == sa.bindparam("b_id"))
+        .values(
+            current_revision=sa.bindparam("b_num"),
+            title=sa.bindparam("b_title"),
+            content_hash=sa.bindparam("b_hash"),
+            updated_at=sa.bindparam("b_at"),
+        )
+    )
+    conn.execute(stmt, rows)
+
+
+def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int | None) -> None:
+    if not rows:
+        return
+    stamp = now()
+    conn.execute(
+        revisions.insert(),
+        [
+            {
+                "post_id": r.post_id,
+                "number": r.number,
+                "content_hash": r.content_hash,
+                "document": r.document,
+                "warnings": r.warnings,
+                "source": r.source,
+                "run_id": run_id,
+                "created_at": stamp,
+            }
+            for r in rows
+        ],
+    )
+
+
+def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
+    query = sa.select(posts).where(sa.or_(posts.c.ref == ref_or_slug, posts.c.slug == ref_or_slug))
+    row = conn.execute(query.order_by((posts.c.ref == ref_or_slug).desc()).limit(1)).first()
+    return _post(row) if row is not None else None
+
+
+def _revision(row: Any) -> RevisionRow:
+    return RevisionRow(
+        row.post_id,
+        row.number,
+        row.content_hash,
+        row.document,
+        row.warnings,
+        row.source,
+        row.created_at,
+    )
+
+
+def revision(conn: Connection, post_id: int, number: int) -> RevisionRow | None:
+    query = sa.select(revisions).where(revisions.c.post_id == post_id, revisions.c.number == number)
+    row = conn.execute(query).first()
+    return _revision(row) if row is not None else None
+
+
+def history(conn: Connection, post_id: int) -> list[RevisionRow]:
+    query = sa.select(revisions).where(revisions.c.post_id == post_id).order_by(revisions.c.number)
+    return [_revision(row) for row in conn.execute(query)]
+
+
+def iter_current(conn: Connection, batch: int = 1000) -> Iterator[tuple[PostRow, str]]:
+    """Every post with its current document, in id order, a batch of rows at a time."""
+    last = 0
+    while True:
+        query = (
+            sa.select(posts, revisions.c.document)
+            .join(
+                revisions,
+                sa.and_(
+                    revisions.c.post_id == posts.c.id,
+                    revisions.c.number == posts.c.current_revision,
+                ),
+            )
+            .where(posts.c.id > last)
+            .order_by(posts.c.id)
+            .limit(batch)
+        )
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _post(row), row.document
+        last = rows[-1].id
+
+
+def count(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(posts)) or 0)
