@@ -30,7 +30,8 @@ def test_seed_twice_is_unchanged(db: Engine, settings: Settings, seed_path: Path
     assert stored.post.status == "pending_review"
     assert stored.post.current_revision == 1
     assert stored.post.slug == (
-        "production-checklist-for-documenting-production-defaults-in-python-services"
+        "production-checklist-for-documenting-production-defaults-in-python-services-"
+        "maintenance-guide"
     )
 
 
@@ -97,8 +98,12 @@ def rejects_raw(engine: Engine) -> str:
 
 
 def test_jsonl_with_bad_lines_goes_on(db: Engine, settings: Settings, tmp_path: Path) -> None:
-    golden = json.loads(Path(__file__).parents[2].parent.joinpath(
-        "shared/golden/000_aeb991cd76c60bdc.json").read_text("utf-8"))
+    golden = json.loads(
+        Path(__file__)
+        .parents[2]
+        .parent.joinpath("shared/golden/000_aeb991cd76c60bdc.json")
+        .read_text("utf-8")
+    )
     lines = []
     for n in range(3):
         doc = json.loads(json.dumps(golden))
@@ -119,9 +124,7 @@ def test_jsonl_with_bad_lines_goes_on(db: Engine, settings: Settings, tmp_path: 
     assert by_line[3]["code"] == "AN-IMPORT-003"
 
 
-def test_same_reference_twice_in_one_batch(
-    db: Engine, settings: Settings, tmp_path: Path
-) -> None:
+def test_same_reference_twice_in_one_batch(db: Engine, settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(variant(7), "utf-8")
     (tmp_path / "b.txt").write_text(variant(7, extra_paragraph="one more paragraph."), "utf-8")
     (tmp_path / "c.txt").write_text(variant(7), "utf-8")
@@ -150,9 +153,13 @@ def test_content_without_reference_is_identified_by_hash(
     first = run(db, settings, tmp_path / "a.txt")
     ref = first.outcomes[0][0]
     assert ref.startswith("sha256-")
-    # Only white space differs: the same normalised content, so the same post.
+    assert run(db, settings, tmp_path / "a.txt").counts()["unchanged"] == 1
+    # Only white space differs: the same normalised content, so the same post, and the
+    # exact edit is kept as its second revision.
     (tmp_path / "b.txt").write_text(text.replace("final notes", "final   notes"), "utf-8")
-    assert run(db, settings, tmp_path / "b.txt").counts()["unchanged"] == 1
+    assert run(db, settings, tmp_path / "b.txt").counts()["updated"] == 1
+    _, revs = documents.history(db, ref)
+    assert len(revs) == 2
 
 
 def test_export_then_import_gives_the_same_posts(
@@ -228,9 +235,16 @@ def test_parallel_parsing_gives_the_same_result(
     par_settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / 'par.db'}")
     par_db = open_database(par_settings.replace(import_workers=2))
     parallel = run(par_db, par_settings.replace(import_workers=2), tmp_path / "in")
-    assert inline.counts() == parallel.counts() == {
-        "imported": 149, "updated": 0, "unchanged": 0, "rejected": 1,
-    }
+    assert (
+        inline.counts()
+        == parallel.counts()
+        == {
+            "imported": 149,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 1,
+        }
+    )
     strip = [(e["file"], e["line"], e["field"]) for e in inline.errors]
     assert strip == [(e["file"], e["line"], e["field"]) for e in parallel.errors]
     assert [(r.ref, r.slug) for r, _ in documents.export(inline_db)] == [

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import settings
+from alphanode.cli.output import database
 from alphanode.store import migrate
-from alphanode.store.engine import connect
 
 db_app = typer.Typer(help="The database schema: upgrade, downgrade, current.", no_args_is_help=True)
 
@@ -19,7 +18,7 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target migration.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    engine = connect(settings(ctx))
+    engine = database(ctx, migrate=False)
     migrate.upgrade(engine, revision)
     typer.echo(f"schema at {migrate.current(engine)}")
 
@@ -30,7 +29,7 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target migration, -1 or base.")] = "-1",
 ) -> None:
     """Undo migrations down to REVISION (default: the last one). Data in dropped tables is lost."""
-    engine = connect(settings(ctx))
+    engine = database(ctx, migrate=False)
     migrate.downgrade(engine, revision)
     typer.echo(f"schema at {migrate.current(engine) or 'base (empty)'}")
 
@@ -38,7 +37,7 @@ def downgrade(
 @db_app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema's migration and the newest one this version knows."""
-    engine = connect(settings(ctx))
+    engine = database(ctx, migrate=False)
     now = migrate.current(engine)
     head = migrate.head()
     state = "up to date" if now == head else "behind: run `alphanode db upgrade`"

@@ -8,7 +8,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from alphanode.cli.output import count_progress, err, print_json, settings
+from alphanode.cli.output import count_progress, database, err, print_json
 from alphanode.content.document import ParsedDocument
 from alphanode.errors import EXIT_REJECTED, DocumentRejected, UsageError
 from alphanode.formats import jsonl, scraped
@@ -16,7 +16,6 @@ from alphanode.formats.render import render
 from alphanode.formats.text import decode
 from alphanode.services import documents
 from alphanode.services.sources import resolve
-from alphanode.store.migrate import open_database
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -77,7 +76,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a post: its canonical document plus slug, status and revision number."""
-    stored = documents.show(open_database(settings(ctx)), ref, revision)
+    stored = documents.show(database(ctx), ref, revision)
     if as_json:
         print_json(stored.to_dict())
         return
@@ -97,7 +96,7 @@ def export(
     """Write every post's current revision; importing the export re-creates the same posts."""
     if fmt not in ("jsonl", "text"):
         raise UsageError(f"--format {fmt!r}", "jsonl or text")
-    engine = open_database(settings(ctx))
+    engine = database(ctx)
     if fmt == "text":
         if out is None or (out.exists() and not out.is_dir()):
             raise UsageError(
@@ -127,7 +126,7 @@ def revisions(
     as_json: JsonOption = False,
 ) -> None:
     """List a post's revisions, one line each (the current one is marked with *)."""
-    post, revs = documents.history(open_database(settings(ctx)), ref)
+    post, revs = documents.history(database(ctx), ref)
     if as_json:
         print_json({"ref": post.ref, "slug": post.slug, "revisions": [r.to_dict() for r in revs]})
         return
@@ -145,7 +144,7 @@ def rollback(
     to: Annotated[int, typer.Option("--to", min=1, help="The revision to bring back.")],
 ) -> None:
     """Bring back an earlier revision as a new revision (history is never rewritten)."""
-    number = documents.rollback(open_database(settings(ctx)), ref, to)
+    number = documents.rollback(database(ctx), ref, to)
     typer.echo(f"{ref}: revision {number} is now current (a copy of revision {to})")
 
 

@@ -7,13 +7,12 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import byte_progress, err, print_json, settings
+from alphanode.cli.output import byte_progress, database, err, print_json, settings
 from alphanode.errors import EXIT_OK, EXIT_REJECTED
 from alphanode.services import importer, sources
 from alphanode.services.importer import ImportReport
 from alphanode.store import rejects
 from alphanode.store.engine import reading
-from alphanode.store.migrate import open_database
 
 
 def import_(
@@ -35,7 +34,7 @@ def import_(
     """
     conf = settings(ctx)
     found = sources.resolve(paths)
-    engine = open_database(conf)
+    engine = database(ctx)
     with byte_progress(found.total_bytes or None, "importing") as bar:
 
         def progress(done: int, docs: int) -> None:
@@ -76,7 +75,7 @@ def rejects_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List rejected documents, newest first, with what was wrong and where."""
-    engine = open_database(settings(ctx))
+    engine = database(ctx)
     with reading(engine) as conn:
         rows = rejects.listing(conn, run, limit)
     if as_json:

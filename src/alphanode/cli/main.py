@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from typing import Any
-
-import click
 import typer
 from typer.core import TyperGroup
 
-from alphanode.errors import EXIT_FAILURE, AlphanodeError
+from alphanode.errors import AlphanodeError
 from alphanode.settings import Settings
 
 
 class _Group(TyperGroup):
     """Turns domain errors into a one-line message on stderr and a meaningful exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click's Context privately
         try:
             return super().invoke(ctx)
         except AlphanodeError as exc:
-            click.echo(f"error: {exc.message()}", err=True)
+            typer.echo(f"error: {exc.message()}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader went away (``alphanode export | head``): that is how pipes end.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
 
 
 app = typer.Typer(
@@ -72,13 +74,4 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
-    build_app()
-    try:
-        app()
-    except BrokenPipeError:
-        # Reading end of a pipe went away (``alphanode export | head``): not an error.
-        sys.stderr.close()
-        sys.exit(0)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_FAILURE)
+    build_app()()

@@ -19,14 +19,25 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.engine import Engine
 
 from alphanode.settings import Settings
+from alphanode.store.engine import connect
+from alphanode.store.migrate import open_database
 
 
 def settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)  # noqa: S101 - set by the root callback
     return obj
+
+
+def database(ctx: typer.Context, *, migrate: bool = True) -> Engine:
+    """The command's database engine, closed when the command ends."""
+    conf = settings(ctx)
+    engine = open_database(conf) if migrate else connect(conf)
+    ctx.call_on_close(engine.dispose)
+    return engine
 
 
 def print_json(data: Any) -> None:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-MAX_SLUG = 80
+MAX_SLUG = 120
 
 
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:

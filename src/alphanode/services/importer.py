@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from alphanode.content.slug import is_slug, slugify
+from alphanode.content.slug import MAX_SLUG, is_slug, slugify
 from alphanode.services.preparing import Outcome, Prepared, prepare_many
 from alphanode.services.sources import Item, Sources, iter_items
 from alphanode.settings import Settings
@@ -220,27 +220,44 @@ def _store_revisions(
 
 
 def _new_posts(conn: Connection, new: list[Prepared]) -> list[posts.NewPost]:
-    """Give each new post a unique slug: its own, else the title's, else one made unique."""
-    wanted = [
-        p.slug_hint if p.slug_hint and is_slug(p.slug_hint) else slugify(p.title) for p in new
-    ]
+    """Give each new post a unique slug: its own, else the title's, else one made unique.
+
+    Two queries per batch in the common case: the wanted slugs, then the alternatives
+    (wanted slug + 6 hex of the reference's hash) for those already taken.
+    """
+    wanted = [_wanted_slug(p) for p in new]
     taken = posts.taken_slugs(conn, list(dict.fromkeys(wanted)))
-    chosen: list[str] = []
-    for p, slug in zip(new, wanted, strict=True):
-        if slug in taken:
-            slug = _unique(conn, slug, p.ref, taken)
+    chosen: list[str | None] = []
+    for slug in wanted:
+        free = slug not in taken
+        chosen.append(slug if free else None)
         taken.add(slug)
-        chosen.append(slug)
+    alternatives = {
+        i: f"{wanted[i][: MAX_SLUG - 7]}-{_suffix(new[i].ref)}"
+        for i, slug in enumerate(chosen)
+        if slug is None
+    }
+    if alternatives:
+        taken |= posts.taken_slugs(conn, list(dict.fromkeys(alternatives.values())))
+    for i, alt in alternatives.items():
+        slug = alt if alt not in taken else _numbered(conn, wanted[i], taken)
+        taken.add(slug)
+        chosen[i] = slug
     return [
-        posts.NewPost(p.ref, s, p.title, p.content_hash) for p, s in zip(new, chosen, strict=True)
+        posts.NewPost(p.ref, str(s), p.title, p.content_hash)
+        for p, s in zip(new, chosen, strict=True)
     ]
 
 
-def _unique(conn: Connection, slug: str, ref: str, taken: set[str]) -> str:
-    suffix = hashlib.sha256(ref.encode("utf-8")).hexdigest()[:6]
-    candidate = f"{slug[:72]}-{suffix}"
-    if candidate not in taken and not posts.taken_slugs(conn, [candidate]):
-        return candidate
+def _wanted_slug(p: Prepared) -> str:
+    return p.slug_hint if p.slug_hint and is_slug(p.slug_hint) else slugify(p.title)
+
+
+def _suffix(ref: str) -> str:
+    return hashlib.sha256(ref.encode("utf-8")).hexdigest()[:6]
+
+
+def _numbered(conn: Connection, slug: str, taken: set[str]) -> str:
     used = taken | posts.slugs_like(conn, slug)
     n = 2
     while f"{slug}-{n}" in used:
