@@ -1,0 +1,53 @@
+"""``alphanode defaults``: every setting with its default, owner, expected result and rollback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alphanode.cli.output import print_json
+from alphanode.settings import SETTINGS, Setting, settings_markdown
+
+
+def _public_default(s: Setting) -> object:
+    return "(no default: must be set)" if s.secret else s.default
+
+
+def defaults(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/production-defaults.md.")
+    ] = False,
+) -> None:
+    """Print every setting: default, environment variable, owner, expected result, rollback."""
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "type": s.type.__name__,
+                    "default": _public_default(s),
+                    "env": s.env,
+                    "help": s.help,
+                    "owner": s.owner,
+                    "expected": s.expected,
+                    "rollback": s.rollback,
+                }
+                for s in SETTINGS
+            ]
+        )
+        return
+    if markdown:
+        typer.echo(settings_markdown(), nl=False)
+        return
+    for s in SETTINGS:
+        typer.echo(f"{s.name} = {_public_default(s)!r}  ({s.env}, {s.type.__name__})")
+        typer.echo(f"    {s.help}")
+        typer.echo(f"    owner: {s.owner}")
+        typer.echo(f"    expected: {s.expected}")
+        typer.echo(f"    rollback: {s.rollback}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("defaults")(defaults)
