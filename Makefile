@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= alphanode.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
 SEED := ../shared/seeds/000_aeb991cd76c60bdc.txt
+ALPHANODE := $(BIN)/alphanode --db sqlite:///$(DB)
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format bench clean
+.PHONY: run demo test lint format bench browser services clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/alphanode --db sqlite:///$(DB) import $(SEED)
-	$(BIN)/alphanode --db sqlite:///$(DB) show anp-ref-026145-7938
+# Demo content: the seed article, approved by a demo reviewer through the review service.
+demo: $(STAMP)
+	$(ALPHANODE) import $(SEED)
+	$(ALPHANODE) review approve --all-pending --as demo-reviewer --note "make run demo content"
+
+run: demo
+	@echo "alphanode: open http://$(HOST):$(PORT)/"
+	$(ALPHANODE) serve --host $(HOST) --port $(PORT)
+
+# Page tests drive Debian's Chromium (never a browser download).
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,11 +41,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

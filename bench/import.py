@@ -110,8 +110,11 @@ def main() -> None:
         src.mkdir()
         t0 = time.perf_counter()
         size = write_input(src, args.count, args.format)
-        print(f"input: {args.count} documents, {size / 1e6:.1f} MB ({args.format}) "
-              f"written in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"input: {args.count} documents, {size / 1e6:.1f} MB ({args.format}) "
+            f"written in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
 
         settings = Settings.load(env={}, database_url=f"sqlite:///{work / 'an.db'}").replace(
             import_workers=args.workers
@@ -149,10 +152,14 @@ def main() -> None:
             "rows_sha256": hashlib.sha256(json.dumps(rows[:100]).encode()).hexdigest()[:12],
         }
         print(f"baseline sqlite3.executemany : {base_rate:>9,.0f} docs/s")
-        print(f"alphanode import (new)       : {results['import_docs_s']:>9,} docs/s  "
-              f"ratio {results['import_ratio']}")
-        print(f"alphanode re-import (same)   : {results['reimport_unchanged_docs_s']:>9,} docs/s  "
-              f"ratio {results['reimport_ratio']}")
+        print(
+            f"alphanode import (new)       : {results['import_docs_s']:>9,} docs/s  "
+            f"ratio {results['import_ratio']}"
+        )
+        print(
+            f"alphanode re-import (same)   : {results['reimport_unchanged_docs_s']:>9,} docs/s  "
+            f"ratio {results['reimport_ratio']}"
+        )
         print(json.dumps(results))
     finally:
         if not args.keep:

@@ -81,6 +81,29 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+SETTINGS += (
+    Setting(
+        "site_url",
+        str,
+        "",
+        "The public base URL (https://example.org) used in canonical links, feeds and the "
+        "sitemap. Empty: taken from each request's Host header.",
+        "alphanode.web.app",
+        "Canonical, OpenGraph and feed links point at the public address, not at an internal "
+        "host or port behind the proxy.",
+        "Empty it to fall back to the request's host; links change on the next page render.",
+    ),
+    Setting(
+        "site_name",
+        str,
+        "alphanode",
+        "The site's name in page titles, feeds and structured data.",
+        "alphanode.web.app",
+        "Shown in the header, <title>, the Atom feed and JSON-LD publisher.",
+        "Set it back; cached pages show the old name until their cache rule expires.",
+    ),
+)
+
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 

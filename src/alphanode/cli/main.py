@@ -65,9 +65,9 @@ _registered: list[bool] = []
 def build_app() -> typer.Typer:
     """The app with every command group registered (once)."""
     if not _registered:
-        from alphanode.cli import db, defaults, documents, importing
+        from alphanode.cli import db, defaults, documents, importing, review, serve
 
-        for module in (documents, importing, db, defaults):
+        for module in (documents, importing, review, serve, db, defaults):
             module.register(app)
         _registered.append(True)
     return app

@@ -28,6 +28,8 @@ class PostRow:
     content_hash: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    live_revision: int | None = None
+    published_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def _post(row: Any) -> PostRow:
         row.content_hash,
         row.created_at,
         row.updated_at,
+        row.live_revision,
+        row.published_at,
     )
 
 
@@ -138,6 +142,10 @@ def set_current(conn: Connection, updates: Iterable[tuple[int, int, str, str]]) 
         posts.update()
         .where(posts.c.id == sa.bindparam("b_id"))
         .values(
+            # New content of a post that has nothing live goes back to review.
+            status=sa.case(
+                (posts.c.live_revision.is_(None), "pending_review"), else_=posts.c.status
+            ),
             current_revision=sa.bindparam("b_num"),
             title=sa.bindparam("b_title"),
             content_hash=sa.bindparam("b_hash"),

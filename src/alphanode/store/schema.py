@@ -28,6 +28,12 @@ posts = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The approved revision readers see (None: nothing public), when it was first published,
+    # and a small JSON card (title, summary, stack, reading time) for listings.
+    sa.Column("live_revision", sa.Integer, nullable=True),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("live_card", sa.Text, nullable=True),
+    sa.Index("ix_posts_live", "status", "published_at"),
     sa.CheckConstraint(
         "status IN ('pending_review', 'approved', 'rejected', 'retracted')", name="status"
     ),
@@ -45,7 +51,35 @@ revisions = sa.Table(
     sa.Column("source", sa.Text, nullable=False, server_default=""),
     sa.Column("run_id", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("review_state", sa.String(20), nullable=False, server_default="pending"),
     sa.UniqueConstraint("post_id", "number"),
+)
+
+REVIEW_ACTIONS = ("approve", "reject", "retract")
+
+review_log = sa.Table(
+    "review_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_review_log_post_id", "post_id"),
+)
+
+# Taxonomy terms of each post's live revision, for the listing pages.
+post_terms = sa.Table(
+    "post_terms",
+    metadata,
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("term", sa.String(200), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("post_id", "kind", "term"),
+    sa.Index("ix_post_terms_kind_term", "kind", "term"),
 )
 
 import_runs = sa.Table(

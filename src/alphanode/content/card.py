@@ -1,0 +1,104 @@
+"""What listings and feeds show of a post, and the taxonomy terms it is filed under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alphanode.content.document import Document, Paragraph
+from alphanode.content.slug import slugify
+
+WORDS_PER_MINUTE = 200
+SUMMARY_CHARS = 300
+TERM_KINDS = ("stack", "tools", "difficulty", "topic")
+
+
+def reading_time(doc: Document) -> int:
+    """Minutes: the page's own figure when it has one, else words at 200 a minute."""
+    value = doc.meta.get("reading_time")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return max(1, round(doc.word_count() / WORDS_PER_MINUTE))
+
+
+def summary(doc: Document) -> str:
+    text = doc.meta.get("summary")
+    if not isinstance(text, str) or not text.strip():
+        text = next((b.text for b in doc.body if isinstance(b, Paragraph)), "")
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def topic(doc: Document) -> str:
+    """The problem a post is about: ``ai_outline.problem``, else the topic before `` / ``."""
+    outline = doc.meta.get("ai_outline")
+    if isinstance(outline, dict) and isinstance(outline.get("problem"), str):
+        if outline["problem"].strip():
+            return str(outline["problem"]).strip()
+    raw = doc.meta.get("topic")
+    return raw.split(" / ")[0].strip() if isinstance(raw, str) else ""
+
+
+def terms(doc: Document) -> list[tuple[str, str, str]]:
+    """(kind, slug, label) for stack, tools, difficulty and topic, without duplicates."""
+    found: dict[tuple[str, str], str] = {}
+
+    def add(kind: str, label: str) -> None:
+        slug = slugify(label, 150)
+        if label and (kind, slug) not in found:
+            found[(kind, slug)] = label[:500]
+
+    for item in _strings(doc.meta.get("stack")):
+        add("stack", item)
+    for item in _strings(doc.meta.get("tools")):
+        add("tools", item)
+    difficulty = doc.meta.get("difficulty")
+    if isinstance(difficulty, str):
+        add("difficulty", difficulty.strip())
+    add("topic", topic(doc))
+    return [(kind, slug, label) for (kind, slug), label in found.items()]
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    summary: str
+    stack: tuple[str, ...]
+    reading_time: int
+    difficulty: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "summary": self.summary,
+            "stack": list(self.stack),
+            "reading_time": self.reading_time,
+            "difficulty": self.difficulty,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Card:
+        return cls(
+            str(data.get("title", "")),
+            str(data.get("summary", "")),
+            tuple(str(s) for s in data.get("stack", [])),
+            int(data.get("reading_time", 1)),
+            str(data.get("difficulty", "")),
+        )
+
+
+def card(doc: Document) -> Card:
+    difficulty = doc.meta.get("difficulty")
+    return Card(
+        doc.title,
+        summary(doc),
+        tuple(_strings(doc.meta.get("stack"))),
+        reading_time(doc),
+        difficulty if isinstance(difficulty, str) else "",
+    )

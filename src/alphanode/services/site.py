@@ -1,0 +1,161 @@
+"""What the reader's site shows: listings, article pages, similar posts, feeds, sitemap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from alphanode.content import card as cards
+from alphanode.content.document import Document
+from alphanode.formats import jsonl
+from alphanode.store import public
+from alphanode.store.engine import reading
+
+PAGE_SIZE = 20
+SIMILAR_SHOWN = 5
+TERM_KINDS = {"stack": "stack", "tools": "tools", "difficulty": "difficulty", "topics": "topic"}
+
+
+@dataclass(frozen=True)
+class CardView:
+    ref: str
+    slug: str
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    title: str
+    summary: str
+    stack: tuple[str, ...]
+    reading_time: int
+    difficulty: str
+
+
+def _view(c: public.LiveCard) -> CardView:
+    data = cards.Card.from_dict(c.card)
+    return CardView(
+        c.ref,
+        c.slug,
+        c.published_at,
+        c.updated_at,
+        data.title,
+        data.summary,
+        data.stack,
+        data.reading_time,
+        data.difficulty,
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    cards: list[CardView]
+    page: int
+    pages: int
+    total: int
+    kind: str | None = None
+    term: str | None = None
+    label: str | None = None
+
+
+def listing(
+    engine: Engine, page: int = 1, kind: str | None = None, term: str | None = None
+) -> Listing | None:
+    """One page of live posts, newest first; None when a taxonomy term has no live posts."""
+    with reading(engine) as conn:
+        label = None
+        if kind is not None:
+            label = public.term_label(conn, kind, term or "")
+            if label is None:
+                return None
+        total = public.count(conn, kind, term)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        if page < 1 or page > pages:
+            return None
+        rows = public.cards(
+            conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, kind=kind, term=term
+        )
+    return Listing([_view(r) for r in rows], page, pages, total, kind, term, label)
+
+
+@dataclass(frozen=True)
+class Similar:
+    card: CardView
+    score: float
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    ref: str
+    slug: str
+    revision: int
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    document: Document
+    reading_time: int
+    terms: list[tuple[str, str, str]]
+    similar: list[Similar] = field(default_factory=list)
+
+
+def _similar(engine: Engine, post_id: int, terms: list[tuple[str, str, str]]) -> list[Similar]:
+    """Posts sharing the most topic, stack and tools terms (weighted), best first."""
+    weights = {"topic": 3.0, "stack": 2.0, "tools": 1.0, "difficulty": 0.0}
+    wanted = [(k, t) for k, t, _ in terms if weights.get(k, 0) > 0]
+    with reading(engine) as conn:
+        candidates = public.sharing_terms(conn, post_id, wanted, limit=50)
+        by_id = public.cards_by_ids(conn, [pid for pid, _ in candidates])
+        mine = {(k, t): label for k, t, label in terms}
+        scored: list[Similar] = []
+        for pid, _ in candidates:
+            if pid not in by_id:
+                continue
+            theirs = {(k, t) for k, t, _ in public.terms_of(conn, pid)}
+            shared = [key for key in mine if key in theirs and weights.get(key[0], 0) > 0]
+            score = sum(weights[k] for k, _ in shared)
+            why = tuple(f"shared {k}: {mine[(k, t)]}" for k, t in shared)
+            scored.append(Similar(_view(by_id[pid]), score, why))
+    scored.sort(key=lambda s: (-s.score, s.card.slug))
+    return scored[:SIMILAR_SHOWN]
+
+
+def article(engine: Engine, slug: str) -> Article | None:
+    with reading(engine) as conn:
+        live = public.live_post(conn, slug=slug)
+        if live is None:
+            return None
+        terms = public.terms_of(conn, live.post_id)
+    doc = jsonl.from_object(json.loads(live.document)).document
+    return Article(
+        live.ref,
+        live.slug,
+        live.revision,
+        live.published_at,
+        live.updated_at,
+        doc,
+        cards.reading_time(doc),
+        terms,
+        _similar(engine, live.post_id, terms),
+    )
+
+
+def api_post(engine: Engine, ref: str) -> dict[str, Any] | None:
+    with reading(engine) as conn:
+        live = public.live_post(conn, ref=ref)
+    if live is None:
+        return None
+    return {
+        **json.loads(live.document),
+        "ref": live.ref,
+        "slug": live.slug,
+        "revision": live.revision,
+        "published_at": live.published_at.isoformat(),
+        "updated_at": live.updated_at.isoformat(),
+    }
+
+
+def sitemap(engine: Engine) -> list[tuple[str, dt.datetime]]:
+    with reading(engine) as conn:
+        return public.sitemap(conn)

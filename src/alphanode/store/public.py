@@ -1,0 +1,165 @@
+"""Read queries for what readers may see: only live (approved) revisions, never anything else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alphanode.store.schema import post_terms, posts, revisions
+
+_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
+
+
+@dataclass(frozen=True)
+class LiveCard:
+    post_id: int
+    ref: str
+    slug: str
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    card: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LivePost:
+    post_id: int
+    ref: str
+    slug: str
+    revision: int
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    document: str
+
+
+def _card(row: Any) -> LiveCard:
+    return LiveCard(
+        row.id, row.ref, row.slug, row.published_at, row.updated_at, json.loads(row.live_card)
+    )
+
+
+_CARD_COLUMNS = (
+    posts.c.id,
+    posts.c.ref,
+    posts.c.slug,
+    posts.c.published_at,
+    posts.c.updated_at,
+    posts.c.live_card,
+)
+
+
+def _filtered(query: Any, kind: str | None, term: str | None) -> Any:
+    if kind is None:
+        return query
+    return query.where(
+        posts.c.id.in_(
+            sa.select(post_terms.c.post_id).where(
+                post_terms.c.kind == kind, post_terms.c.term == term
+            )
+        )
+    )
+
+
+def cards(
+    conn: Connection,
+    *,
+    offset: int = 0,
+    limit: int = 20,
+    kind: str | None = None,
+    term: str | None = None,
+) -> list[LiveCard]:
+    """Live posts, newest first."""
+    query = sa.select(*_CARD_COLUMNS).where(_LIVE)
+    query = _filtered(query, kind, term)
+    query = query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
+    return [_card(r) for r in conn.execute(query.offset(offset).limit(limit))]
+
+
+def count(conn: Connection, kind: str | None = None, term: str | None = None) -> int:
+    query = _filtered(sa.select(sa.func.count()).select_from(posts).where(_LIVE), kind, term)
+    return int(conn.scalar(query) or 0)
+
+
+def term_label(conn: Connection, kind: str, term: str) -> str | None:
+    query = sa.select(post_terms.c.label).where(
+        post_terms.c.kind == kind, post_terms.c.term == term
+    )
+    return conn.scalar(query.limit(1))
+
+
+def live_post(
+    conn: Connection, *, slug: str | None = None, ref: str | None = None
+) -> LivePost | None:
+    query = (
+        sa.select(
+            posts.c.id,
+            posts.c.ref,
+            posts.c.slug,
+            posts.c.live_revision,
+            posts.c.published_at,
+            posts.c.updated_at,
+            revisions.c.document,
+        )
+        .join(
+            revisions,
+            sa.and_(revisions.c.post_id == posts.c.id, revisions.c.number == posts.c.live_revision),
+        )
+        .where(_LIVE)
+    )
+    query = (
+        query.where(posts.c.slug == slug) if slug is not None else query.where(posts.c.ref == ref)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return LivePost(
+        row.id, row.ref, row.slug, row.live_revision, row.published_at, row.updated_at, row.document
+    )
+
+
+def sitemap(conn: Connection, limit: int = 50_000) -> list[tuple[str, dt.datetime]]:
+    query = (
+        sa.select(posts.c.slug, posts.c.updated_at)
+        .where(_LIVE)
+        .order_by(posts.c.published_at.desc())
+        .limit(limit)
+    )
+    return [(r.slug, r.updated_at) for r in conn.execute(query)]
+
+
+def terms_of(conn: Connection, post_id: int) -> list[tuple[str, str, str]]:
+    query = sa.select(post_terms.c.kind, post_terms.c.term, post_terms.c.label).where(
+        post_terms.c.post_id == post_id
+    )
+    return [(r.kind, r.term, r.label) for r in conn.execute(query)]
+
+
+def sharing_terms(
+    conn: Connection, post_id: int, terms: Sequence[tuple[str, str]], limit: int = 50
+) -> list[tuple[int, int]]:
+    """Other live posts sharing the most of ``terms``: (post id, how many shared)."""
+    if not terms:
+        return []
+    match = sa.or_(*(sa.and_(post_terms.c.kind == k, post_terms.c.term == t) for k, t in terms))
+    shared = sa.func.count().label("shared")
+    query = (
+        sa.select(post_terms.c.post_id, shared)
+        .join(posts, posts.c.id == post_terms.c.post_id)
+        .where(match, post_terms.c.post_id != post_id, _LIVE)
+        .group_by(post_terms.c.post_id)
+        .order_by(shared.desc(), post_terms.c.post_id.desc())
+        .limit(limit)
+    )
+    return [(r.post_id, r.shared) for r in conn.execute(query)]
+
+
+def cards_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, LiveCard]:
+    if not ids:
+        return {}
+    query = sa.select(*_CARD_COLUMNS).where(_LIVE, posts.c.id.in_(list(ids)))
+    return {r.id: _card(r) for r in conn.execute(query)}

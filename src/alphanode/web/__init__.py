@@ -1,0 +1,1 @@
+"""The only place that imports FastAPI/Starlette: app factory, routes, templates, static."""

@@ -1,0 +1,73 @@
+"""The web application factory: ``create_app(settings)``; nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from alphanode.errors import AlphanodeError
+from alphanode.settings import Settings
+from alphanode.store.migrate import open_database
+from alphanode.web import errors
+from alphanode.web.routes import api, feeds, pages
+from alphanode.web.security import SecurityHeaders
+from alphanode.web.templating import make_templates
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = open_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="alphanode",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.templates = make_templates(HERE / "templates", settings)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(feeds.router)
+    app.include_router(api.router)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
+        return errors.respond(request, exc.status_code, str(exc.detail))
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        return errors.respond(request, 400, "The request's parameters are not valid.")
+
+    async def domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AlphanodeError)  # noqa: S101 - registered for it
+        return errors.respond(request, exc.http_status, exc.message(), exc)
+
+    async def crash(request: Request, exc: Exception) -> Response:
+        return errors.respond(request, 500, "Something went wrong on our side.")
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(AlphanodeError, domain)
+    app.add_exception_handler(Exception, crash)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For ``uvicorn --factory`` and ``alphanode serve``: settings from the environment."""
+    return create_app(Settings.load())

@@ -1,0 +1,56 @@
+"""One error page template and one JSON error shape for every failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import JSONResponse, Response
+
+from alphanode.errors import AlphanodeError
+from alphanode.web.templating import page
+
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Not valid",
+    429: "Too many requests",
+    500: "Server error",
+}
+MESSAGES = {
+    404: "There is no published page at this address. It may have been moved or retracted.",
+}
+
+
+def error_body(status: int, message: str, exc: AlphanodeError | None = None) -> dict[str, Any]:
+    """The JSON error shape (locked by a test): code, what, expected, retry_safe, message."""
+    if exc is not None:
+        return {"error": {**exc.to_dict(), "status": status}}
+    return {
+        "error": {
+            "code": f"AN-HTTP-{status}",
+            "what": message,
+            "expected": "",
+            "retry_safe": status >= 500 or status == 429,
+            "message": message,
+            "status": status,
+        }
+    }
+
+
+def respond(
+    request: Request, status: int, message: str, exc: AlphanodeError | None = None
+) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(error_body(status, message, exc), status_code=status)
+    shown = MESSAGES.get(status, message if status < 500 else "Something went wrong on our side.")
+    return page(
+        request,
+        "error.html",
+        {"status": status, "title": TITLES.get(status, f"Error {status}"), "message": shown},
+        status_code=status,
+    )

@@ -1,0 +1,1 @@
+"""HTTP routes: reader pages, feeds and discovery, the JSON API."""

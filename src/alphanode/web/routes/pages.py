@@ -1,0 +1,151 @@
+"""Reader pages: the latest posts, taxonomy listings, article pages, image placeholders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.responses import Response
+
+from alphanode.content.document import Image
+from alphanode.services import site
+from alphanode.web import metabox, placeholder, templating
+from alphanode.web.context import base_url, engine, settings
+from alphanode.web.urls import MAX_SIDE, image_view, safe_url
+
+router = APIRouter()
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+
+KIND_TITLES = {"stack": "Stack", "tools": "Tool", "difficulty": "Difficulty", "topic": "Topic"}
+
+
+def _listing(request: Request, listing: site.Listing | None, heading: str, base: str) -> Response:
+    if listing is None:
+        raise HTTPException(404)
+    return templating.page(
+        request,
+        "listing.html",
+        {
+            "listing": listing,
+            "heading": heading,
+            "base": base,
+            "canonical": base_url(request)
+            + base
+            + (f"?page={listing.page}" if listing.page > 1 else ""),
+        },
+    )
+
+
+@router.get("/", name="home")
+def home(request: Request, page: Page = 1) -> Response:
+    return _listing(request, site.listing(engine(request), page), "Latest posts", "/")
+
+
+def _term_page(request: Request, kind: str, term: str, page: int) -> Response:
+    listing = site.listing(engine(request), page, kind, term)
+    heading = f"{KIND_TITLES[kind]}: {listing.label}" if listing else ""
+    prefix = {"topic": "topics"}.get(kind, kind)
+    return _listing(request, listing, heading, f"/{prefix}/{term}")
+
+
+@router.get("/stack/{term}", name="stack")
+def stack(request: Request, term: str, page: Page = 1) -> Response:
+    return _term_page(request, "stack", term, page)
+
+
+@router.get("/tools/{term}", name="tools")
+def tools(request: Request, term: str, page: Page = 1) -> Response:
+    return _term_page(request, "tools", term, page)
+
+
+@router.get("/difficulty/{term}", name="difficulty")
+def difficulty(request: Request, term: str, page: Page = 1) -> Response:
+    return _term_page(request, "difficulty", term, page)
+
+
+@router.get("/topics/{term}", name="topics")
+def topics(request: Request, term: str, page: Page = 1) -> Response:
+    return _term_page(request, "topic", term, page)
+
+
+def iso(value: dt.datetime) -> str:
+    """Timestamps as ISO 8601 in UTC (SQLite hands them back without a zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _json_ld(data: dict[str, Any]) -> str:
+    # "<" escaped so that no text in the data can close the script element.
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def article_context(request: Request, art: site.Article) -> dict[str, Any]:
+    doc = art.document
+    base = base_url(request)
+    canonical = f"{base}/posts/{art.slug}"
+    blocks: list[dict[str, Any]] = []
+    og_image = None
+    for b in doc.body:
+        item = b.to_dict()
+        if isinstance(b, Image):
+            view = image_view(b.url, b.alt or b.caption)
+            item["view"] = view
+            if og_image is None:
+                og_image = view.src if view.external else base + view.src
+        blocks.append(item)
+    summary = doc.meta.get("summary")
+    description = (summary if isinstance(summary, str) else "") or next(
+        (b["text"] for b in blocks if b["type"] == "paragraph"), doc.title
+    )
+    keywords = [label for kind, _, label in art.terms if kind in ("stack", "tools")]
+    ld: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": doc.title[:110],
+        "description": description[:300],
+        "datePublished": iso(art.published_at),
+        "dateModified": iso(art.updated_at),
+        "mainEntityOfPage": canonical,
+        "url": canonical,
+        "wordCount": doc.word_count(),
+        "timeRequired": f"PT{art.reading_time}M",
+        "keywords": keywords,
+        "publisher": {"@type": "Organization", "name": settings(request).site_name},
+    }
+    if og_image and safe_url(og_image):
+        ld["image"] = og_image
+    return {
+        "doc": doc,
+        "blocks": blocks,
+        "meta_rows": metabox.rows(doc.meta),
+        "reading_time": art.reading_time,
+        "published": iso(art.published_at),
+        "similar": art.similar,
+        "canonical": canonical,
+        "description": description[:300],
+        "og_image": og_image,
+        "json_ld": _json_ld(ld),
+    }
+
+
+@router.get("/posts/{slug}", name="post")
+def post(request: Request, slug: str) -> Response:
+    art = site.article(engine(request), slug)
+    if art is None:
+        raise HTTPException(404)
+    return templating.page(request, "post.html", article_context(request, art))
+
+
+@router.get("/placeholder/{width}x{height}.svg", name="placeholder")
+def image_placeholder(width: int, height: int, text: str = "") -> Response:
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+        raise HTTPException(404)
+    return Response(
+        placeholder.svg(width, height, text),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

@@ -1,0 +1,69 @@
+"""Which URLs may become links or image sources, and local placeholders for images."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, urlsplit
+
+from alphanode.content.slug import slugify
+
+_SIZE_RE = re.compile(r"^/(\d{1,4})(?:x(\d{1,4}))?(?:/|$)")
+DEFAULT_SIZE = (1200, 630)
+MAX_SIDE = 4000
+PLACEHOLDER_HOSTS = ("placehold.co",)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is http(s) with a host and no control characters; otherwise None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+@dataclass(frozen=True)
+class ImageView:
+    src: str  # always something an <img> can load: local placeholder or an http(s) URL
+    fallback: str  # a local placeholder of the same size, swapped in if the src fails
+    width: int
+    height: int
+    external: bool
+
+
+def placeholder_path(width: int, height: int, text: str) -> str:
+    return f"/placeholder/{width}x{height}.svg?text={quote(text[:120])}"
+
+
+def image_view(url: str, alt: str) -> ImageView:
+    """placehold.co images are drawn locally (same size, same text); others get a fallback."""
+    safe = safe_url(url)
+    width, height = DEFAULT_SIZE
+    text = alt
+    if safe is not None:
+        parts = urlsplit(safe)
+        host = (parts.hostname or "").lower()
+        m = _SIZE_RE.match(parts.path)
+        if host in PLACEHOLDER_HOSTS and m:
+            width = min(int(m.group(1)), MAX_SIDE) or DEFAULT_SIZE[0]
+            height = min(int(m.group(2) or m.group(1)), MAX_SIDE) or DEFAULT_SIZE[1]
+            text = parse_qs(parts.query).get("text", [f"{width} × {height}"])[0]
+            local = placeholder_path(width, height, text)
+            return ImageView(local, local, width, height, False)
+    fallback = placeholder_path(width, height, text or "image")
+    if safe is None:
+        return ImageView(fallback, fallback, width, height, False)
+    return ImageView(safe, fallback, width, height, True)
+
+
+def term_path(kind: str, label: str) -> str:
+    prefix = {"stack": "stack", "tools": "tools", "difficulty": "difficulty", "topic": "topics"}
+    return f"/{prefix[kind]}/{slugify(label, 150)}"

@@ -1,0 +1,156 @@
+"""A seeded site shared by the page tests, an in-process HTTP client and a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from alphanode.services import importer, review
+from alphanode.services.sources import resolve
+from alphanode.settings import Settings
+from alphanode.store.migrate import open_database
+from alphanode.web.app import create_app
+from tests.conftest import SEED
+from tests.helpers import SEED_REF, seed_text, variant
+
+HOSTILE_REF = "anp-ref-666666-6666"
+PENDING_REF = "anp-ref-000777-0000"
+REJECTED_REF = "anp-ref-000778-0000"
+SEED_SLUG = (
+    "production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide"
+)
+
+
+def hostile_page() -> str:
+    text = variant(666666).replace("anp-ref-666666-0000", HOSTILE_REF)
+    text = text.replace(
+        "production checklist for documenting production defaults in python services: "
+        "maintenance guide",
+        '<script>window.pwned = 1</script> hostile title <img src=x onerror="window.pwned=2">',
+        1,
+    )
+    text = text.replace(
+        "keep the implementation boring on purpose.",
+        '<script>window.pwned = 3</script><a href="javascript:window.pwned=4">click me</a>.',
+        1,
+    )
+    text = text.replace(
+        "https://placehold.co/1200x630/png?text=documenting+production+defaults+with+pytho",
+        "javascript:window.pwned=5",
+    )
+    return text.replace("  • fastapi\n", '  • <b onmouseover="window.pwned=6">fastapi</b>\n', 1)
+
+
+@dataclass
+class Site:
+    url: str
+    settings: Settings
+    path: Path
+
+
+def build_site(directory: Path) -> Site:
+    directory.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{directory / 'site.db'}"
+    settings = Settings.load(env={}, database_url=url)
+    pages = directory / "pages"
+    pages.mkdir()
+    (pages / "seed.txt").write_text(seed_text(), "utf-8")
+    for n in range(1, 26):
+        topic = "caching" if n % 2 else "logging"
+        title = f"how to tune {topic} in python services part {n}"
+        (pages / f"v{n:03d}.txt").write_text(variant(n, title=title), "utf-8")
+    (pages / "hostile.txt").write_text(hostile_page(), "utf-8")
+    engine = open_database(settings)
+    importer.import_sources(engine, settings, resolve([str(pages)]))
+    review.approve_all_pending(engine, "test-reviewer", "seeded for tests")
+    # A pending and a rejected post: never public.
+    extra = directory / "extra"
+    extra.mkdir()
+    (extra / "pending.txt").write_text(variant(777, title="pending secret post"), "utf-8")
+    (extra / "rejected.txt").write_text(variant(778, title="rejected secret post"), "utf-8")
+    importer.import_sources(engine, settings, resolve([str(extra)]))
+    review.reject(engine, REJECTED_REF, "test-reviewer", "not good enough")
+    engine.dispose()
+    assert SEED_REF
+    return Site(url, settings, directory)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    if not SEED.is_file():
+        pytest.skip("the shared seed page is missing")
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+class Client:
+    """Real HTTP requests through the ASGI app (httpx's ASGI transport), called synchronously."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                return await c.request(method, url, **kwargs)
+
+        return asyncio.run(go())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def close(self) -> None:
+        self.app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(site: Site) -> Iterator[Client]:
+    c = Client(site.settings)
+    yield c
+    c.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(site: Site) -> Iterator[str]:
+    """``alphanode serve`` in a subprocess: what a browser talks to."""
+    port = free_port()
+    env = {**os.environ, "ALPHANODE_DATABASE_URL": site.url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alphanode", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + "/robots.txt", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("alphanode serve did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    if proc.stderr:
+        proc.stderr.close()
