@@ -104,6 +104,30 @@ SETTINGS += (
     ),
 )
 
+SETTINGS += (
+    Setting(
+        "session_cookie_secure",
+        bool,
+        True,
+        "Send the reviewer session cookie only over HTTPS (Secure); it is always HttpOnly "
+        "and SameSite=Lax.",
+        "alphanode.web.auth",
+        "Behind TLS, sign-in works and the cookie never travels in clear.",
+        "Set to false only for plain-HTTP testing on a trusted network; existing sessions "
+        "keep working, new sign-ins get a non-Secure cookie.",
+    ),
+    Setting(
+        "api_max_body_bytes",
+        int,
+        32 * 1024 * 1024,
+        "The largest request body POST /api/v1/import accepts (413 above it).",
+        "alphanode.web.routes.api",
+        "Batches of a few thousand documents go through; a runaway upload is refused early.",
+        "Raise it for bigger batches, or split the upload; nothing is imported from a refused "
+        "request.",
+    ),
+)
+
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 

@@ -65,9 +65,18 @@ _registered: list[bool] = []
 def build_app() -> typer.Typer:
     """The app with every command group registered (once)."""
     if not _registered:
-        from alphanode.cli import db, defaults, documents, importing, review, serve
+        from alphanode.cli import (
+            accounts,
+            db,
+            defaults,
+            documents,
+            importing,
+            review,
+            serve,
+            synth,
+        )
 
-        for module in (documents, importing, review, serve, db, defaults):
+        for module in (documents, importing, review, accounts, serve, db, defaults, synth):
             module.register(app)
         _registered.append(True)
     return app

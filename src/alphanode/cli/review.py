@@ -17,18 +17,74 @@ As = Annotated[str, typer.Option("--as", help="Who decides (kept in the review l
 Note = Annotated[str, typer.Option("--note", help="Why (required to reject or retract).")]
 
 
+FilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter",
+        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack or near_duplicate "
+        "(e.g. flag=needs_human_review, near_duplicate=yes).",
+    ),
+]
+FlagOpt = Annotated[list[str] | None, typer.Option("--flag", help="Same as --filter flag=NAME.")]
+GeneratorOpt = Annotated[str | None, typer.Option("--generator", help="payload generator")]
+TopicOpt = Annotated[str | None, typer.Option("--topic", help="the post's problem")]
+NearOpt = Annotated[bool, typer.Option("--near-duplicate", help="only near-duplicates")]
+
+
+def _filters(
+    filters: list[str] | None,
+    flags: list[str] | None,
+    generator: str | None,
+    topic: str | None,
+    near: bool,
+) -> list[tuple[str, str]]:
+    pairs = list(filters or []) + [f"flag={f}" for f in flags or []]
+    if generator:
+        pairs.append(f"generator={generator}")
+    if topic:
+        pairs.append(f"topic={topic}")
+    if near:
+        pairs.append("near_duplicate=yes")
+    return review.parse_filters(pairs)
+
+
 @review_app.command("list")
 def list_(
     ctx: typer.Context,
+    filters: FilterOpt = None,
+    flag: FlagOpt = None,
+    generator: GeneratorOpt = None,
+    topic: TopicOpt = None,
+    near_duplicate: NearOpt = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Posts whose newest revision awaits a decision, oldest first."""
-    refs = review.pending(database(ctx))
+    """Posts whose newest revision awaits a decision, oldest first, optionally filtered."""
+    chosen = _filters(filters, flag, generator, topic, near_duplicate)
+    rows, total = review.queue(database(ctx), chosen, 0, limit)
     if as_json:
-        print_json({"pending": refs, "count": len(refs)})
+        print_json(
+            {
+                "count": total,
+                "filters": [f"{k}={v}" for k, v in chosen],
+                "pending": [
+                    {
+                        "ref": r.ref,
+                        "slug": r.slug,
+                        "title": r.title,
+                        "revision": r.revision,
+                        "status": r.status,
+                        "live_revision": r.live_revision,
+                    }
+                    for r in rows
+                ],
+            }
+        )
         return
-    for ref in refs:
-        typer.echo(ref)
+    for r in rows:
+        live = f" (live: {r.live_revision})" if r.live_revision else ""
+        typer.echo(f"{r.ref}  revision {r.revision}{live}  {r.title}")
+    typer.echo(f"{total} pending", err=True)
 
 
 @review_app.command("approve")
@@ -40,15 +96,27 @@ def approve(
     all_pending: Annotated[
         bool, typer.Option("--all-pending", help="Approve every pending revision.")
     ] = False,
+    all_matching: Annotated[
+        bool,
+        typer.Option("--all-matching", help="Approve every pending revision matching the filters."),
+    ] = False,
+    filters: FilterOpt = None,
+    flag: FlagOpt = None,
+    generator: GeneratorOpt = None,
+    topic: TopicOpt = None,
+    near_duplicate: NearOpt = False,
 ) -> None:
-    """Approve a post's newest revision: it goes live and becomes listed and searchable."""
+    """Approve a post's newest revision (or a filtered set): it goes live and is indexed."""
     engine = database(ctx)
-    if all_pending:
-        count = review.approve_all_pending(engine, actor, note)
+    chosen = _filters(filters, flag, generator, topic, near_duplicate)
+    if all_matching and not chosen:
+        raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
+    if all_pending or all_matching:
+        count = review.approve_matching(engine, chosen, actor, note)
         typer.echo(f"approved {count}")
         return
     if ref is None:
-        raise UsageError("no post named", "a reference or slug, or --all-pending")
+        raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
     decision = review.approve(engine, ref, actor, note)
     typer.echo(f"approved {decision.ref} revision {decision.revision}")
 

@@ -102,3 +102,30 @@ def card(doc: Document) -> Card:
         reading_time(doc),
         difficulty if isinstance(difficulty, str) else "",
     )
+
+
+def review_facets(doc: Document) -> list[tuple[str, str]]:
+    """What the review queue filters on: set flags, generator, topic, stack, near duplicates."""
+    found: dict[tuple[str, str], None] = {}
+
+    def add(kind: str, value: str) -> None:
+        value = " ".join(value.split()).lower()[:200]
+        if value:
+            found[(kind, value)] = None
+
+    flags = doc.meta.get("flags")
+    if isinstance(flags, dict):
+        for name, on in flags.items():
+            if on is True:
+                add("flag", name)
+    payload = doc.meta.get("payload")
+    if isinstance(payload, dict) and isinstance(payload.get("generator"), str):
+        add("generator", payload["generator"])
+    add("topic", topic(doc))
+    for item in _strings(doc.meta.get("stack")):
+        add("stack", item)
+    extra = doc.meta.get("extra")
+    synthetic = extra.get("synthetic") if isinstance(extra, dict) else None
+    if isinstance(synthetic, dict) and synthetic.get("near_duplicate_of"):
+        add("near_duplicate", "yes")
+    return list(found)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from alphanode.content.card import review_facets
 from alphanode.content.document import Document
 from alphanode.errors import NotFound, UsageError
 from alphanode.formats import jsonl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import multiprocessing
 import time
 from collections import deque
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
 from alphanode.services.preparing import Outcome, Prepared, prepare_many
-from alphanode.services.sources import Item, Sources, iter_items
+from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
 from alphanode.store.engine import writing
@@ -85,6 +86,7 @@ def import_sources(
     *,
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
+    stdin_name: str = STDIN,
 ) -> ImportReport:
     """Import every document of ``sources``; bad ones are rejected and the rest go on."""
     started = time.perf_counter()
@@ -93,7 +95,7 @@ def import_sources(
     batch_size = max(1, int(settings.import_batch_size))
     with writing(engine) as conn:
         report.run_id = rejects.start_run(conn, sources.describe())
-    items = iter_items(sources, stdin, max_bytes)
+    items = iter_items(sources, stdin, max_bytes, stdin_name)
     workers = int(settings.import_workers)
     parallel = workers > 0 and sources.total_bytes >= PARALLEL_MIN_BYTES
     outcomes = _parallel(items, max_bytes, workers) if parallel else _inline(items, max_bytes)
@@ -211,7 +213,9 @@ def _store_revisions(
         post_id = known[ref].post_id
         assert post_id is not None  # noqa: S101 - every new post was inserted above
         rows.append(
-            posts.NewRevision(post_id, number, p.content_hash, p.document, p.warnings, p.source)
+            posts.NewRevision(
+                post_id, number, p.content_hash, p.document, p.warnings, p.source, p.facets
+            )
         )
         if number > 1:
             latest[post_id] = (number, p.title, p.content_hash)
@@ -263,3 +267,10 @@ def _numbered(conn: Connection, slug: str, taken: set[str]) -> str:
     while f"{slug}-{n}" in used:
         n += 1
     return f"{slug}-{n}"
+
+
+def import_bytes(engine: Engine, settings: Settings, name: str, data: bytes) -> ImportReport:
+    """Import one request body: a scraped page, a JSON document or array, or JSONL."""
+    return import_sources(
+        engine, settings, Sources((), True, len(data)), stdin=io.BytesIO(data), stdin_name=name
+    )

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from alphanode.content.card import review_facets
 from alphanode.content.document import ParsedDocument
 from alphanode.content.validate import CODE_BAD_JSON, CODE_TOO_LARGE
 from alphanode.errors import DocumentRejected, Problem
@@ -33,6 +34,7 @@ class Prepared:
     document: str
     warnings: str
     warning_count: int
+    facets: tuple[tuple[str, str], ...] = ()
 
 
 Outcome = Prepared | Rejection
@@ -49,6 +51,7 @@ def _prepared(parsed: ParsedDocument, source: str) -> Prepared:
         document=jsonl.dumps(doc),
         warnings=json.dumps([w.to_dict() for w in parsed.warnings], ensure_ascii=False),
         warning_count=len(parsed.warnings),
+        facets=tuple(review_facets(doc)),
     )
 
 

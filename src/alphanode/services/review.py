@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content import card as cards
-from alphanode.errors import AlphanodeError, NotFound
+from alphanode.content.document import Document
+from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.formats import jsonl
+from alphanode.formats.render import render
 from alphanode.store import posts, review
 from alphanode.store.engine import reading, writing
+
+FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
+BULK_BATCH = 500
 
 
 class ReviewError(AlphanodeError):
@@ -26,6 +33,23 @@ class Decision:
     revision: int
     action: str
     status: str
+
+
+Filters = Sequence[tuple[str, str]]
+
+
+def parse_filters(pairs: Sequence[str]) -> list[tuple[str, str]]:
+    """``["flag=needs_human_review", "topic=caching"]`` → checked (kind, value) pairs."""
+    out: list[tuple[str, str]] = []
+    for pair in pairs:
+        kind, sep, value = pair.partition("=")
+        kind = kind.strip().replace("-", "_")
+        if not sep or kind not in FILTER_KINDS or not value.strip():
+            raise UsageError(
+                f"filter {pair!r}", "KIND=VALUE with KIND one of " + ", ".join(FILTER_KINDS)
+            )
+        out.append((kind, " ".join(value.split()).lower()))
+    return out
 
 
 def _post(conn: Connection, ref_or_slug: str) -> posts.PostRow:
@@ -44,6 +68,19 @@ def _need_note(action: str, note: str) -> None:
         )
 
 
+def _approve_in(conn: Connection, row: posts.PostRow, number: int, actor: str, note: str) -> None:
+    rev = posts.revision(conn, row.id, number)
+    if rev is None:
+        raise NotFound(f"post {row.ref} has no revision {number}", "an existing revision")
+    doc = _document(rev.document)
+    card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
+    review.make_live(conn, row.id, number, card_json, cards.terms(doc))
+    if row.live_revision is not None and row.live_revision != number:
+        review.set_revision_state(conn, row.id, row.live_revision, "superseded")
+    review.set_revision_state(conn, row.id, number, "approved")
+    review.log(conn, row.id, number, "approve", actor, note)
+
+
 def approve(
     engine: Engine, ref_or_slug: str, actor: str, note: str = "", revision: int | None = None
 ) -> Decision:
@@ -51,16 +88,7 @@ def approve(
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = revision or row.current_revision
-        rev = posts.revision(conn, row.id, number)
-        if rev is None:
-            raise NotFound(f"post {row.ref} has no revision {number}", "an existing revision")
-        doc = jsonl.from_object(json.loads(rev.document)).document
-        card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
-        review.make_live(conn, row.id, number, card_json, cards.terms(doc))
-        if row.live_revision is not None and row.live_revision != number:
-            review.set_revision_state(conn, row.id, row.live_revision, "superseded")
-        review.set_revision_state(conn, row.id, number, "approved")
-        review.log(conn, row.id, number, "approve", actor, note)
+        _approve_in(conn, row, number, actor, note)
     return Decision(row.ref, number, "approve", "approved")
 
 
@@ -101,14 +129,101 @@ def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision
     return Decision(row.ref, row.live_revision, "retract", "retracted")
 
 
-def pending(engine: Engine, limit: int | None = None) -> list[str]:
+def queue(
+    engine: Engine, filters: Filters = (), offset: int = 0, limit: int = 50
+) -> tuple[list[review.QueueRow], int]:
     with reading(engine) as conn:
-        return review.pending_refs(conn, limit)
+        return review.queue(conn, filters, offset, limit), review.queue_count(conn, filters)
+
+
+def pending(engine: Engine, filters: Filters = ()) -> list[str]:
+    with reading(engine) as conn:
+        return [r.ref for r in review.queue(conn, filters, 0, 10**9)]
+
+
+def count_matching(engine: Engine, filters: Filters) -> int:
+    with reading(engine) as conn:
+        return review.queue_count(conn, filters)
+
+
+def approve_matching(engine: Engine, filters: Filters, actor: str, note: str = "") -> int:
+    """Approve every pending revision matching ``filters``, in batched transactions."""
+    done = 0
+    while True:
+        with writing(engine) as conn:
+            batch = review.queue(conn, filters, 0, BULK_BATCH)
+            for q in batch:
+                row = posts.find(conn, q.ref)
+                if row is not None:
+                    _approve_in(conn, row, q.revision, actor, note)
+        done += len(batch)
+        if len(batch) < BULK_BATCH:
+            return done
 
 
 def approve_all_pending(engine: Engine, actor: str, note: str = "") -> int:
-    """Approve every pending revision (used for demo content; reviewers use filters)."""
-    refs = pending(engine)
-    for ref in refs:
-        approve(engine, ref, actor, note)
-    return len(refs)
+    return approve_matching(engine, (), actor, note)
+
+
+def facet_values(engine: Engine) -> dict[str, list[tuple[str, int]]]:
+    with reading(engine) as conn:
+        return {kind: review.facet_values(conn, kind) for kind in FILTER_KINDS}
+
+
+def log(engine: Engine, ref_or_slug: str) -> list[review.LogRow]:
+    with reading(engine) as conn:
+        return review.history(conn, _post(conn, ref_or_slug).id)
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    post: posts.PostRow
+    revision: int
+    document: Document
+    live_document: Document | None
+    diff: list[tuple[str, str]]  # (kind: add, del, ctx, hunk, text)
+    warnings: list[dict[str, object]]
+    facets: list[tuple[str, str]]
+    log: list[review.LogRow]
+    state: str
+
+
+def _diff(old: Document | None, new: Document) -> list[tuple[str, str]]:
+    before = render(old).splitlines() if old is not None else []
+    after = render(new).splitlines()
+    out: list[tuple[str, str]] = []
+    for line in difflib.unified_diff(before, after, "live", "pending", n=2, lineterm=""):
+        if line.startswith(("---", "+++")):
+            continue
+        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "ctx")
+        out.append((kind, line))
+    return out
+
+
+def review_view(engine: Engine, ref_or_slug: str) -> ReviewView:
+    """A post's newest revision beside its live one: the diff, warnings, facets and log."""
+    with reading(engine) as conn:
+        row = _post(conn, ref_or_slug)
+        rev = posts.revision(conn, row.id, row.current_revision)
+        live = posts.revision(conn, row.id, row.live_revision) if row.live_revision else None
+        facets = review.facets_of(conn, row.id, row.current_revision)
+        history = review.history(conn, row.id)
+        state = review.revision_state(conn, row.id, row.current_revision)
+    assert rev is not None  # noqa: S101 - the current revision always exists
+    doc = _document(rev.document)
+    live_doc = _document(live.document) if live is not None else None
+    return ReviewView(
+        row,
+        row.current_revision,
+        doc,
+        live_doc,
+        _diff(live_doc, doc) if live_doc is not None and live_doc != doc else [],
+        json.loads(rev.warnings),
+        facets,
+        history,
+        state,
+    )
+
+
+def _document(text: str) -> Document:
+    return jsonl.from_object(json.loads(text)).document

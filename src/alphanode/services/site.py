@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from alphanode.content import card as cards
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.store import public
+from alphanode.store import posts, public
 from alphanode.store.engine import reading
 
 PAGE_SIZE = 20
@@ -159,3 +159,38 @@ def api_post(engine: Engine, ref: str) -> dict[str, Any] | None:
 def sitemap(engine: Engine) -> list[tuple[str, dt.datetime]]:
     with reading(engine) as conn:
         return public.sitemap(conn)
+
+
+def preview(engine: Engine, slug: str) -> tuple[Article, str] | None:
+    """For reviewers: a post's newest revision whatever its status, and that status."""
+    with reading(engine) as conn:
+        row = posts.find(conn, slug)
+        if row is None or row.slug != slug:
+            return None
+        rev = posts.revision(conn, row.id, row.current_revision)
+    if rev is None:
+        return None
+    doc = jsonl.from_object(json.loads(rev.document)).document
+    terms = cards.terms(doc)
+    article = Article(
+        row.ref,
+        row.slug,
+        row.current_revision,
+        row.published_at or row.created_at,
+        row.updated_at,
+        doc,
+        cards.reading_time(doc),
+        terms,
+        [],
+    )
+    return article, row.status
+
+
+def has_pending_revision(engine: Engine, slug: str) -> bool:
+    with reading(engine) as conn:
+        row = posts.find(conn, slug)
+    return (
+        row is not None
+        and row.live_revision is not None
+        and row.current_revision != row.live_revision
+    )

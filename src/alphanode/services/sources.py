@@ -68,12 +68,14 @@ def resolve(paths: Sequence[str]) -> Sources:
     return Sources(tuple(files), stdin, total)
 
 
-def iter_items(sources: Sources, stdin: BinaryIO | None, max_bytes: int) -> Iterator[Item]:
+def iter_items(
+    sources: Sources, stdin: BinaryIO | None, max_bytes: int, stdin_name: str = STDIN
+) -> Iterator[Item]:
     """Items in a stable order: files as listed (directories sorted), then stdin."""
     for path in sources.files:
         yield from _file_items(path, max_bytes)
     if sources.stdin and stdin is not None:
-        yield from _stream_items(STDIN, stdin.read(), max_bytes)
+        yield from _stream_items(stdin_name, stdin.read(), max_bytes)
 
 
 def _file_items(path: Path, max_bytes: int) -> Iterator[Item]:

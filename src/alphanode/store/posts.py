@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.store.schema import posts, revisions
+from alphanode.store.schema import posts, revision_facets, revisions
 
 
 def now() -> dt.datetime:
@@ -59,6 +59,7 @@ class NewRevision:
     document: str
     warnings: str
     source: str
+    facets: tuple[tuple[str, str], ...] = ()
 
 
 def _post(row: Any) -> PostRow:
@@ -175,6 +176,13 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
             for r in rows
         ],
     )
+    facets = [
+        {"post_id": r.post_id, "number": r.number, "kind": kind, "value": value}
+        for r in rows
+        for kind, value in r.facets
+    ]
+    if facets:
+        conn.execute(revision_facets.insert(), facets)
 
 
 def find(conn: Connection, ref_or_slug: str) -> PostRow | None:

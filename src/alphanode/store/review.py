@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alphanode.store.posts import now
-from alphanode.store.schema import post_terms, posts, review_log, revisions
+from alphanode.store.schema import post_terms, posts, review_log, revision_facets, revisions
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,105 @@ def pending_refs(conn: Connection, limit: int | None = None) -> list[str]:
     if limit is not None:
         query = query.limit(limit)
     return list(conn.scalars(query))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    post_id: int
+    ref: str
+    slug: str
+    title: str
+    status: str
+    revision: int
+    live_revision: int | None
+    created_at: dt.datetime
+
+
+def _queue_query(filters: Sequence[tuple[str, str]]) -> sa.Select[Any]:
+    query = (
+        sa.select(
+            posts.c.id,
+            posts.c.ref,
+            posts.c.slug,
+            posts.c.title,
+            posts.c.status,
+            posts.c.current_revision,
+            posts.c.live_revision,
+            revisions.c.created_at,
+        )
+        .join(
+            revisions,
+            sa.and_(
+                revisions.c.post_id == posts.c.id,
+                revisions.c.number == posts.c.current_revision,
+            ),
+        )
+        .where(revisions.c.review_state == "pending")
+    )
+    for kind, value in filters:
+        query = query.where(
+            sa.exists().where(
+                revision_facets.c.post_id == posts.c.id,
+                revision_facets.c.number == posts.c.current_revision,
+                revision_facets.c.kind == kind,
+                revision_facets.c.value == value,
+            )
+        )
+    return query
+
+
+def queue(
+    conn: Connection, filters: Sequence[tuple[str, str]], offset: int = 0, limit: int = 50
+) -> list[QueueRow]:
+    query = _queue_query(filters).order_by(posts.c.id).offset(offset).limit(limit)
+    return [
+        QueueRow(
+            r.id,
+            r.ref,
+            r.slug,
+            r.title,
+            r.status,
+            r.current_revision,
+            r.live_revision,
+            r.created_at,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def queue_count(conn: Connection, filters: Sequence[tuple[str, str]]) -> int:
+    sub = _queue_query(filters).subquery()
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
+
+
+def facets_of(conn: Connection, post_id: int, number: int) -> list[tuple[str, str]]:
+    query = sa.select(revision_facets.c.kind, revision_facets.c.value).where(
+        revision_facets.c.post_id == post_id, revision_facets.c.number == number
+    )
+    return [(r.kind, r.value) for r in conn.execute(query)]
+
+
+def facet_values(conn: Connection, kind: str, limit: int = 200) -> list[tuple[str, int]]:
+    """The values of one facet among pending revisions, most common first."""
+    query = (
+        sa.select(revision_facets.c.value, sa.func.count().label("n"))
+        .join(
+            revisions,
+            sa.and_(
+                revisions.c.post_id == revision_facets.c.post_id,
+                revisions.c.number == revision_facets.c.number,
+            ),
+        )
+        .where(revision_facets.c.kind == kind, revisions.c.review_state == "pending")
+        .group_by(revision_facets.c.value)
+        .order_by(sa.desc("n"), revision_facets.c.value)
+        .limit(limit)
+    )
+    return [(r.value, r.n) for r in conn.execute(query)]
+
+
+def revision_state(conn: Connection, post_id: int, number: int) -> str:
+    query = sa.select(revisions.c.review_state).where(
+        revisions.c.post_id == post_id, revisions.c.number == number
+    )
+    return str(conn.scalar(query) or "")

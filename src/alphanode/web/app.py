@@ -16,7 +16,7 @@ from alphanode.errors import AlphanodeError
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web import errors
-from alphanode.web.routes import api, feeds, pages
+from alphanode.web.routes import api, feeds, pages, review
 from alphanode.web.security import SecurityHeaders
 from alphanode.web.templating import make_templates
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
+    app.include_router(review.router)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it

@@ -27,6 +27,9 @@ def make_templates(directory: Path, settings: Settings) -> Jinja2Templates:
     env.globals["noindex"] = False
     env.globals["canonical"] = ""
     env.globals["banner"] = ""
+    env.globals["review_link"] = ""
+    env.globals["user"] = None
+    env.globals["csrf"] = ""
     return Jinja2Templates(env=env)
 
 

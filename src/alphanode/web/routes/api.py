@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 
-from alphanode.services import site
-from alphanode.web.context import engine
+from alphanode.errors import UsageError
+from alphanode.services import importer, review, site
+from alphanode.web.auth import require_token
+from alphanode.web.context import engine, settings
 from alphanode.web.routes.pages import iso
 
 router = APIRouter(prefix="/api/v1")
@@ -46,3 +50,50 @@ def post(request: Request, ref: str) -> dict[str, Any]:
     if found is None:
         raise HTTPException(404, f"no published post with reference {ref!r}")
     return found
+
+
+@router.post("/import", name="api_import")
+async def import_(request: Request) -> JSONResponse:
+    """Import the body (scraped page, JSON document or array, JSONL); scope ``import``.
+
+    200 when every document was accepted, 422 when some were rejected (the others are
+    imported; the body is the same summary ``alphanode import --json`` prints).
+    """
+    who = await run_in_threadpool(require_token, request, "import")
+    limit = int(settings(request).api_max_body_bytes)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, f"the body is larger than {limit} bytes")
+    if not body.strip():
+        raise UsageError("empty request body", "a scraped page, a JSON document or JSONL")
+    report = await run_in_threadpool(
+        importer.import_bytes, engine(request), settings(request), f"api:{who.name}", bytes(body)
+    )
+    return JSONResponse(report.to_dict(), status_code=422 if report.rejected else 200)
+
+
+@router.post("/posts/{ref}/review", name="api_review")
+async def review_post(request: Request, ref: str) -> dict[str, Any]:
+    """``{"action": "approve"|"reject", "note": "...", "revision": N}``; scope ``review``."""
+    who = await run_in_threadpool(require_token, request, "review")
+    try:
+        data = await request.json()
+    except ValueError:
+        raise UsageError("the body is not JSON", '{"action": "approve", "note": "..."}') from None
+    action = data.get("action") if isinstance(data, dict) else None
+    note = data.get("note", "") if isinstance(data, dict) else ""
+    if action not in ("approve", "reject") or not isinstance(note, str):
+        raise UsageError(f"action {action!r}", '"approve" or "reject", with a text "note"')
+    revision = data.get("revision")
+    if action == "approve":
+        if revision is not None and not (isinstance(revision, int) and revision > 0):
+            raise UsageError(f"revision {revision!r}", "a revision number")
+        d = await run_in_threadpool(review.approve, engine(request), ref, who.name, note, revision)
+    else:
+        d = await run_in_threadpool(review.reject, engine(request), ref, who.name, note)
+    return {"ref": d.ref, "revision": d.revision, "action": d.action, "status": d.status}

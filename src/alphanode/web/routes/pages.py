@@ -12,6 +12,7 @@ from starlette.responses import Response
 from alphanode.content.document import Image
 from alphanode.services import site
 from alphanode.web import metabox, placeholder, templating
+from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
 from alphanode.web.urls import MAX_SIDE, image_view, safe_url
 
@@ -134,10 +135,25 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
 
 @router.get("/posts/{slug}", name="post")
 def post(request: Request, slug: str) -> Response:
+    """The live revision to everyone; to a signed-in reviewer, pending posts with a banner."""
     art = site.article(engine(request), slug)
-    if art is None:
+    if art is not None:
+        context = article_context(request, art)
+        if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
+            context["banner"] = "A newer revision of this post awaits review."
+            context["review_link"] = f"/review/posts/{art.ref}"
+        return templating.page(request, "post.html", context)
+    found = site.preview(engine(request), slug) if is_reviewer(request) else None
+    if found is None:
         raise HTTPException(404)
-    return templating.page(request, "post.html", article_context(request, art))
+    preview, status = found
+    context = article_context(request, preview)
+    context["noindex"] = True
+    context["banner"] = (
+        f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
+    )
+    context["review_link"] = f"/review/posts/{preview.ref}"
+    return templating.page(request, "post.html", context)
 
 
 @router.get("/placeholder/{width}x{height}.svg", name="placeholder")

@@ -1,0 +1,84 @@
+"""Who is asking: a reviewer's session cookie (screens) or a bearer token (API writes).
+
+Screens take only the session cookie and check a CSRF token on every form; API write
+routes take only bearer tokens, so a browser's cookie can never be replayed against them.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from alphanode.services import accounts
+from alphanode.services.accounts import Principal
+from alphanode.web.context import engine, settings
+
+COOKIE = "an_session"
+
+
+def session_principal(request: Request) -> Principal | None:
+    """The signed-in person, looked up once per request; None when anonymous or expired."""
+    if not hasattr(request.state, "session_principal"):
+        token = request.cookies.get(COOKIE)
+        found = accounts.session(engine(request), token) if token else None
+        request.state.session_principal = found
+    result: Principal | None = request.state.session_principal
+    return result
+
+
+def token_principal(request: Request) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    return accounts.token_principal(engine(request), header[7:].strip())
+
+
+def require_session(request: Request, scope: str) -> Principal:
+    """401 when not signed in, 403 when the person lacks ``scope``."""
+    return accounts.require(session_principal(request), scope)
+
+
+def require_token(request: Request, scope: str) -> Principal:
+    """401 without a valid bearer token, 403 when the token lacks ``scope``."""
+    return accounts.require(token_principal(request), scope)
+
+
+def is_reviewer(request: Request) -> bool:
+    if COOKIE not in request.cookies:
+        return False
+    who = session_principal(request)
+    return who is not None and who.can("review")
+
+
+async def form(request: Request) -> dict[str, str]:
+    """An urlencoded form body (the review screens post nothing else)."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+async def require_form(request: Request, scope: str) -> tuple[Principal, dict[str, str]]:
+    """The signed-in person (with ``scope``) and the form, once the CSRF token checks out."""
+    who = await run_in_threadpool(require_session, request, scope)
+    data = await form(request)
+    if not accounts.csrf_ok(who, data.get("csrf", "")):
+        raise accounts.Forbidden("the form's CSRF token is missing or stale", "reload the page")
+    return who, data
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=accounts.SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=bool(settings(request).session_cookie_secure),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/")

@@ -1,0 +1,181 @@
+"""Review screens: sign-in, the queue with filters, the per-post review page, decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from alphanode.errors import UsageError
+from alphanode.services import accounts, review
+from alphanode.services.accounts import Principal
+from alphanode.web import templating
+from alphanode.web.auth import (
+    clear_session_cookie,
+    form,
+    require_form,
+    require_session,
+    session_principal,
+    set_session_cookie,
+)
+from alphanode.web.context import engine
+
+router = APIRouter()
+PER_PAGE = 50
+
+
+def _screen(
+    request: Request, name: str, who: Principal, context: dict[str, Any], status: int = 200
+) -> Response:
+    headers_free = {"user": who, "csrf": who.csrf, "noindex": True, **context}
+    response = templating.page(request, name, headers_free, status)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _login_page(
+    request: Request, message: str = "", status: int = 200, next_url: str = "/review"
+) -> Response:
+    response = templating.page(
+        request, "login.html", {"message": message, "next": next_url, "noindex": True}, status
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/review"
+
+
+@router.get("/login", name="login")
+def login_form(request: Request, next: str = "/review") -> Response:  # noqa: A002
+    return _login_page(request, next_url=_safe_next(next))
+
+
+@router.post("/login", name="login_post")
+async def login(request: Request) -> Response:
+    data = await form(request)
+    client = request.client.host if request.client else "unknown"
+    next_url = _safe_next(data.get("next", "/review"))
+    try:
+        token, _ = await run_in_threadpool(
+            accounts.login,
+            engine(request),
+            data.get("name", "").strip().lower(),
+            data.get("password", ""),
+            client,
+        )
+    except accounts.TooManyAttempts as exc:
+        return _login_page(request, exc.what + "; wait 15 minutes.", 429, next_url)
+    except accounts.AuthError:
+        return _login_page(request, "Wrong name or password.", 401, next_url)
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/logout", name="logout")
+async def logout(request: Request) -> Response:
+    await require_form(request, "review")
+    token = request.cookies.get("an_session", "")
+    await run_in_threadpool(accounts.logout, engine(request), token)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+def _filters_from(query: dict[str, str]) -> list[tuple[str, str]]:
+    pairs = [f"{k}={v}" for k, v in query.items() if k in review.FILTER_KINDS and v]
+    return review.parse_filters(pairs)
+
+
+@router.get("/review", name="review_queue")
+def queue(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    who = _who_or_login(request)
+    if isinstance(who, Response):
+        return who
+    filters = _filters_from(dict(request.query_params))
+    rows, total = review.queue(engine(request), filters, (page - 1) * PER_PAGE, PER_PAGE)
+    chosen = dict(filters)
+    return _screen(
+        request,
+        "review_queue.html",
+        who,
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PER_PAGE)),
+            "filters": chosen,
+            "filter_query": urlencode(chosen),
+            "facets": review.facet_values(engine(request)),
+            "message": request.query_params.get("done", ""),
+        },
+    )
+
+
+def _who_or_login(request: Request) -> Principal | Response:
+    who = session_principal(request)
+    if who is None:
+        return _login_page(request, "Sign in to review.", 401, str(request.url.path))
+    return require_session(request, "review")
+
+
+@router.get("/review/posts/{ref}", name="review_post")
+def review_post(request: Request, ref: str) -> Response:
+    who = _who_or_login(request)
+    if isinstance(who, Response):
+        return who
+    view = review.review_view(engine(request), ref)
+    return _screen(request, "review_post.html", who, {"view": view})
+
+
+def _back(done: str) -> Response:
+    return RedirectResponse("/review?" + urlencode({"done": done}), status_code=303)
+
+
+@router.post("/review/posts/{ref}/approve", name="review_approve")
+async def approve(request: Request, ref: str) -> Response:
+    who, data = await require_form(request, "review")
+    revision = int(data["revision"]) if data.get("revision", "").isdigit() else None
+    d = await run_in_threadpool(
+        review.approve, engine(request), ref, who.name, data.get("note", ""), revision
+    )
+    return _back(f"approved {d.ref} revision {d.revision}")
+
+
+@router.post("/review/posts/{ref}/reject", name="review_reject")
+async def reject(request: Request, ref: str) -> Response:
+    who, data = await require_form(request, "review")
+    d = await run_in_threadpool(review.reject, engine(request), ref, who.name, data.get("note", ""))
+    return _back(f"rejected {d.ref} revision {d.revision}")
+
+
+@router.post("/review/posts/{ref}/retract", name="review_retract")
+async def retract(request: Request, ref: str) -> Response:
+    who, data = await require_form(request, "retract")
+    d = await run_in_threadpool(
+        review.retract, engine(request), ref, who.name, data.get("note", "")
+    )
+    return _back(f"retracted {d.ref}")
+
+
+@router.post("/review/bulk-approve", name="review_bulk_approve")
+async def bulk_approve(request: Request) -> Response:
+    """First post: how many would be approved; second post (with that count): approve them."""
+    who, data = await require_form(request, "bulk")
+    filters = _filters_from(data)
+    if not filters:
+        raise UsageError("bulk approval without filters", "at least one filter")
+    count = await run_in_threadpool(review.count_matching, engine(request), filters)
+    if data.get("confirm") != str(count):
+        return _screen(
+            request, "review_confirm.html", who, {"count": count, "filters": dict(filters)}
+        )
+    done = await run_in_threadpool(
+        review.approve_matching, engine(request), filters, who.name, data.get("note", "")
+    )
+    return _back(f"approved {done}")

@@ -1,0 +1,327 @@
+"""Review before indexing on the web: who may do what, visibility, CSRF, secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.routing import APIRoute
+from starlette.routing import Mount
+
+from alphanode.services import accounts, importer, review
+from alphanode.services.sources import resolve
+from alphanode.settings import Settings
+from alphanode.store.migrate import open_database
+from tests.helpers import SEED_REF, seed_text, variant
+from tests.web.conftest import SEED_SLUG, Client
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Review:
+    client: Client
+    settings: Settings
+    cookies: dict[str, str]
+    tokens: dict[str, str]
+    csrf: dict[str, str]
+
+
+def login(client: Client, name: str, password: str = PASSWORD) -> tuple[str, str]:
+    r = client.request(
+        "POST",
+        "/login",
+        content=f"name={name}&password={password}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 303, r.text
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=lax" in cookie.lower()
+    token = re.search(r"an_session=([^;]+)", cookie)[1]
+    page = client.get("/review", headers={"cookie": f"an_session={token}"})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    return token, csrf
+
+
+@dataclass
+class Template:
+    path: Path
+    cookies: dict[str, str]
+    tokens: dict[str, str]
+    csrf: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """One prepared site (posts, people, tokens, sessions); each test gets a copy of it."""
+    tmp = tmp_path_factory.mktemp("review")
+    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp / 'r.db'}")
+    engine = open_database(settings)
+    pages = tmp / "pages"
+    pages.mkdir()
+    (pages / "seed.txt").write_text(seed_text(), "utf-8")
+    for n in range(1, 4):
+        (pages / f"{n}.txt").write_text(variant(n, title=f"pending post {n}"), "utf-8")
+    importer.import_sources(engine, settings, resolve([str(pages)]))
+    review.approve(engine, SEED_REF, "setup")
+    for name, role in (("rita", "reviewer"), ("adam", "admin"), ("dora", "reviewer")):
+        accounts.add_user(engine, name, role, PASSWORD)
+    tokens = {
+        "import": accounts.create_token(engine, "importer", ["import"]),
+        "review": accounts.create_token(engine, "reviewbot", ["review"]),
+        "revoked": accounts.create_token(engine, "old", ["import", "review"]),
+    }
+    accounts.revoke_token(engine, "old")
+    engine.dispose()
+    client = Client(settings)
+    cookies, csrf = {}, {}
+    for name in ("rita", "adam", "dora"):
+        cookies[name], csrf[name] = login(client, name)
+    accounts.set_disabled(client.app.state.engine, "dora")
+    client.close()
+    return Template(tmp / "r.db", cookies, tokens, csrf)
+
+
+@pytest.fixture
+def rv(template: Template, tmp_path: Path) -> Iterator[Review]:
+    db = tmp_path / "r.db"
+    shutil.copyfile(template.path, db)
+    settings = Settings.load(env={}, database_url=f"sqlite:///{db}")
+    client = Client(settings)
+    yield Review(client, settings, template.cookies, template.tokens, template.csrf)
+    client.close()
+
+
+PRINCIPALS = ("anonymous", "bad", "wrong_scope", "disabled", "reviewer", "admin")
+
+
+def headers_for(rv: Review, who: str, api: bool, scope: str) -> tuple[dict[str, str], str]:
+    """Request headers and the CSRF token a principal brings to a route."""
+    if api:
+        token = {
+            "anonymous": None,
+            "bad": "an_not-a-real-token",
+            "wrong_scope": rv.tokens["review" if scope == "import" else "import"],
+            "disabled": rv.tokens["revoked"],
+            "reviewer": rv.tokens[scope],
+            "admin": rv.tokens[scope],
+        }[who]
+        return ({"authorization": f"Bearer {token}"} if token else {}), ""
+    name = {"disabled": "dora", "reviewer": "rita", "admin": "adam", "wrong_scope": "rita"}.get(who)
+    if who == "bad":
+        return {"cookie": "an_session=forged"}, "x"
+    if name is None:
+        return {}, ""
+    return {"cookie": f"an_session={rv.cookies[name]}"}, rv.csrf[name]
+
+
+# (method, path template) → expected status for each principal, in PRINCIPALS order.
+# Screens: 401 signed out, 403 lacking the role; decisions redirect (303) when done.
+MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "/review"): (401, 401, 200, 401, 200, 200),
+    ("GET", "/review/posts/{ref}"): (401, 401, 200, 401, 200, 200),
+    ("POST", "/review/posts/{ref}/approve"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref}/reject"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref}/retract"): (401, 401, 403, 401, 403, 303),
+    ("POST", "/review/bulk-approve"): (401, 401, 403, 401, 403, 200),
+    ("POST", "/logout"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/api/v1/import"): (401, 401, 403, 401, 200, 200),
+    ("POST", "/api/v1/posts/{ref}/review"): (401, 401, 403, 401, 200, 200),
+}
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/posts/{slug}"),
+    ("GET", "/stack/{term}"),
+    ("GET", "/tools/{term}"),
+    ("GET", "/difficulty/{term}"),
+    ("GET", "/topics/{term}"),
+    ("GET", "/feed.xml"),
+    ("GET", "/sitemap.xml"),
+    ("GET", "/robots.txt"),
+    ("GET", "/placeholder/{width}x{height}.svg"),
+    ("GET", "/api/v1/posts"),
+    ("GET", "/api/v1/posts/{ref}"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+}
+
+
+def app_routes(rv: Review) -> set[tuple[str, str]]:
+    found = set()
+    for route in rv.client.app.routes:
+        if isinstance(route, APIRoute):
+            found |= {(m, route.path) for m in route.methods}
+        elif hasattr(route, "effective_candidates"):  # FastAPI's included routers
+            for ctx in route.effective_candidates():
+                found |= {(m, ctx.path) for m in ctx.methods}
+        elif isinstance(route, Mount):
+            found.add(("MOUNT", route.path))
+        else:
+            found.add(("OTHER", getattr(route, "path", "?")))
+    return found
+
+
+def test_no_route_is_missing_from_the_matrix(rv: Review) -> None:
+    known = set(MATRIX) | PUBLIC | {("MOUNT", "/static"), ("OTHER", "/api/v1/openapi.json")}
+    assert app_routes(rv) - known == set(), "classify every new route in MATRIX or PUBLIC"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("who", PRINCIPALS)
+def test_access_matrix(rv: Review, route: tuple[str, str], who: str) -> None:
+    method, template = route
+    expected = MATRIX[route][PRINCIPALS.index(who)]
+    api = template.startswith("/api/")
+    scope = "import" if template.endswith("/import") else "review"
+    headers, csrf = headers_for(rv, who, api, scope)
+    path = template.replace(
+        "{ref}", SEED_REF if template.endswith("retract") else "anp-ref-000001-0000"
+    )
+    body: str | bytes | None = None
+    if method == "POST" and api and scope == "import":
+        body = variant(50, title="posted through the api")
+    elif method == "POST" and api:
+        body = json.dumps({"action": "approve", "note": "ok"})
+    elif method == "POST":
+        body = f"csrf={csrf}&note=checked&flag=ai_generated_style&confirm=no"
+        headers = {**headers, "content-type": "application/x-www-form-urlencoded"}
+    r = rv.client.request(method, path, headers=headers, content=body)
+    assert r.status_code == expected, r.text[:300]
+
+
+def test_forms_need_the_csrf_token(rv: Review) -> None:
+    r = rv.client.request(
+        "POST",
+        "/review/posts/anp-ref-000001-0000/approve",
+        headers={
+            "cookie": f"an_session={rv.cookies['rita']}",
+            "content-type": "application/x-www-form-urlencoded",
+        },
+        content="csrf=wrong",
+    )
+    assert r.status_code == 403
+
+
+def test_pending_posts_are_not_public_but_reviewers_preview_them(rv: Review) -> None:
+    slug = "pending-post-1"
+    assert rv.client.get(f"/posts/{slug}").status_code == 404
+    assert "pending post" not in rv.client.get("/").text
+    assert "pending post" not in rv.client.get("/feed.xml").text
+    assert "pending post" not in rv.client.get("/sitemap.xml").text
+    assert rv.client.get("/api/v1/posts/anp-ref-000001-0000").status_code == 404
+    seen = rv.client.get(f"/posts/{slug}", headers={"cookie": f"an_session={rv.cookies['rita']}"})
+    assert seen.status_code == 200
+    assert '<meta name="robots" content="noindex, nofollow">' in seen.text
+    assert "Not public: this post is pending review" in seen.text
+
+
+def test_reimport_of_approved_post_waits_for_review(rv: Review, tmp_path: Path) -> None:
+    engine = rv.client.app.state.engine
+    before = rv.client.get(f"/posts/{SEED_SLUG}").text
+    edited = tmp_path / "edited.txt"
+    edited.write_text(seed_text().replace("final notes", "closing thoughts"), "utf-8")
+    assert importer.import_sources(engine, rv.settings, resolve([str(edited)])).updated == 1
+    after = rv.client.get(f"/posts/{SEED_SLUG}").text
+    assert "closing thoughts" not in after and "final notes" in after
+    assert before.count("final notes") == after.count("final notes")
+    assert rv.client.get(f"/api/v1/posts/{SEED_REF}").json()["revision"] == 1
+    # The reviewer sees the diff, then approves; the live page changes.
+    cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
+    page = rv.client.get(f"/review/posts/{SEED_REF}", headers=cookie).text
+    assert '<span class="add">+closing thoughts</span>' in page
+    assert '<span class="del">-final notes</span>' in page
+    banner = rv.client.get(f"/posts/{SEED_SLUG}", headers=cookie).text
+    assert "A newer revision of this post awaits review." in banner
+    r = rv.client.request(
+        "POST",
+        f"/review/posts/{SEED_REF}/approve",
+        headers={**cookie, "content-type": "application/x-www-form-urlencoded"},
+        content=f"csrf={rv.csrf['rita']}&note=fine",
+    )
+    assert r.status_code == 303
+    assert "closing thoughts" in rv.client.get(f"/posts/{SEED_SLUG}").text
+    log = review.log(engine, SEED_REF)
+    assert [(e.action, e.actor, e.revision) for e in log][-1] == ("approve", "rita", 2)
+
+
+def test_bulk_approve_confirms_the_count_first(rv: Review) -> None:
+    cookie = {
+        "cookie": f"an_session={rv.cookies['adam']}",
+        "content-type": "application/x-www-form-urlencoded",
+    }
+    body = f"csrf={rv.csrf['adam']}&flag=needs_human_review"
+    first = rv.client.request("POST", "/review/bulk-approve", headers=cookie, content=body)
+    assert first.status_code == 200 and "Approve 3 posts?" in first.text
+    assert rv.client.get("/posts/pending-post-2").status_code == 404
+    second = rv.client.request(
+        "POST", "/review/bulk-approve", headers=cookie, content=body + "&confirm=3"
+    )
+    assert second.status_code == 303
+    assert rv.client.get("/posts/pending-post-2").status_code == 200
+
+
+def test_retracted_post_leaves_every_public_surface(rv: Review) -> None:
+    engine = rv.client.app.state.engine
+    review.retract(engine, SEED_REF, "adam", "outdated")
+    assert rv.client.get(f"/posts/{SEED_SLUG}").status_code == 404
+    for path in ("/", "/feed.xml", "/sitemap.xml", "/api/v1/posts", "/stack/python-services"):
+        assert SEED_SLUG not in rv.client.get(path).text
+
+
+def test_login_is_rate_limited(rv: Review) -> None:
+    for _ in range(5):
+        r = rv.client.request(
+            "POST",
+            "/login",
+            content="name=rita&password=wrong",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert r.status_code == 401
+    r = rv.client.request(
+        "POST",
+        "/login",
+        content=f"name=rita&password={PASSWORD}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 429
+
+
+def test_api_import_reports_rejects(rv: Review) -> None:
+    auth = {"authorization": f"Bearer {rv.tokens['import']}"}
+    bad = variant(60).replace("reading time9", "reading timenine")
+    r = rv.client.request("POST", "/api/v1/import", headers=auth, content=bad)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "meta.reading_time"
+    ok = rv.client.request("POST", "/api/v1/import", headers=auth, content=variant(61))
+    assert ok.status_code == 200 and ok.json()["imported"] == 1
+
+
+def test_secrets_are_never_stored_or_logged_in_clear(
+    rv: Review, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    login(rv.client, "adam")
+    rv.client.request(
+        "POST",
+        "/api/v1/import",
+        content=variant(70),
+        headers={"authorization": f"Bearer {rv.tokens['import']}"},
+    )
+    engine = rv.client.app.state.engine
+    with engine.connect() as conn:
+        dump = "\n".join(
+            str(row)
+            for table in ("users", "api_tokens", "sessions", "review_log", "login_attempts")
+            for row in conn.execute(sa.text(f"SELECT * FROM {table}"))  # noqa: S608
+        )
+    secrets = [PASSWORD, *rv.tokens.values(), *rv.cookies.values()]
+    for secret in secrets:
+        assert secret not in dump
+        assert secret not in caplog.text
+    assert "$argon2id$" in dump
