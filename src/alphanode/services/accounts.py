@@ -21,7 +21,7 @@ from alphanode.store.posts import now
 
 ROLES = ("reviewer", "admin")
 SCOPES = ("import", "review")
-TOKEN_PREFIX = "an_"
+TOKEN_PREFIX = "an_"  # noqa: S105 - a public prefix, not a secret
 SESSION_DAYS = 14
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_LIMIT = 5

@@ -111,7 +111,13 @@ def rollback(engine: Engine, ref_or_slug: str, to: int) -> int:
             conn,
             [
                 posts.NewRevision(
-                    row.id, number, old.content_hash, old.document, old.warnings, source
+                    row.id,
+                    number,
+                    old.content_hash,
+                    old.document,
+                    old.warnings,
+                    source,
+                    tuple(review_facets(_load(old.document))),
                 )
             ],
             None,
