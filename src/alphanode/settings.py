@@ -24,6 +24,7 @@ class Setting:
     expected: str
     rollback: str
     secret: bool = False
+    choices: tuple[str, ...] = ()
 
     @property
     def env(self) -> str:
@@ -128,6 +129,51 @@ SETTINGS += (
     ),
 )
 
+SETTINGS += (
+    Setting(
+        "page_cache_entries",
+        int,
+        2000,
+        "Pages each worker keeps in its in-process cache (least recently used go first); 0 "
+        "turns the cache off.",
+        "alphanode.web.middleware",
+        "Hot pages are served from memory (see docs/cache-rules.md); about 15 KB a page.",
+        "Set to 0 to serve every request from the database; nothing else changes.",
+    ),
+    Setting(
+        "page_cache_check_seconds",
+        float,
+        1.0,
+        "How often a worker checks whether public content changed (approval, retraction) "
+        "and drops its cached pages.",
+        "alphanode.web.middleware",
+        "An approved or retracted post shows everywhere within this many seconds.",
+        "Lower it for faster visibility (one tiny query per interval per worker); 0 checks "
+        "on every request.",
+    ),
+    Setting(
+        "views_flush_seconds",
+        float,
+        10.0,
+        "How often each worker writes the views it counted (one batched transaction).",
+        "alphanode.web.views",
+        "No database write ever happens on a request; counts appear within this interval "
+        "and are flushed on shutdown.",
+        "Raise it to write less often; a crash loses at most one interval of counts.",
+    ),
+    Setting(
+        "log_format",
+        str,
+        "json",
+        "Request and action logs: json (one object per line) or text.",
+        "alphanode.web.middleware",
+        "One line per request with request id, method, route, status, duration, cache rule "
+        "and user-agent class; never a cookie, password or token.",
+        "Switch to text for reading on a terminal; the fields are the same.",
+        choices=("json", "text"),
+    ),
+)
+
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
@@ -142,20 +188,23 @@ def _convert(setting: Setting, raw: Any, origin: str) -> Any:
             if low in ("0", "false", "no", "off"):
                 return False
             raise ValueError(raw)
-        if setting.type is int:
+        if setting.type in (int, float):
             if isinstance(raw, bool):
                 raise ValueError(raw)
-            value = int(raw)
-            if value < 0:
+            number = setting.type(raw)
+            if number < 0:
                 raise ValueError(raw)
-            return value
-        if not isinstance(raw, str):
+            return number
+        if not isinstance(raw, str) or (setting.choices and raw not in setting.choices):
             raise ValueError(raw)
         return raw
     except ValueError:
-        expected = {bool: "true or false", int: "a whole number, 0 or more", str: "text"}[
-            setting.type
-        ]
+        expected = {
+            bool: "true or false",
+            int: "a whole number, 0 or more",
+            float: "a number, 0 or more",
+            str: "one of " + ", ".join(setting.choices) if setting.choices else "text",
+        }[setting.type]
         raise ConfigError(
             f"setting {setting.name} ({origin}): got {raw!r}",
             expected,

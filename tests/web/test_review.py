@@ -92,7 +92,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 def rv(template: Template, tmp_path: Path) -> Iterator[Review]:
     db = tmp_path / "r.db"
     shutil.copyfile(template.path, db)
-    settings = Settings.load(env={}, database_url=f"sqlite:///{db}")
+    settings = Settings.load(env={}, database_url=f"sqlite:///{db}", page_cache_check_seconds=0)
     client = Client(settings)
     yield Review(client, settings, template.cookies, template.tokens, template.csrf)
     client.close()
@@ -149,6 +149,7 @@ PUBLIC = {
     ("GET", "/api/v1/posts/{ref}"),
     ("GET", "/login"),
     ("POST", "/login"),
+    ("GET", "/metrics"),
 }
 
 

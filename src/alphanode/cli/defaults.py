@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from alphanode import cache_rules as rules
 from alphanode.cli.output import print_json
 from alphanode.settings import SETTINGS, Setting, settings_markdown
 
@@ -49,5 +50,19 @@ def defaults(
         typer.echo(f"    rollback: {s.rollback}")
 
 
+def cache_rules(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/cache-rules.md.")
+    ] = False,
+) -> None:
+    """Print the named cache rules: pattern, Cache-Control, bypass conditions, examples."""
+    if markdown:
+        typer.echo(rules.markdown(), nl=False)
+        return
+    for r in rules.RULES:
+        typer.echo(f"{r.name}: {r.pattern} -> {r.cache_control}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("defaults")(defaults)
+    app.command("cache-rules")(cache_rules)

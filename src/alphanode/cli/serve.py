@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+import tempfile
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -20,11 +21,20 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="json or text (default: setting).")
+    ] = None,
 ) -> None:
     """Serve the site: article pages, listings, feeds, sitemap and the JSON API."""
     conf = settings(ctx)
+    if log_format is not None:
+        conf = conf.replace(log_format=log_format)
     database(ctx)  # migrate (when auto_migrate is on) once, before workers start
+    # Workers are separate processes: they read the same settings from the environment.
     os.environ["ALPHANODE_DATABASE_URL"] = str(conf.database_url)
+    os.environ["ALPHANODE_LOG_FORMAT"] = str(conf.log_format)
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alphanode-metrics-")
     err(f"alphanode: serving {conf.database_url} on http://{host}:{port}/")
     uvicorn.run(
         APP_FACTORY,
@@ -32,10 +42,36 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        log_config=log_config(str(conf.log_format)),
+        access_log=False,  # alphanode.access writes one structured line per request
         proxy_headers=True,
         server_header=False,
     )
+
+
+def log_config(fmt: str) -> dict[str, Any]:
+    """Logging for the server: our request lines and actions on stderr, uvicorn's warnings."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {
+                "format": "%(message)s" if fmt == "json" else "%(asctime)s %(name)s %(message)s"
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "alphanode": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+            "uvicorn.error": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        },
+    }
 
 
 def register(app: typer.Typer) -> None:

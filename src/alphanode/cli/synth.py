@@ -32,6 +32,8 @@ class _Tally:
     def add(self, item: SynthItem, size: int) -> None:
         self.documents += 1
         self.bytes += size
+        if item.plain:  # a normal document: nothing else to count
+            return
         if item.near_duplicate_of:
             self.near_duplicates += 1
         elif item.hostile:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.store import state
 from alphanode.store.posts import now
 from alphanode.store.schema import post_terms, posts, review_log, revision_facets, revisions
 
@@ -53,6 +54,7 @@ def make_live(
         )
     )
     _replace_terms(conn, post_id, terms)
+    state.bump_content_version(conn)
 
 
 def take_down(conn: Connection, post_id: int, status: str) -> None:
@@ -63,6 +65,7 @@ def take_down(conn: Connection, post_id: int, status: str) -> None:
         .values(status=status, live_revision=None, live_card=None, updated_at=now())
     )
     _replace_terms(conn, post_id, [])
+    state.bump_content_version(conn)
 
 
 def _replace_terms(conn: Connection, post_id: int, terms: Sequence[tuple[str, str, str]]) -> None:

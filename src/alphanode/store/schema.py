@@ -169,3 +169,23 @@ login_attempts = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_login_attempts_key_created_at", "key", "created_at"),
 )
+
+# Small key/value state shared by every process: "content_version" changes whenever public
+# content does (approval, retraction), so each worker's page cache knows to drop its pages.
+site_state = sa.Table(
+    "site_state",
+    metadata,
+    sa.Column("key", sa.String(50), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+# Views counted by the site (not the imported ``view_count``), per post and day. Written in
+# batches off the request path.
+post_views = sa.Table(
+    "post_views",
+    metadata,
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("views", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("post_id", "day"),
+)

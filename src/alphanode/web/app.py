@@ -13,12 +13,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from alphanode.errors import AlphanodeError
+from alphanode.services import views as view_service
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web import errors
-from alphanode.web.routes import api, feeds, pages, review
-from alphanode.web.security import SecurityHeaders
+from alphanode.web.metrics import Metrics
+from alphanode.web.middleware import Frontline
+from alphanode.web.routes import api, feeds, ops, pages, review
 from alphanode.web.templating import make_templates
+from alphanode.web.views import ViewCounter
 
 HERE = Path(__file__).parent
 
@@ -26,9 +29,14 @@ HERE = Path(__file__).parent
 def create_app(settings: Settings) -> FastAPI:
     engine = open_database(settings)
 
+    views = ViewCounter(engine, float(settings.views_flush_seconds))
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        views.start()
         yield
+        views.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -41,11 +49,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(HERE / "templates", settings)
+    app.state.views = views
+    app.state.metrics = metrics
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(review.router)
+    app.include_router(ops.router)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
@@ -65,7 +76,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(AlphanodeError, domain)
     app.add_exception_handler(Exception, crash)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        Frontline,
+        metrics=metrics,
+        views=views,
+        version=lambda: view_service.content_version(engine),
+        entries=int(settings.page_cache_entries),
+        check_seconds=float(settings.page_cache_check_seconds),
+        log_format=str(settings.log_format),
+    )
     return app
 
 

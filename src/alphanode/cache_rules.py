@@ -1,0 +1,207 @@
+"""Named cache rules: what each matches, its Cache-Control, when it is bypassed, examples.
+
+Written for the people who will debug them later (docs/cache-rules.md is generated from
+this list, and a test requests every example against the running app).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Bypass conditions, by name (docs/cache-rules.md explains each).
+SIGNED_IN = "signed-in reviewer (an_session cookie): pages show review banners and previews"
+AUTHORIZATION = "an Authorization header: the answer depends on who asks"
+OTHER_QUERY = "a query string other than ?page=N (e.g. ?preview, ?utm_source): personal"
+NOT_GET = "a method other than GET or HEAD"
+
+
+@dataclass(frozen=True)
+class Example:
+    path: str
+    cookie: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CacheRule:
+    name: str
+    description: str
+    pattern: str  # a regular expression on the path
+    cache_control: str
+    in_process: bool  # served from each worker's page cache when no bypass applies
+    ttl: int  # seconds an in-process entry may be served before it is rebuilt
+    bypass: tuple[str, ...] = ()
+    cached: tuple[Example, ...] = ()
+    not_cached: tuple[Example, ...] = ()
+    query_ok: tuple[str, ...] = field(default=("page",))
+
+    def matches(self, path: str) -> bool:
+        return re.fullmatch(self.pattern, path) is not None
+
+
+PAGE_BYPASS = (SIGNED_IN, AUTHORIZATION, OTHER_QUERY, NOT_GET)
+
+RULES: tuple[CacheRule, ...] = (
+    CacheRule(
+        "article-page",
+        "A published article (/posts/<slug>). Rebuilt when any approval or retraction changes "
+        "public content (that also changes Similar Posts).",
+        r"/posts/[^/]+",
+        "public, max-age=60, stale-while-revalidate=600",
+        True,
+        60,
+        PAGE_BYPASS,
+        (
+            Example(
+                "/posts/production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide",
+                note="the seed article",
+            ),
+        ),
+        (
+            Example(
+                "/posts/production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide?preview=1",
+                note="a personalising query string",
+            ),
+            Example(
+                "/posts/production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide",
+                cookie="an_session=any",
+                note="a signed-in reviewer",
+            ),
+            Example("/posts/no-such-post", note="a 404 is never stored"),
+        ),
+        (),
+    ),
+    CacheRule(
+        "listing-page",
+        "The latest posts and taxonomy listings, any ?page=N.",
+        r"/|/(stack|tools|difficulty|topics)/[^/]+",
+        "public, max-age=30, stale-while-revalidate=300",
+        True,
+        30,
+        PAGE_BYPASS,
+        (Example("/"), Example("/?page=1"), Example("/stack/python-services")),
+        (Example("/?utm_source=mail", note="a query string other than page"),),
+    ),
+    CacheRule(
+        "feeds",
+        "The Atom feed, the sitemap and robots.txt.",
+        r"/feed\.xml|/sitemap\.xml|/robots\.txt",
+        "public, max-age=300, stale-while-revalidate=3600",
+        True,
+        300,
+        PAGE_BYPASS,
+        (Example("/feed.xml"), Example("/sitemap.xml"), Example("/robots.txt")),
+        (Example("/feed.xml?token=abc", note="a query string"),),
+        (),
+    ),
+    CacheRule(
+        "api-read",
+        "The JSON API's read endpoints (approved content only).",
+        r"/api/v1/posts(/[^/]+)?",
+        "public, max-age=30, stale-while-revalidate=300",
+        True,
+        30,
+        PAGE_BYPASS,
+        (Example("/api/v1/posts"), Example("/api/v1/posts/anp-ref-026145-7938")),
+        (Example("/api/v1/posts?fields=title", note="a query string other than page"),),
+    ),
+    CacheRule(
+        "static-assets",
+        "CSS, JavaScript and icons shipped with the app (not fingerprinted: a day, then "
+        "revalidated with their ETag).",
+        r"/static/.+",
+        "public, max-age=86400, stale-while-revalidate=604800",
+        False,
+        0,
+        (),
+        (Example("/static/site.css"),),
+        (),
+    ),
+    CacheRule(
+        "placeholder-images",
+        "Locally drawn placeholder images: the URL says everything, so they never change.",
+        r"/placeholder/\d+x\d+\.svg",
+        "public, max-age=31536000, immutable",
+        False,
+        0,
+        (),
+        (Example("/placeholder/1200x630.svg?text=example"),),
+        (),
+    ),
+    CacheRule(
+        "private-screens",
+        "Sign-in and review screens, and every write: never stored anywhere.",
+        r"/login|/logout|/review(/.*)?|/api/v1/import|/api/v1/posts/[^/]+/review|/metrics",
+        "private, no-store",
+        False,
+        0,
+        (),
+        (),
+        (Example("/login"), Example("/review"), Example("/metrics")),
+    ),
+    CacheRule(
+        "default",
+        "Anything else (errors, unknown paths): revalidate every time.",
+        r".*",
+        "no-cache",
+        False,
+        0,
+        (),
+        (),
+        (Example("/no/such/page", note="a 404"),),
+    ),
+)
+
+
+def rule_for(path: str) -> CacheRule:
+    for rule in RULES:
+        if rule.matches(path):
+            return rule
+    return RULES[-1]
+
+
+def _in_process(rule: CacheRule) -> str:
+    return f"yes, each page for {rule.ttl} s at most" if rule.in_process else "no"
+
+
+def markdown() -> str:
+    """docs/cache-rules.md (a test keeps it in step with RULES and the running app)."""
+    lines = [
+        "# Cache rules",
+        "",
+        "Generated from `src/alphanode/cache_rules.py` by",
+        "`alphanode cache-rules --markdown > docs/cache-rules.md`; a test requests every example",
+        "below against the running app. Every response names its rule in `X-Cache-Rule`; pages",
+        "served from a worker's in-process cache say `X-Cache: hit` (else `miss` or `bypass`).",
+        "Cacheable responses carry an `ETag`; a matching `If-None-Match` gets `304 Not Modified`.",
+        "",
+        "Rules are tried in this order; the first whose pattern matches the whole path wins.",
+        "",
+    ]
+    for r in RULES:
+        lines += [
+            f"## {r.name}",
+            "",
+            r.description,
+            "",
+            f"- matches: `{r.pattern}`",
+            f"- Cache-Control: `{r.cache_control}`",
+            f"- in-process page cache: {_in_process(r)}",
+        ]
+        if r.bypass:
+            lines.append("- bypassed by:")
+            lines += [f"  - {b}" for b in r.bypass]
+        if r.cached:
+            lines.append("- cached, for example:")
+            lines += [f"  - `{e.path}`" + (f" ({e.note})" if e.note else "") for e in r.cached]
+        if r.not_cached:
+            lines.append("- not cached, for example:")
+            lines += [
+                f"  - `{e.path}`"
+                + (f" with cookie `{e.cookie}`" if e.cookie else "")
+                + (f" ({e.note})" if e.note else "")
+                for e in r.not_cached
+            ]
+        lines.append("")
+    return "\n".join(lines)

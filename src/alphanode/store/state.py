@@ -1,0 +1,56 @@
+"""Shared site state (the content version) and counted views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from alphanode.store.schema import post_views, posts, site_state
+
+CONTENT_VERSION = "content_version"
+
+
+def content_version(conn: Connection) -> int:
+    value = conn.scalar(sa.select(site_state.c.value).where(site_state.c.key == CONTENT_VERSION))
+    return int(value or 0)
+
+
+def bump_content_version(conn: Connection) -> None:
+    """Public content changed: every process drops its cached pages on its next check."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(site_state)
+    conn.execute(
+        insert.values(key=CONTENT_VERSION, value=1).on_conflict_do_update(
+            index_elements=[site_state.c.key], set_={"value": site_state.c.value + 1}
+        )
+    )
+
+
+def add_views(conn: Connection, by_slug: Mapping[str, int], day: dt.date) -> int:
+    """Add counted views (one statement per post); returns how many posts were updated."""
+    if not by_slug:
+        return 0
+    query = sa.select(posts.c.slug, posts.c.id).where(posts.c.slug.in_(list(by_slug)))
+    ids: dict[str, int] = dict(conn.execute(query).all())
+    rows = [{"post_id": ids[s], "day": day, "views": n} for s, n in by_slug.items() if s in ids]
+    if not rows:
+        return 0
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(post_views)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[post_views.c.post_id, post_views.c.day],
+            set_={"views": post_views.c.views + insert.excluded.views},
+        ),
+        rows,
+    )
+    return len(rows)
+
+
+def views_of(conn: Connection, post_id: int) -> int:
+    query = sa.select(sa.func.coalesce(sa.func.sum(post_views.c.views), 0)).where(
+        post_views.c.post_id == post_id
+    )
+    return int(conn.scalar(query) or 0)

@@ -1,0 +1,61 @@
+"""Prometheus metrics for one app (multi-process aware under ``serve --workers N``)."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        shared = bool(os.environ.get(MULTIPROC))
+        # Under several workers each process writes its own files and /metrics sums them;
+        # otherwise every app (and every test) gets a registry of its own.
+        self.registry = None if shared else CollectorRegistry()
+        reg = self.registry
+        self.requests = Counter(
+            "alphanode_http_requests",
+            "Requests by cache rule and status class",
+            ["rule", "status"],
+            registry=reg,
+        )
+        self.duration = Histogram(
+            "alphanode_http_request_duration_seconds",
+            "Time to answer a request",
+            ["rule"],
+            registry=reg,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.cache = Counter(
+            "alphanode_page_cache", "In-process page cache outcomes", ["outcome"], registry=reg
+        )
+        self.views = Counter(
+            "alphanode_views_counted", "Article views counted (real browsers only)", registry=reg
+        )
+        self.views_ignored = Counter(
+            "alphanode_views_ignored",
+            "Article requests not counted as views",
+            ["reason"],
+            registry=reg,
+        )
+        self.view_writes_on_request = Counter(
+            "alphanode_view_writes_on_request_path",
+            "Database writes of views made while answering a request (always 0 by design)",
+            registry=reg,
+        )
+
+    def render(self) -> bytes:
+        if self.registry is not None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)

@@ -1,0 +1,320 @@
+"""The front line of every request: request id, cache rules and the page cache, ETags,
+security headers, view counting, metrics and one structured log line.
+
+A pure ASGI middleware: a page-cache hit never reaches the framework.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from alphanode.cache_rules import CacheRule, rule_for
+from alphanode.web.agents import classify
+from alphanode.web.metrics import Metrics
+from alphanode.web.security import HEADERS as SECURITY_HEADERS
+from alphanode.web.views import ViewCounter
+
+access = logging.getLogger("alphanode.access")
+_ARTICLE = re.compile(r"/posts/([^/]+)")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_SESSION = b"an_session="
+
+
+@dataclass
+class Entry:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+    expires: float
+
+
+def _with_etag(
+    start: Message, body: Message, wanted: bytes, state: dict[str, Any]
+) -> tuple[Message, Message]:
+    headers = list(start["headers"])
+    etag = next((v for k, v in headers if k == b"etag"), b"")
+    if not etag:
+        etag = (
+            b'"'
+            + hashlib.blake2b(body.get("body", b""), digest_size=12).hexdigest().encode()
+            + b'"'
+        )
+        headers.append((b"etag", etag))
+    if wanted and etag in wanted:
+        state["status"] = 304
+        keep = {
+            b"etag",
+            b"cache-control",
+            b"x-cache-rule",
+            b"x-cache",
+            b"x-request-id",
+            b"last-modified",
+        }
+        return (
+            {
+                "type": "http.response.start",
+                "status": 304,
+                "headers": [h for h in headers if h[0] in keep],
+            },
+            {"type": "http.response.body", "body": b""},
+        )
+    return {**start, "headers": headers}, body
+
+
+@lru_cache(maxsize=8192)
+def _rule(path: str) -> CacheRule:
+    return rule_for(path)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return b""
+
+
+class Frontline:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        views: ViewCounter,
+        version: Callable[[], int],
+        entries: int,
+        check_seconds: float,
+        log_format: str,
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.views = views
+        self.version = version
+        self.max_entries = entries
+        self.check_seconds = check_seconds
+        self.json_logs = log_format == "json"
+        self.cache: OrderedDict[str, Entry] = OrderedDict()
+        self.seen_version: int | None = None
+        self.checked_at = 0.0
+
+    def _fresh(self, now: float) -> None:
+        """Drop every cached page when public content changed since the last check."""
+        if now - self.checked_at < self.check_seconds and self.seen_version is not None:
+            return
+        self.checked_at = now
+        current = self.version()
+        if current != self.seen_version:
+            self.cache.clear()
+            self.seen_version = current
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        method = scope["method"]
+        path = scope["path"]
+        rule = _rule(path)
+        rid = _header(scope, b"x-request-id").decode("latin-1")
+        if not _REQUEST_ID.fullmatch(rid):
+            rid = os.urandom(8).hex()
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        bypass = self._bypass(scope, rule, method)
+        outcome = ("bypass" if bypass else "miss") if rule.in_process else "off"
+        state: dict[str, Any] = {"status": 500}
+        extra = [
+            (b"x-cache-rule", rule.name.encode()),
+            (b"x-request-id", rid.encode()),
+            *SECURITY_HEADERS,
+        ]
+        if rule.in_process and not bypass and self.max_entries > 0:
+            outcome = await self._cached(scope, receive, send, rule, head, extra, state)
+        else:
+            control = (
+                b"private, no-cache" if bypass and rule.in_process else rule.cache_control.encode()
+            )
+            await self._passthrough(scope, receive, send, head, extra, control, outcome, state)
+        self._after(scope, path, method, rule, outcome, state["status"], started, rid)
+
+    def _bypass(self, scope: Scope, rule: CacheRule, method: str) -> bool:
+        if method not in ("GET", "HEAD") or not rule.in_process:
+            return True
+        if _header(scope, b"authorization") or _SESSION in _header(scope, b"cookie"):
+            return True
+        query = scope.get("query_string", b"")
+        if query:
+            keys = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+            if not keys <= set(rule.query_ok):
+                return True
+        return False
+
+    async def _cached(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        rule: CacheRule,
+        head: bool,
+        extra: list[tuple[bytes, bytes]],
+        state: dict[str, Any],
+    ) -> str:
+        now = time.monotonic()
+        self._fresh(now)
+        query = scope.get("query_string", b"")
+        key = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        entry = self.cache.get(key)
+        outcome = "hit"
+        if entry is None or entry.expires < now:
+            outcome = "miss"
+            entry = await self._render(scope, receive, rule, now)
+            if entry.status == 200:
+                self.cache[key] = entry
+                if len(self.cache) > self.max_entries:
+                    self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
+        self.metrics.cache.labels(outcome).inc()
+        state["status"] = entry.status
+        headers = entry.headers + extra + [(b"x-cache", outcome.encode())]
+        if entry.status == 200 and entry.etag in _header(scope, b"if-none-match"):
+            state["status"] = 304
+            keep = {b"etag", b"cache-control", b"x-cache-rule", b"x-cache", b"x-request-id"}
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [h for h in headers if h[0] in keep],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return outcome
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else entry.body})
+        return outcome
+
+    async def _render(self, scope: Scope, receive: Receive, rule: CacheRule, now: float) -> Entry:
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def collect(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, collect)
+        body = b"".join(chunks)
+        etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+        control = rule.cache_control.encode() if status == 200 else b"no-cache"
+        kept = [h for h in headers if h[0] not in (b"cache-control", b"etag")]
+        kept += [(b"cache-control", control)]
+        if status == 200:
+            kept.append((b"etag", etag))
+        return Entry(status, kept, body, etag, now + rule.ttl)
+
+    async def _passthrough(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        head: bool,
+        extra: list[tuple[bytes, bytes]],
+        control: bytes,
+        outcome: str,
+        state: dict[str, Any],
+    ) -> None:
+        """Add headers; give single-chunk 200 answers an ETag and answer If-None-Match."""
+        held: Message | None = None
+        wanted = _header(scope, b"if-none-match")
+
+        async def forward(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                public = control.startswith(b"public")
+                headers.append(
+                    (
+                        b"cache-control",
+                        b"no-cache" if message["status"] >= 400 and public else control,
+                    )
+                )
+                message = {**message, "headers": headers + extra + [(b"x-cache", outcome.encode())]}
+                if message["status"] == 200 and scope["method"] == "GET":
+                    held = message  # wait for the body: it decides the ETag
+                    return
+            elif message["type"] == "http.response.body" and held is not None:
+                start, held = held, None
+                if not message.get("more_body", False):
+                    start, message = _with_etag(start, message, wanted, state)
+                await send(start)
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, forward)
+
+    def _after(
+        self,
+        scope: Scope,
+        path: str,
+        method: str,
+        rule: CacheRule,
+        outcome: str,
+        status: int,
+        started: float,
+        rid: str,
+    ) -> None:
+        elapsed = time.perf_counter() - started
+        ua = classify(_header(scope, b"user-agent").decode("latin-1"))
+        self.metrics.requests.labels(rule.name, f"{status // 100}xx").inc()
+        self.metrics.duration.labels(rule.name).observe(elapsed)
+        if method == "GET" and status in (200, 304):
+            m = _ARTICLE.fullmatch(path)
+            if m is not None:
+                self._count_view(scope, m.group(1), ua)
+        if access.isEnabledFor(logging.INFO):
+            fields = {
+                "request_id": rid,
+                "method": method,
+                "route": path,
+                "rule": rule.name,
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
+                "cache": outcome,
+                "ua": ua,
+            }
+            if self.json_logs:
+                access.info(json.dumps(fields, separators=(",", ":")))
+            else:
+                access.info(" ".join(f"{k}={v}" for k, v in fields.items()))
+
+    def _count_view(self, scope: Scope, slug: str, ua: str) -> None:
+        purpose = _header(scope, b"sec-purpose") + _header(scope, b"purpose")
+        if ua != "browser":
+            self.metrics.views_ignored.labels(ua).inc()
+        elif b"prefetch" in purpose:
+            self.metrics.views_ignored.labels("prefetch").inc()
+        elif _SESSION in _header(scope, b"cookie"):
+            self.metrics.views_ignored.labels("reviewer").inc()
+        else:
+            self.views.add(slug)
+            self.metrics.views.inc()

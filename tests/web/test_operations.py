@@ -1,0 +1,162 @@
+"""Cache rules, ETags, view counting, metrics and request logs, against the running app."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from alphanode import cache_rules
+from alphanode.services import views as view_service
+from alphanode.store import posts
+from alphanode.store.engine import reading
+from tests.conftest import REPO
+from tests.web.conftest import SEED_SLUG, Client, Site
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0"
+
+
+@pytest.fixture
+def ops(site: Site) -> Iterator[Client]:
+    c = Client(site.settings.replace(page_cache_check_seconds=0, views_flush_seconds=0))
+    yield c
+    c.close()
+
+
+def test_cache_rules_doc_is_current() -> None:
+    doc = (REPO / "docs" / "cache-rules.md").read_text("utf-8")
+    assert doc == cache_rules.markdown()
+
+
+EXAMPLES = [(r, e, True) for r in cache_rules.RULES for e in r.cached] + [
+    (r, e, False) for r in cache_rules.RULES for e in r.not_cached
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "example", "cached"),
+    EXAMPLES,
+    ids=[f"{r.name}:{e.path[:40]}:{'cached' if c else 'not'}" for r, e, c in EXAMPLES],
+)
+def test_every_documented_example(
+    ops: Client, rule: cache_rules.CacheRule, example: cache_rules.Example, cached: bool
+) -> None:
+    headers = {"cookie": example.cookie} if example.cookie else {}
+    first = ops.get(example.path, headers=headers)
+    assert first.headers["x-cache-rule"] == rule.name
+    if cached:
+        assert first.status_code == 200
+        assert first.headers["cache-control"] == rule.cache_control
+        if rule.in_process:
+            second = ops.get(example.path, headers=headers)
+            assert second.headers["x-cache"] == "hit"
+            assert second.content == first.content
+        assert "etag" in first.headers
+    else:
+        control = first.headers["cache-control"]
+        assert first.headers.get("x-cache") != "hit"
+        again = ops.get(example.path, headers=headers)
+        assert again.headers.get("x-cache") != "hit"
+        assert (
+            control in ("no-cache", "private, no-cache", "private, no-store") or not rule.in_process
+        )
+
+
+def test_if_none_match_gives_304(ops: Client) -> None:
+    first = ops.get(f"/posts/{SEED_SLUG}")
+    etag = first.headers["etag"]
+    second = ops.get(f"/posts/{SEED_SLUG}", headers={"if-none-match": etag})
+    assert second.status_code == 304 and second.content == b""
+    assert second.headers["etag"] == etag
+    assert second.headers["x-cache-rule"] == "article-page"
+    other = ops.get(f"/posts/{SEED_SLUG}", headers={"if-none-match": '"something-else"'})
+    assert other.status_code == 200
+
+
+def test_approval_invalidates_cached_pages(ops: Client, site: Site) -> None:
+    from alphanode.services import review
+
+    engine = ops.app.state.engine
+    assert SEED_SLUG in ops.get("/sitemap.xml").text
+    assert ops.get("/sitemap.xml").headers["x-cache"] == "hit"
+    review.retract(engine, "anp-ref-026145-7938", "ops-test", "checking invalidation")
+    try:
+        assert SEED_SLUG not in ops.get("/sitemap.xml").text
+        assert ops.get(f"/posts/{SEED_SLUG}").status_code == 404
+    finally:
+        review.approve(engine, "anp-ref-026145-7938", "ops-test", "restored")
+    assert ops.get(f"/posts/{SEED_SLUG}").status_code == 200
+
+
+def _counted(client: Client) -> int:
+    engine = client.app.state.engine
+    with reading(engine) as conn:
+        row = posts.find(conn, SEED_SLUG)
+    assert row is not None
+    return view_service.total(engine, row.id)
+
+
+def test_views_counted_once_per_real_view_never_for_bots(ops: Client) -> None:
+    views = ops.app.state.views
+    views.flush()
+    before = _counted(ops)
+    url = f"/posts/{SEED_SLUG}"
+    ops.get(url, headers={"user-agent": BROWSER})
+    ops.get(url, headers={"user-agent": BROWSER})  # a second real view (served from cache)
+    for ua in (
+        "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        "curl/8.0",
+        "",
+        "Mozilla/5.0 (compatible; bingbot/2.0)",
+        "Mozilla/5.0 HeadlessChrome/156",
+    ):
+        ops.get(url, headers={"user-agent": ua})
+    ops.get(url, headers={"user-agent": BROWSER, "sec-purpose": "prefetch"})
+    ops.request("HEAD", url, headers={"user-agent": BROWSER})
+    ops.get("/posts/no-such-post", headers={"user-agent": BROWSER})
+    # Nothing was written while answering: the counts wait in memory.
+    assert _counted(ops) == before
+    assert views.pending() == 2
+    assert views.flush() == 2
+    assert _counted(ops) == before + 2
+    metrics = ops.get("/metrics").text
+    assert "alphanode_view_writes_on_request_path_total 0.0" in metrics
+    assert "alphanode_views_counted_total 2.0" in metrics
+    assert 'alphanode_views_ignored_total{reason="bot"} 3.0' in metrics
+
+
+def test_metrics_exposed(ops: Client) -> None:
+    ops.get("/")
+    text = ops.get("/metrics").text
+    assert 'alphanode_http_requests_total{rule="listing-page",status="2xx"}' in text
+    assert "alphanode_http_request_duration_seconds_bucket" in text
+    assert 'alphanode_page_cache_total{outcome="miss"}' in text
+
+
+def test_one_structured_log_line_per_request(ops: Client, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="alphanode.access")
+    ops.get(
+        f"/posts/{SEED_SLUG}",
+        headers={
+            "x-request-id": "req-123",
+            "user-agent": BROWSER,
+            "cookie": "an_session=secret-cookie-value",
+        },
+    )
+    lines = [r.getMessage() for r in caplog.records if r.name == "alphanode.access"]
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["request_id"] == "req-123" and entry["method"] == "GET"
+    assert entry["status"] == 200 and entry["rule"] == "article-page"
+    assert entry["ua"] == "browser" and entry["cache"] == "bypass" and entry["ms"] >= 0
+    assert "secret-cookie-value" not in caplog.text
+
+
+def test_request_id_is_echoed_or_made(ops: Client) -> None:
+    assert (
+        ops.get("/robots.txt", headers={"x-request-id": "abc-1"}).headers["x-request-id"] == "abc-1"
+    )
+    made = ops.get("/robots.txt", headers={"x-request-id": "<bad id>"}).headers["x-request-id"]
+    assert len(made) == 16 and made != "<bad id>"
