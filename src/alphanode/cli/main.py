@@ -67,6 +67,7 @@ def build_app() -> typer.Typer:
     if not _registered:
         from alphanode.cli import (
             accounts,
+            backup,
             db,
             defaults,
             documents,
@@ -76,7 +77,7 @@ def build_app() -> typer.Typer:
             synth,
         )
 
-        for module in (documents, importing, review, accounts, serve, db, defaults, synth):
+        for module in (documents, importing, review, accounts, serve, backup, db, defaults, synth):
             module.register(app)
         _registered.append(True)
     return app
