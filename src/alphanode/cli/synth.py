@@ -68,7 +68,8 @@ def synth(
         ),
     ] = 0.0,
     size: Annotated[
-        str, typer.Option("--size", help="small (~2.5 KB), normal (~4.5 KB) or large (~20 KB).")
+        str,
+        typer.Option("--size", help="small (~2.7 KB), normal (~4.3 KB) or large (~20 KB) pages."),
     ] = "normal",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout (needs --out).")
@@ -149,6 +150,7 @@ def _write_jsonl(items: Iterator[SynthItem], out: str, progress: _Progress) -> _
             tally.add(item, len(data))
             if tally.documents % _PROGRESS_EVERY == 0:
                 progress(tally.documents)
+    progress(tally.documents)
     return tally
 
 
@@ -176,6 +178,7 @@ def _write_text(items: Iterator[SynthItem], out: str, count: int, progress: _Pro
         tally.add(item, len(data))
         if tally.documents % _PROGRESS_EVERY == 0:
             progress(tally.documents)
+    progress(tally.documents)
     return tally
 
 
