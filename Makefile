@@ -45,7 +45,10 @@ test: lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/import.py
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/synth.py --count 20000
+	$(BIN)/python bench/import.py --count 100000
+	$(BIN)/python bench/serve.py --seconds 30 --connections 64 --workers 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

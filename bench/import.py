@@ -5,8 +5,8 @@
 Prints docs/s for: the baseline (sqlite3.executemany of the final post and revision rows into
 the same tables, nothing else), a full alphanode import (read, parse, validate, hash,
 serialise, slug, store, revisions), and a re-import of the same input (all unchanged), with
-the ratio of each to the baseline. The documents come from the anp content synthesizer when
-it is installed, else from variants of the seed page.
+the ratio of each to the baseline. The documents come from the anp content synthesizer
+(seeds 1..N, normal documents).
 """
 
 from __future__ import annotations
@@ -24,37 +24,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alphanode.formats import jsonl
-from alphanode.formats.render import render
 from alphanode.formats.scraped import parse
 from alphanode.services import importer
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-
-REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seeds" / "000_aeb991cd76c60bdc.txt"
+from alphanode.synth import generate
 
 
 def documents(count: int) -> Iterator[tuple[str, str]]:
     """(name, page text) for ``count`` distinct documents."""
-    try:
-        from alphanode.synth import generate  # type: ignore[attr-defined]
-    except ImportError:
-        generate = None
-    if generate is not None:
-        for k in range(count):
-            doc = generate(1 + k)
-            yield f"anp-{1 + k:06d}", render(doc)
-        return
-    base = parse(SEED.read_text("utf-8")).document
-    text = render(base)
-    for k in range(count):
-        ref = f"anp-ref-{k:06d}-{k % 10000:04d}"
-        page = text.replace("anp-ref-026145-7938", ref).replace(
-            "maintenance guide", f"maintenance guide {k}", 1
-        )
-        page = page.replace("a reliable python", f"a reliable ({k}) python", 1)
-        yield ref, page
+    for item in generate(count, 1):
+        yield f"anp-{item.seed:06d}", item.to_text()
 
 
 def write_input(directory: Path, count: int, fmt: str) -> int:

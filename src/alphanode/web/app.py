@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TextIO
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from alphanode.services import views as view_service
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web import errors
+from alphanode.web.accesslog import AccessLog
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
 from alphanode.web.routes import api, feeds, ops, pages, review
@@ -26,17 +28,21 @@ from alphanode.web.views import ViewCounter
 HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastAPI:
+    """The whole site; request lines go to ``access_stream`` (default: stderr)."""
     engine = open_database(settings)
 
     views = ViewCounter(engine, float(settings.views_flush_seconds))
+    access = AccessLog(access_stream)
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         views.start()
+        access.start()
         yield
         views.stop()
+        access.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -45,12 +51,15 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
+        # Our own metrics and logs cover this; FastAPI's OpenTelemetry probe costs per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(HERE / "templates", settings)
     app.state.views = views
     app.state.metrics = metrics
+    app.state.access_log = access
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -84,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         entries=int(settings.page_cache_entries),
         check_seconds=float(settings.page_cache_check_seconds),
         log_format=str(settings.log_format),
+        access=access,
     )
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -52,6 +53,36 @@ class Metrics:
             "Database writes of views made while answering a request (always 0 by design)",
             registry=reg,
         )
+
+        # Label look-ups cost microseconds; every request would pay them, so children are
+        # resolved once and kept.
+        self._requests: dict[tuple[str, int], Any] = {}
+        self._durations: dict[str, Any] = {}
+        self._cache: dict[str, Any] = {}
+        self._ignored: dict[str, Any] = {}
+
+    def observe(self, rule: str, status: int, seconds: float) -> None:
+        key = (rule, status // 100)
+        child = self._requests.get(key)
+        if child is None:
+            child = self._requests[key] = self.requests.labels(rule, f"{status // 100}xx")
+        child.inc()
+        timer = self._durations.get(rule)
+        if timer is None:
+            timer = self._durations[rule] = self.duration.labels(rule)
+        timer.observe(seconds)
+
+    def cache_outcome(self, outcome: str) -> None:
+        child = self._cache.get(outcome)
+        if child is None:
+            child = self._cache[outcome] = self.cache.labels(outcome)
+        child.inc()
+
+    def ignored(self, reason: str) -> None:
+        child = self._ignored.get(reason)
+        if child is None:
+            child = self._ignored[reason] = self.views_ignored.labels(reason)
+        child.inc()
 
     def render(self) -> bytes:
         if self.registry is not None:
