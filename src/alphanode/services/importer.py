@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import multiprocessing
 import time
 from collections import deque
@@ -14,6 +15,7 @@ from functools import partial
 from itertools import islice
 from typing import Any, BinaryIO
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
@@ -21,11 +23,13 @@ from alphanode.services.preparing import Outcome, Prepared, prepare_many
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
-from alphanode.store.engine import writing
+from alphanode.store.engine import is_retryable, writing
 from alphanode.store.rejects import Rejection
 
+log = logging.getLogger("alphanode.import")
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, starting workers costs more than it saves
 CHUNK_ITEMS = 64
+WRITE_ATTEMPTS = 8
 OUTCOMES_KEPT = 50
 
 
@@ -116,6 +120,12 @@ def import_sources(
     with writing(engine) as conn:
         rejects.finish_run(conn, report.run_id, report.counts())
     report.seconds = time.perf_counter() - started
+    log.info(
+        "import run %s: imported %d, updated %d, unchanged %d, rejected %d, warnings %d "
+        "in %.2f s",
+        report.run_id, report.imported, report.updated, report.unchanged, report.rejected,
+        report.warnings, report.seconds,
+    )
     return report
 
 
@@ -161,44 +171,66 @@ class _Known:
 
 
 def _write(engine: Engine, batch: list[Outcome], report: ImportReport) -> None:
+    """Store one batch in one transaction, run again from scratch if it lost a race."""
     prepared = [o for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
-    with writing(engine) as conn:
-        refs = list(dict.fromkeys(p.ref for p in prepared))
-        known = {
-            ref: _Known(row.id, row.current_revision, row.content_hash)
-            for ref, row in posts.by_refs(conn, refs).items()
-        }
-        new: list[Prepared] = []
-        revs: list[tuple[str, int, Prepared]] = []
-        for p in prepared:
-            state = known.get(p.ref)
-            if state is None:
-                known[p.ref] = _Known(None, 1, p.content_hash)
-                new.append(p)
-                revs.append((p.ref, 1, p))
-                report.imported += 1
-                result = "imported"
-            elif state.content_hash == p.content_hash:
-                report.unchanged += 1
-                result = "unchanged"
-            else:
-                state.number += 1
-                state.content_hash = p.content_hash
-                revs.append((p.ref, state.number, p))
-                report.updated += 1
-                result = "updated"
-            report.warnings += p.warning_count
-            report.note(p.ref, result)
-        ids = posts.insert_posts(conn, _new_posts(conn, new))
-        for ref, post_id in ids.items():
-            known[ref].post_id = post_id
-        _store_revisions(conn, known, revs, report.run_id)
-        rejects.insert(conn, rejected, report.run_id)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with writing(engine) as conn:
+                results = _apply(conn, prepared, report.run_id)
+                rejects.insert(conn, rejected, report.run_id)
+            break
+        except sa.exc.DBAPIError as exc:
+            # Another importer inserted the same reference or slug, or a deadlock was
+            # broken: nothing of this batch was kept, so running it again is safe.
+            if attempt == WRITE_ATTEMPTS or not is_retryable(exc):
+                raise
+            log.info(
+                "import batch lost a race (%s); retrying, attempt %d",
+                type(exc).__name__,
+                attempt + 1,
+            )
+            time.sleep(0.05 * attempt)
+    for p, result in zip(prepared, results, strict=True):
+        setattr(report, result, getattr(report, result) + 1)
+        report.warnings += p.warning_count
+        report.note(p.ref, result)
     for r in rejected:
         report.rejected += 1
         report.errors.extend(p.to_dict() for p in r.problems)
         report.note(r.source, "rejected")
+
+
+def _apply(conn: Connection, prepared: list[Prepared], run_id: int | None) -> list[str]:
+    """Decide imported / updated / unchanged for each document and write the rows."""
+    refs = list(dict.fromkeys(p.ref for p in prepared))
+    known = {
+        ref: _Known(row.id, row.current_revision, row.content_hash)
+        for ref, row in posts.by_refs(conn, refs, lock=True).items()
+    }
+    new: list[Prepared] = []
+    revs: list[tuple[str, int, Prepared]] = []
+    results: list[str] = []
+    for p in prepared:
+        state = known.get(p.ref)
+        if state is None:
+            known[p.ref] = _Known(None, 1, p.content_hash)
+            new.append(p)
+            revs.append((p.ref, 1, p))
+            results.append("imported")
+        elif state.content_hash == p.content_hash:
+            results.append("unchanged")
+        else:
+            state.number += 1
+            state.content_hash = p.content_hash
+            revs.append((p.ref, state.number, p))
+            results.append("updated")
+    new.sort(key=lambda p: p.ref)  # the same order in every importer: no deadlocks
+    ids = posts.insert_posts(conn, _new_posts(conn, new))
+    for ref, post_id in ids.items():
+        known[ref].post_id = post_id
+    _store_revisions(conn, known, revs, run_id)
+    return results
 
 
 def _store_revisions(

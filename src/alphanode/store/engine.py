@@ -76,3 +76,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+_RETRY_PGCODES = {"40P01", "40001", "23505"}  # deadlock, serialization failure, unique
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A write that lost a race with another writer; the whole transaction can be run again."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        return code is None or code in _RETRY_PGCODES
+    if isinstance(exc, sa.exc.OperationalError):
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None)
+        return code in _RETRY_PGCODES or "database is locked" in str(orig)
+    return False

@@ -86,10 +86,16 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[i : i + _IN_CHUNK]
 
 
-def by_refs(conn: Connection, refs: Sequence[str]) -> dict[str, PostRow]:
+def by_refs(conn: Connection, refs: Sequence[str], *, lock: bool = False) -> dict[str, PostRow]:
+    """Posts by reference; with ``lock``, rows are locked in reference order (PostgreSQL
+    ``FOR UPDATE``; SQLite's write transaction already excludes other writers), so that
+    concurrent importers of overlapping inputs queue instead of deadlocking."""
     found: dict[str, PostRow] = {}
-    for chunk in _chunks(refs):
-        for row in conn.execute(sa.select(posts).where(posts.c.ref.in_(chunk))):
+    for chunk in _chunks(sorted(refs) if lock else refs):
+        query = sa.select(posts).where(posts.c.ref.in_(chunk))
+        if lock:
+            query = query.order_by(posts.c.ref).with_for_update()
+        for row in conn.execute(query):
             found[row.ref] = _post(row)
     return found
 
