@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import logging
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +18,7 @@ from alphanode.formats.render import render
 from alphanode.store import posts, review
 from alphanode.store.engine import reading, writing
 
-log = logging.getLogger("alphanode.review")
+logger = logging.getLogger("alphanode.review")
 FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
 BULK_BATCH = 500
 
@@ -91,7 +91,7 @@ def approve(
         row = _post(conn, ref_or_slug)
         number = revision or row.current_revision
         _approve_in(conn, row, number, actor, note)
-    log.info("review: %s approved %s revision %d", actor, row.ref, number)
+    logger.info("review: %s approved %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, "approve", "approved")
 
 
@@ -113,7 +113,7 @@ def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
             review.take_down(conn, row.id, "rejected")
             status = "rejected"
         review.log(conn, row.id, number, "reject", actor, note)
-    log.info("review: %s rejected %s revision %d", actor, row.ref, number)
+    logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, "reject", status)
 
 
@@ -130,7 +130,7 @@ def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision
             )
         review.take_down(conn, row.id, "retracted")
         review.log(conn, row.id, row.live_revision, "retract", actor, note)
-    log.info("review: %s retracted %s", actor, row.ref)
+    logger.info("review: %s retracted %s", actor, row.ref)
     return Decision(row.ref, row.live_revision, "retract", "retracted")
 
 
@@ -163,7 +163,7 @@ def approve_matching(engine: Engine, filters: Filters, actor: str, note: str = "
                     _approve_in(conn, row, q.revision, actor, note)
         done += len(batch)
         if len(batch) < BULK_BATCH:
-            log.info("review: %s approved %d matching %s", actor, done, list(filters))
+            logger.info("review: %s approved %d matching %s", actor, done, list(filters))
             return done
 
 
