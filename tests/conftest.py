@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,14 +60,9 @@ def postgres_admin() -> Iterator[Engine | None]:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Engine | None
-) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL database made for this test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'alphanode.db'}"
-        return
+@contextmanager
+def postgres_database(postgres_admin: Engine | None) -> Iterator[str]:
+    """A PostgreSQL database made for one test and dropped after it."""
     need(postgres_admin is not None, f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
     assert postgres_admin is not None
     name = f"alphanode_test_{uuid.uuid4().hex[:12]}"
@@ -77,6 +73,24 @@ def database_url(
     finally:
         with postgres_admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Engine | None
+) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL database made for this test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'alphanode.db'}"
+        return
+    with postgres_database(postgres_admin) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine | None) -> Iterator[str]:
+    with postgres_database(postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture

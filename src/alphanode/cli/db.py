@@ -6,10 +6,15 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database
+from alphanode.cli.output import count_progress, database, print_json
+from alphanode.services import dbcopy
+from alphanode.settings import Settings
 from alphanode.store import migrate
+from alphanode.store.engine import connect
 
-db_app = typer.Typer(help="The database schema: upgrade, downgrade, current.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: schema migrations, and copying a whole site.", no_args_is_help=True
+)
 
 
 @db_app.command("upgrade")
@@ -42,6 +47,35 @@ def current(ctx: typer.Context) -> None:
     head = migrate.head()
     state = "up to date" if now == head else "behind: run `alphanode db upgrade`"
     typer.echo(f"current {now or 'base (empty)'}, head {head}: {state}")
+
+
+@db_app.command("copy")
+def copy(
+    source: Annotated[str, typer.Option("--from", help="Source database URL.")],
+    target: Annotated[str, typer.Option("--to", help="Target database URL.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty target.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+) -> None:
+    """Move a whole site between databases (e.g. SQLite to PostgreSQL), verified by checksums."""
+    src = connect(Settings.load(database_url=source))
+    dst = connect(Settings.load(database_url=target))
+    try:
+        with count_progress(dbcopy.total_rows(src), "copying rows") as bar:
+
+            def advance(n: int) -> None:
+                if bar is not None:
+                    bar.advance(bar.task_ids[0], n)
+
+            report = dbcopy.copy(src, dst, force=force, progress=advance)
+    finally:
+        src.dispose()
+        dst.dispose()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for name, t in report.tables.items():
+        typer.echo(f"{name:<16} {t['rows']:>9} rows  sha256 {t['sha256'][:16]}  ok")
+    typer.echo(f"copied {report.rows} rows; every table's checksum matches")
 
 
 def register(app: typer.Typer) -> None:
