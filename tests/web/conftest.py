@@ -15,13 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 
 from alphanode.services import importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.app import create_app
-from tests.conftest import SEED
+from tests.conftest import SEED, need, postgres_database
 from tests.helpers import SEED_REF, seed_text, variant
 
 HOSTILE_REF = "anp-ref-666666-6666"
@@ -59,9 +60,9 @@ class Site:
     path: Path
 
 
-def build_site(directory: Path) -> Site:
+def build_site(directory: Path, url: str | None = None) -> Site:
     directory.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{directory / 'site.db'}"
+    url = url or f"sqlite:///{directory / 'site.db'}"
     settings = Settings.load(env={}, database_url=url)
     pages = directory / "pages"
     pages.mkdir()
@@ -86,11 +87,22 @@ def build_site(directory: Path) -> Site:
     return Site(url, settings, directory)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    if not SEED.is_file():
-        pytest.skip("the shared seed page is missing")
-    return build_site(tmp_path_factory.mktemp("site"))
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def site(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin: Engine | None,
+) -> Iterator[Site]:
+    """The seeded site every page test reads, once on SQLite and once on PostgreSQL."""
+    need(SEED.is_file(), "the shared seed page is missing")
+    directory = tmp_path_factory.mktemp(f"site-{request.param}")
+    if request.param == "sqlite":
+        yield build_site(directory)
+        return
+    with postgres_database(postgres_admin) as url:
+        yield build_site(directory, url)
 
 
 class Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
+from sqlalchemy.engine import Engine
 from starlette.routing import Mount
 
 from alphanode.services import accounts, importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
+from tests.conftest import postgres_database
 from tests.helpers import SEED_REF, seed_text, variant
 from tests.web.conftest import SEED_SLUG, Client
 
@@ -51,17 +54,31 @@ def login(client: Client, name: str, password: str = PASSWORD) -> tuple[str, str
 
 @dataclass
 class Template:
-    path: Path
+    url: str
     cookies: dict[str, str]
     tokens: dict[str, str]
     csrf: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def template(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin: Engine | None,
+) -> Iterator[Template]:
     """One prepared site (posts, people, tokens, sessions); each test gets a copy of it."""
     tmp = tmp_path_factory.mktemp("review")
-    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp / 'r.db'}")
+    if request.param == "sqlite":
+        yield _template(tmp, f"sqlite:///{tmp / 'r.db'}")
+        return
+    with postgres_database(postgres_admin) as url:
+        yield _template(tmp, url)
+
+
+def _template(tmp: Path, url: str) -> Template:
+    settings = Settings.load(env={}, database_url=url)
     engine = open_database(settings)
     pages = tmp / "pages"
     pages.mkdir()
@@ -85,14 +102,33 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         cookies[name], csrf[name] = login(client, name)
     accounts.set_disabled(client.app.state.engine, "dora")
     client.close()
-    return Template(tmp / "r.db", cookies, tokens, csrf)
+    return Template(url, cookies, tokens, csrf)
 
 
 @pytest.fixture
-def rv(template: Template, tmp_path: Path) -> Iterator[Review]:
-    db = tmp_path / "r.db"
-    shutil.copyfile(template.path, db)
-    settings = Settings.load(env={}, database_url=f"sqlite:///{db}", page_cache_check_seconds=0)
+def rv(template: Template, tmp_path: Path, postgres_admin: Engine | None) -> Iterator[Review]:
+    """A copy of the template site: a file copy on SQLite, CREATE DATABASE … TEMPLATE on
+    PostgreSQL."""
+    if template.url.startswith("sqlite"):
+        db = tmp_path / "r.db"
+        shutil.copyfile(template.url.removeprefix("sqlite:///"), db)
+        url = f"sqlite:///{db}"
+        yield from _review(template, url)
+        return
+    assert postgres_admin is not None
+    name = f"alphanode_copy_{uuid.uuid4().hex[:12]}"
+    source = sa.engine.make_url(template.url).database
+    with postgres_admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    try:
+        yield from _review(template, postgres_admin.url.set(database=name).render_as_string(False))
+    finally:
+        with postgres_admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _review(template: Template, url: str) -> Iterator[Review]:
+    settings = Settings.load(env={}, database_url=url, page_cache_check_seconds=0)
     client = Client(settings)
     yield Review(client, settings, template.cookies, template.tokens, template.csrf)
     client.close()
