@@ -84,14 +84,20 @@ class Document:
         return ref if isinstance(ref, str) and ref.strip() else None
 
     def content_hash(self) -> str:
+        """sha256 of the exact content (key order aside): any edit makes a new revision."""
+        return _sha256(self.to_dict())
+
+    def normalised_hash(self) -> str:
         """sha256 of the normalised content: NFC text, folded white space, sorted keys."""
-        normal = _normalise(self.to_dict())
-        data = json.dumps(normal, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        return _sha256(_normalise(self.to_dict()))
 
     def identity(self) -> str:
-        """The post's identity: ``meta.reference`` when present, else a hash of the content."""
-        return self.reference or "sha256-" + self.content_hash()[:32]
+        """The post's identity: ``meta.reference`` when present, else the normalised hash.
+
+        Content without a reference is recognised again when only white space or Unicode
+        normal form differs (the edit is then stored as a new revision of the same post).
+        """
+        return self.reference or "sha256-" + self.normalised_hash()[:32]
 
     def paragraph_count(self) -> int:
         return sum(1 for b in self.body if isinstance(b, Paragraph))
@@ -116,6 +122,11 @@ class ParsedDocument:
     warnings: tuple[DocumentWarning, ...] = ()
     line: int | None = None
     slug: str | None = None  # a slug the input asks for (our own JSON export carries it)
+
+
+def _sha256(value: JSONValue) -> str:
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def _normalise(value: JSONValue) -> JSONValue:

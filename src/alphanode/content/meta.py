@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +23,13 @@ WARN_IMAGE_NO_SOURCE = "AN-WARN-004"
 EXTRA_BREADCRUMB = "breadcrumb"
 EXTRA_SIMILAR = "similar_posts"
 EXTRA_UNPARSED = "unparsed_lines"
+SPECIAL_EXTRA = (EXTRA_BREADCRUMB, EXTRA_SIMILAR, EXTRA_UNPARSED)
 
 SAFE_URL_SCHEMES = ("http://", "https://")
+# A link target: http(s), a host, no white space or control characters anywhere.
+_SAFE_URL_RE = re.compile(r"https?://[^\x00-\x20\x7f/?#\\]+(?:[/?#][^\x00-\x20\x7f]*)?", re.I)
+# Keeps every count inside a signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_COUNT = 2**63 - 1
 
 
 class CoercionError(ValueError):
@@ -49,28 +56,32 @@ def _text(value: Any) -> str:
     raise CoercionError("text")
 
 
-_INT_RE = re.compile(r"\d{1,3}(?:[,_]\d{3})+|\d+")
+# ASCII digits only (``\d`` would take Arabic-Indic digits too); 19 digits hold 2**63 - 1, and
+# the bound keeps int() far from its 4300-digit limit (a ValueError, not a CoercionError).
+_INT_RE = re.compile(r"[0-9]{1,3}(?:[,_][0-9]{3}){1,6}|[0-9]{1,19}")
 
 
-def _whole(lo: int, hi: int | None, expected: str) -> Callable[[Any], int]:
+def _whole(lo: int, hi: int, expected: str) -> Callable[[Any], int]:
     def coerce(value: Any) -> int:
         if isinstance(value, bool):
             raise CoercionError(expected)
         if isinstance(value, int):
             number = value
+        elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+            number = int(value)  # the common case, without the regex
         elif isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
             number = int(value.strip().replace(",", "").replace("_", ""))
         else:
             raise CoercionError(expected)
-        if number < lo or (hi is not None and number > hi):
+        if not lo <= number <= hi:
             raise CoercionError(expected)
         return number
 
     return coerce
 
 
-_TRUE = {"1", "true", "yes"}
-_FALSE = {"0", "false", "no"}
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
 
 
 def _bool(value: Any) -> bool:
@@ -87,8 +98,13 @@ def _bool(value: Any) -> bool:
     raise CoercionError("1 or 0 (true or false)")
 
 
+# Only the calendar form: Python 3.11 also reads "20260316" and week dates, which would
+# silently change the value shown on the page.
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: Any) -> str:
-    if isinstance(value, str):
+    if isinstance(value, str) and _DATE_RE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
@@ -98,12 +114,12 @@ def _date(value: Any) -> str:
 
 TEXT = Kind("text", "text", _text)
 MINUTES = Kind(
-    "minutes",
-    "a whole number of minutes",
-    _whole(0, None, "a whole number of minutes"),
+    "minutes", "a whole number of minutes", _whole(0, MAX_COUNT, "a whole number of minutes")
 )
-COUNT = Kind("count", "a whole number", _whole(0, None, "a whole number"))
-SCORE = Kind("score", "a whole number from 0 to 100", _whole(0, 100, "a whole number from 0 to 100"))
+COUNT = Kind("count", "a whole number", _whole(0, MAX_COUNT, "a whole number"))
+SCORE = Kind(
+    "score", "a whole number from 0 to 100", _whole(0, 100, "a whole number from 0 to 100")
+)
 BOOL = Kind("bool", "1 or 0 (true or false)", _bool, lambda v: "1" if v else "0")
 DATE = Kind("date", "an ISO date such as 2026-03-16", _date)
 
@@ -132,7 +148,9 @@ def _record(fields: Mapping[str, Kind], kind: Kind = TEXT, open_: bool = False) 
 SCHEMA: dict[str, Shape] = {
     "topic": Shape("scalar"),
     "summary": Shape("scalar"),
-    "ai_outline": _record(dict.fromkeys(("context", "problem", "stack", "recommended_action"), TEXT)),
+    "ai_outline": _record(
+        dict.fromkeys(("context", "problem", "stack", "recommended_action"), TEXT)
+    ),
     "ai_brief": Shape("scalar"),
     "stack": Shape("list"),
     "tools": Shape("list"),
@@ -164,12 +182,27 @@ def label(key: str) -> str:
 _SNAKE_RE = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)  # labels repeat page after page; the regex is the cost
 def snake(text: str) -> str:
+    """``"Last Reviewed"`` → ``"last_reviewed"``: the key a label stands for."""
     return _SNAKE_RE.sub("_", text.strip().lower()).strip("_")
 
 
 def is_safe_url(url: str) -> bool:
-    return url.strip().lower().startswith(SAFE_URL_SCHEMES)
+    """True only for an http(s) URL with a host: the only kind that may ever become a link."""
+    return _SAFE_URL_RE.fullmatch(url) is not None
+
+
+def shown(value: Any, limit: int = 200) -> str:
+    """A value as an error or warning shows it: text as is, anything else as JSON; cut short."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=repr)
+        except (ValueError, RecursionError):
+            text = repr(type(value))
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass
@@ -185,17 +218,16 @@ class _Validator:
         self.warnings: list[DocumentWarning] = []
         self.problems: list[Problem] = []
 
-    def line(self, path: str) -> int | None:
-        return self.lines.get(path)
-
     def problem(self, path: str, value: Any, expected: str, code: str = CODE_WRONG_VALUE) -> None:
-        shown = value if isinstance(value, str) else _short_json(value)
-        self.problems.append(Problem(code, path, shown, expected, False, "", self.line(path)))
+        line = self.lines.get(path)
+        self.problems.append(Problem(code, path, shown(value), expected, False, "", line))
 
     def warn(self, code: str, path: str, value: str, detail: str) -> None:
-        self.warnings.append(DocumentWarning(code, path, value, detail, self.line(path)))
+        self.warnings.append(DocumentWarning(code, path, value, detail, self.lines.get(path)))
 
     def leaf(self, path: str, kind: Kind, value: Any) -> Any:
+        if kind is TEXT and type(value) is str:  # the common case, kept cheap
+            return value
         try:
             return kind.coerce(value)
         except CoercionError as exc:
@@ -205,31 +237,64 @@ class _Validator:
     def value(self, path: str, shape: Shape, value: Any) -> Any:
         if shape.form == "scalar":
             return self.leaf(path, shape.kind, value)
-        if shape.form == "list":
-            if not isinstance(value, list):
-                self.problem(path, value, "a list of text", CODE_WRONG_SHAPE)
-                return None
-            return [self.leaf(f"{path}[{i}]", TEXT, v) for i, v in enumerate(value)]
         if shape.form == "record":
             return self.record(path, shape, value)
-        if not isinstance(value, list):
-            self.problem(path, value, "a list of records", CODE_WRONG_SHAPE)
+        if type(value) is not list:
+            expected = "a list of text" if shape.form == "list" else "a list of records"
+            self.problem(path, value, expected, CODE_WRONG_SHAPE)
             return None
+        if shape.form == "list":
+            if all(type(v) is str for v in value):
+                return value
+            return [self.leaf(f"{path}[{i}]", TEXT, v) for i, v in enumerate(value)]
         return [self.record(f"{path}[{i}]", shape, v) for i, v in enumerate(value)]
 
     def record(self, path: str, shape: Shape, value: Any) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             self.problem(path, value, "a record of 'name: value' entries", CODE_WRONG_SHAPE)
             return None
+        fields = shape.fields
+        default = shape.kind if shape.open else None
         out: dict[str, Any] = {}
         for key, item in value.items():
-            sub = f"{path}.{key}"
-            kind = shape.field_kind(key)
-            if kind is None:
-                self.warn(WARN_UNKNOWN_KEY, sub, _short_json(item), "unknown field, kept as text")
-                kind = TEXT
-            out[key] = self.leaf(sub, kind, item)
+            kind = fields.get(key, default)
+            if kind is TEXT and type(item) is str:  # the common case, kept cheap
+                out[key] = item
+            elif kind is None:
+                # Unknown fields are kept as they came (text from a page), with a warning.
+                path_key = f"{path}.{key}"
+                self.warn(WARN_UNKNOWN_KEY, path_key, shown(item), "unknown field, kept as it is")
+                out[key] = item
+            else:
+                out[key] = self.leaf(f"{path}.{key}", kind, item)
         return out
+
+    def merge_extra(self, extra: dict[str, Any], raw: Any) -> None:
+        if not isinstance(raw, dict):
+            self.problem("meta.extra", raw, "a record of extra meta", CODE_WRONG_SHAPE)
+            return
+        for key, value in raw.items():
+            if key in extra:
+                self.duplicate(key, value)
+            elif self.special_ok(key, value):
+                extra[key] = value
+
+    def duplicate(self, key: str, value: Any) -> None:
+        expected = "each extra key given once, in meta or in meta.extra"
+        self.problem(f"meta.extra.{key}", value, expected, CODE_WRONG_SHAPE)
+
+    def special_ok(self, key: str, value: Any) -> bool:
+        if key == EXTRA_BREADCRUMB and not isinstance(value, str):
+            self.problem(f"meta.extra.{key}", value, "text", CODE_WRONG_SHAPE)
+            return False
+        if key in (EXTRA_SIMILAR, EXTRA_UNPARSED) and not _texts(value):
+            self.problem(f"meta.extra.{key}", value, "a list of text", CODE_WRONG_SHAPE)
+            return False
+        return True
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(type(v) is str for v in value)
 
 
 def validate_meta(raw: Mapping[str, Any], lines: Mapping[str, int] | None = None) -> MetaResult:
@@ -237,24 +302,27 @@ def validate_meta(raw: Mapping[str, Any], lines: Mapping[str, int] | None = None
 
     ``raw`` comes from JSON (values may already be typed) or from the scraped-page reader
     (every leaf is text). ``lines`` maps a field path such as ``meta.reading_time`` to the
-    line it came from, so that problems can name it.
+    line it came from, so that problems and warnings can name it.
     """
     v = _Validator(lines or {})
     meta: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
-        path = f"meta.{key}"
         shape = SCHEMA.get(key)
         if shape is not None:
-            meta[key] = v.value(path, shape, value)
-        elif key == EXTRA:
-            if not isinstance(value, dict):
-                v.problem(path, value, "a record of extra meta", CODE_WRONG_SHAPE)
+            if shape.form == "scalar" and shape.kind is TEXT and type(value) is str:
+                meta[key] = value  # the common case, without the calls below
             else:
-                extra.update(value)
-        else:
-            if key not in (EXTRA_BREADCRUMB, EXTRA_SIMILAR, EXTRA_UNPARSED):
-                v.warn(WARN_UNKNOWN_KEY, path, _short_json(value), "unknown meta key, kept in extra")
+                meta[key] = v.value(f"meta.{key}", shape, value)
+        elif key == EXTRA:
+            v.merge_extra(extra, value)
+        elif key in extra:
+            v.duplicate(key, value)
+        elif v.special_ok(key, value):
+            if key not in SPECIAL_EXTRA:
+                v.warn(
+                    WARN_UNKNOWN_KEY, f"meta.{key}", shown(value), "unknown meta key, kept in extra"
+                )
             extra[key] = value
     if extra:
         meta[EXTRA] = extra
@@ -276,11 +344,6 @@ def _check_urls(v: _Validator, meta: Mapping[str, Any]) -> None:
                     url,
                     "not an http(s) URL: kept as inert text, never a link",
                 )
-
-
-def _short_json(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def render_leaf(shape: Shape, key: str, value: Any) -> str:

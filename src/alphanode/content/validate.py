@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from alphanode.content.document import (
@@ -16,11 +19,16 @@ from alphanode.content.document import (
 )
 from alphanode.content.meta import (
     CODE_WRONG_SHAPE,
+    CODE_WRONG_VALUE,
+    MAX_COUNT,
     WARN_IMAGE_NO_SOURCE,
+    WARN_UNKNOWN_KEY,
     WARN_UNSAFE_URL,
     is_safe_url,
+    shown,
     validate_meta,
 )
+from alphanode.content.slug import is_slug
 from alphanode.errors import DocumentRejected, DocumentWarning, Problem
 
 CODE_EMPTY = "AN-IMPORT-001"
@@ -29,7 +37,30 @@ CODE_BAD_JSON = "AN-IMPORT-003"
 CODE_TOO_LARGE = "AN-IMPORT-006"
 
 BLOCK_TYPES = ("paragraph", "heading", "list", "image")
+_BLOCK_KEYS = {
+    "paragraph": ("type", "text"),
+    "heading": ("type", "text"),
+    "list": ("type", "items"),
+    "image": ("type", "alt", "caption", "source", "url"),
+}
 _IMAGE_FIELDS = ("alt", "caption", "source", "url")
+_TOP_KEYS = ("title", "body", "meta", "slug")
+
+# Characters no article text holds: C0 controls other than tab and line ends, DEL, and lone
+# surrogates (which cannot even be written out as UTF-8).
+BAD_CHAR_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+NOT_TEXT = "UTF-8 text, not binary data"
+# Deeper nesting than any page produces; also keeps every later walk far from Python's
+# recursion limit.
+MAX_DEPTH = 16
+
+_ProblemAt = Callable[[str, Any, str], None]
+
+
+def bad_char(text: str, pos: int) -> str:
+    """``U+0000 at column 5``: the character at ``pos`` and its 1-based column in its line."""
+    start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos))
+    return f"U+{ord(text[pos]):04X} at column {pos - start}"
 
 
 def document_from_dict(
@@ -40,47 +71,95 @@ def document_from_dict(
     warnings: list[DocumentWarning] = []
 
     def problem(path: str, value: Any, expected: str, code: str = CODE_WRONG_SHAPE) -> None:
-        shown = value if isinstance(value, str) else repr(value)[:200]
-        problems.append(Problem(code, path, shown, expected, False, "", line))
+        problems.append(Problem(code, path, shown(value), expected, False, "", line))
 
     if not isinstance(data, dict):
         problem("document", data, "a JSON object with title, body and meta")
         raise DocumentRejected(problems)
+    insane = json_problem(data)
+    if insane is not None:
+        raise DocumentRejected([Problem(insane[0], insane[1], insane[2], insane[3], line=line)])
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         problem("title", title, "a non-empty title")
+    slug = data.get("slug")
+    if slug is not None and not (isinstance(slug, str) and is_slug(slug)):
+        problem("slug", slug, "a slug: lower-case a-z, 0-9 and single hyphens", CODE_WRONG_VALUE)
     body = _blocks(data.get("body", []), problem, warnings, line)
-    meta_raw = data.get("meta", {})
     meta: dict[str, Any] = {}
+    meta_raw = data.get("meta", {})
     if not isinstance(meta_raw, dict):
         problem("meta", meta_raw, "a JSON object of meta keys")
     else:
         result = validate_meta(meta_raw, lines)
         problems.extend(p if p.line is not None else _at(p, line) for p in result.problems)
-        warnings.extend(result.warnings)
+        warnings.extend(w if w.line is not None else replace(w, line=line) for w in result.warnings)
         meta = result.meta
     for key in data:
-        if key not in ("title", "body", "meta", "slug"):
-            warnings.append(
-                DocumentWarning("AN-WARN-001", key, repr(data[key])[:200], "unknown top-level key, ignored", line)
-            )
+        if key not in _TOP_KEYS:
+            detail = "unknown top-level key, ignored"
+            warnings.append(DocumentWarning(WARN_UNKNOWN_KEY, key, shown(data[key]), detail, line))
     if problems:
         raise DocumentRejected(problems)
     assert isinstance(title, str)  # noqa: S101 - checked above; narrows for mypy
-    slug = data.get("slug")
-    return ParsedDocument(
-        Document(title, tuple(body), meta),
-        tuple(warnings),
-        line,
-        slug if isinstance(slug, str) and slug else None,
-    )
+    return ParsedDocument(Document(title, tuple(body), meta), tuple(warnings), line, slug)
+
+
+def json_problem(data: Any) -> tuple[str, str, str, str] | None:
+    """The first value that is not plain JSON text, number or structure: code, path, seen, expected.
+
+    Catches what ``json.loads`` lets through and later layers choke on: lone surrogates and
+    control characters, NaN and infinities, integers beyond 64 bits, and deep nesting.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "document", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                return CODE_WRONG_SHAPE, path, "…", f"values nested at most {MAX_DEPTH} deep"
+            if isinstance(value, list):
+                stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+                continue
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return CODE_WRONG_SHAPE, path, repr(key), "text keys"
+                child = (
+                    key if path == "document" else f"{path}.{key}"
+                )  # paths as problems name them
+                stack.append((key, f"{child} (the key)", depth))
+                stack.append((item, child, depth + 1))
+        else:
+            found = _scalar_problem(value, path)
+            if found is not None:
+                return found
+    return None
+
+
+def _scalar_problem(value: Any, path: str) -> tuple[str, str, str, str] | None:
+    if isinstance(value, str):
+        m = BAD_CHAR_RE.search(value)
+        if m is not None:
+            return CODE_NOT_TEXT, path, bad_char(value, m.start()), NOT_TEXT
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if abs(value) > MAX_COUNT:
+            return CODE_WRONG_VALUE, path, shown(value, 40), "a whole number within 64 bits"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return CODE_WRONG_VALUE, path, repr(value), "a finite number"
+    else:
+        return CODE_WRONG_SHAPE, path, repr(type(value)), "a JSON value"
+    return None
 
 
 def _at(p: Problem, line: int | None) -> Problem:
     return Problem(p.code, p.field, p.value, p.expected, p.retry_safe, p.source, line)
 
 
-def _blocks(raw: Any, problem: Any, warnings: list[DocumentWarning], line: int | None) -> list[Block]:
+def _blocks(
+    raw: Any, problem: _ProblemAt, warnings: list[DocumentWarning], line: int | None
+) -> list[Block]:
     if not isinstance(raw, list):
         problem("body", raw, "a list of blocks")
         return []
@@ -88,37 +167,58 @@ def _blocks(raw: Any, problem: Any, warnings: list[DocumentWarning], line: int |
     for i, item in enumerate(raw):
         path = f"body[{i}]"
         kind = item.get("type") if isinstance(item, dict) else None
-        if kind not in BLOCK_TYPES:
+        if not isinstance(kind, str) or kind not in _BLOCK_KEYS:
             problem(f"{path}.type", kind, "one of " + ", ".join(BLOCK_TYPES))
             continue
         assert isinstance(item, dict)  # noqa: S101 - kind is only set for dicts
-        if kind == "list":
-            items = item.get("items")
-            if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-                problem(f"{path}.items", items, "a list of text")
-                continue
-            out.append(ListBlock(tuple(items)))
-        elif kind == "image":
-            values = {k: item.get(k, "") for k in _IMAGE_FIELDS}
-            bad = [k for k, v in values.items() if not isinstance(v, str)]
-            for k in bad:
-                problem(f"{path}.{k}", values[k], "text")
-            if bad:
-                continue
-            url = values["url"]
-            if url and not is_safe_url(url):
+        for key in item:
+            if key not in _BLOCK_KEYS[kind]:
+                detail = f"unknown field of a {kind} block, ignored"
                 warnings.append(
-                    DocumentWarning(WARN_UNSAFE_URL, f"{path}.url", url, "not an http(s) URL: kept as inert text, never a link", line)
+                    DocumentWarning(
+                        WARN_UNKNOWN_KEY, f"{path}.{key}", shown(item[key]), detail, line
+                    )
                 )
-            elif not url:
-                warnings.append(
-                    DocumentWarning(WARN_IMAGE_NO_SOURCE, f"{path}.url", "", "image has no url", line)
-                )
-            out.append(Image(values["alt"], values["caption"], values["source"], url))
-        else:
-            text = item.get("text")
-            if not isinstance(text, str):
-                problem(f"{path}.text", text, "text")
-                continue
-            out.append(Paragraph(text) if kind == "paragraph" else Heading(text))
+        block = _block(kind, item, path, problem, warnings, line)
+        if block is not None:
+            out.append(block)
     return out
+
+
+def _block(
+    kind: str,
+    item: dict[str, Any],
+    path: str,
+    problem: _ProblemAt,
+    warnings: list[DocumentWarning],
+    line: int | None,
+) -> Block | None:
+    if kind == "list":
+        items = item.get("items")
+        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+            problem(f"{path}.items", items, "a list of text")
+            return None
+        return ListBlock(tuple(items))
+    if kind == "image":
+        values = {k: item.get(k, "") for k in _IMAGE_FIELDS}
+        bad = [k for k, v in values.items() if not isinstance(v, str)]
+        for k in bad:
+            problem(f"{path}.{k}", values[k], "text")
+        if bad:
+            return None
+        url = values["url"]
+        if url and not is_safe_url(url):
+            detail = "not an http(s) URL: kept as inert text, never a link"
+            warnings.append(DocumentWarning(WARN_UNSAFE_URL, f"{path}.url", url, detail, line))
+        elif not url:
+            warnings.append(
+                DocumentWarning(
+                    WARN_IMAGE_NO_SOURCE, f"{path}.url", values["caption"], "image has no url", line
+                )
+            )
+        return Image(values["alt"], values["caption"], values["source"], url)
+    text = item.get("text")
+    if not isinstance(text, str):
+        problem(f"{path}.text", text, "text")
+        return None
+    return Paragraph(text) if kind == "paragraph" else Heading(text)

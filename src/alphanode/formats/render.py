@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from alphanode.content.document import Document, Heading, Image, ListBlock, Paragraph
@@ -9,8 +11,9 @@ from alphanode.content.meta import (
     EXTRA,
     EXTRA_BREADCRUMB,
     EXTRA_SIMILAR,
+    EXTRA_UNPARSED,
     SCHEMA,
-    TEXT,
+    SPECIAL_EXTRA,
     Shape,
     label,
     render_leaf,
@@ -19,14 +22,13 @@ from alphanode.formats.scraped import BULLET, META_MARKER, SIMILAR_MARKER
 
 _ITEM = f"  {BULLET} "
 _DEEP = f"    {BULLET} "
-_OPEN_TEXT = Shape("record", TEXT, {}, True)
 
 
 def render(doc: Document) -> str:
     """The page text; ``scraped.parse(render(doc)).document == doc`` where the format allows."""
-    extra = doc.meta.get(EXTRA) if isinstance(doc.meta.get(EXTRA), dict) else {}
-    assert isinstance(extra, dict)  # noqa: S101 - narrowed above
-    out: list[str] = [str(extra.get(EXTRA_BREADCRUMB) or "|"), "", doc.title, ""]
+    raw_extra = doc.meta.get(EXTRA)
+    extra: Mapping[str, Any] = raw_extra if isinstance(raw_extra, dict) else {}
+    out: list[str] = [_text(extra.get(EXTRA_BREADCRUMB) or "|"), "", doc.title, ""]
     for block in doc.body:
         if isinstance(block, Paragraph | Heading):
             out.append(block.text)
@@ -44,21 +46,25 @@ def render(doc: Document) -> str:
     out.append(SIMILAR_MARKER)
     similar = extra.get(EXTRA_SIMILAR)
     if isinstance(similar, list):
-        out.extend(str(s) for s in similar)
+        out.extend(_text(s) for s in similar)
     return "\n".join(out) + "\n"
 
 
-def _meta_lines(meta: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+def _meta_lines(meta: Mapping[str, Any], extra: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     for key, value in meta.items():
-        if key == EXTRA:
-            for xkey, xvalue in extra.items():
-                if xkey not in (EXTRA_BREADCRUMB, EXTRA_SIMILAR):
-                    lines.extend(_extra(xkey, xvalue))
-            continue
         shape = SCHEMA.get(key)
         if shape is not None:
             lines.extend(_known(key, shape, value))
+        elif key == EXTRA:
+            for xkey, xvalue in extra.items():
+                if xkey not in SPECIAL_EXTRA:
+                    lines.extend(_extra(xkey, xvalue))
+    unparsed = extra.get(EXTRA_UNPARSED)
+    if isinstance(unparsed, list) and unparsed:
+        # Lines an earlier read could not place, under a label of their own, so that a
+        # later read finds them again instead of guessing where they belonged.
+        lines += [label(EXTRA_UNPARSED), *(_ITEM + _text(t) for t in unparsed)]
     return lines
 
 
@@ -67,7 +73,7 @@ def _known(key: str, shape: Shape, value: Any) -> list[str]:
     if shape.form == "scalar":
         return [name + render_leaf(shape, key, value)]
     if shape.form == "list":
-        return [name, *(_ITEM + str(v) for v in value)]
+        return [name, *(_ITEM + _text(v) for v in value)]
     if shape.form == "record":
         return [name, *_pairs(_ITEM, shape, value)]
     lines = [name]
@@ -76,19 +82,28 @@ def _known(key: str, shape: Shape, value: Any) -> list[str]:
     return lines
 
 
-def _pairs(prefix: str, shape: Shape, record: dict[str, Any]) -> list[str]:
-    return [f"{prefix}{label(k)}: {render_leaf(shape, k, v)}".rstrip() for k, v in record.items()]
+def _pairs(prefix: str, shape: Shape | None, record: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for k, v in record.items():
+        text = render_leaf(shape, k, v) if shape is not None else _text(v)
+        lines.append(f"{prefix}{label(k)}: {text}".rstrip())
+    return lines
 
 
 def _extra(key: str, value: Any) -> list[str]:
     name = label(key)
     if isinstance(value, dict):
-        return [name, *_pairs(_ITEM, _OPEN_TEXT, value)]
+        return [name, *_pairs(_ITEM, None, value)]
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         lines = [name]
         for record in value:
-            lines.extend(_pairs(_DEEP, _OPEN_TEXT, record))
+            lines.extend(_pairs(_DEEP, None, record))
         return lines
     if isinstance(value, list):
-        return [name, *(_ITEM + str(v) for v in value)]
-    return [f"{name}: {value}".rstrip()]
+        return [name, *(_ITEM + _text(v) for v in value)]
+    return [f"{name}: {_text(value)}".rstrip()]
+
+
+def _text(value: Any) -> str:
+    """Text as it is; any other JSON value as JSON (the page cannot tell them apart)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
