@@ -28,6 +28,11 @@ def dumps(doc: Document, *, extra: dict[str, Any] | None = None, indent: int | N
     data = doc.to_dict()
     if extra:
         data = {**data, **extra}
+    return dumps_data(data, indent)
+
+
+def dumps_data(data: dict[str, Any], indent: int | None = None) -> str:
+    """A document already turned into its canonical dict (``Document.to_dict``) as JSON."""
     if indent:
         text = json.dumps(data, ensure_ascii=False, indent=indent, separators=(",", ": "))
     else:

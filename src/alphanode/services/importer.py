@@ -121,10 +121,14 @@ def import_sources(
         rejects.finish_run(conn, report.run_id, report.counts())
     report.seconds = time.perf_counter() - started
     log.info(
-        "import run %s: imported %d, updated %d, unchanged %d, rejected %d, warnings %d "
-        "in %.2f s",
-        report.run_id, report.imported, report.updated, report.unchanged, report.rejected,
-        report.warnings, report.seconds,
+        "import run %s: imported %d, updated %d, unchanged %d, rejected %d, warnings %d in %.2f s",
+        report.run_id,
+        report.imported,
+        report.updated,
+        report.unchanged,
+        report.rejected,
+        report.warnings,
+        report.seconds,
     )
     return report
 
@@ -151,7 +155,7 @@ def _parallel(
     work = partial(prepare_many, max_bytes=max_bytes)
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB handles
     in_flight: deque[tuple[int, Future[list[Outcome]]]] = deque()
-    limit = workers * 4
+    limit = workers * 16  # enough queued work to keep workers busy while a batch is written
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for chunk in _chunks(items):
             in_flight.append((_size(chunk), pool.submit(work, chunk)))

@@ -6,9 +6,12 @@ processes while the main process writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import orjson
 
 from alphanode.content.card import review_facets
 from alphanode.content.document import ParsedDocument
@@ -42,13 +45,14 @@ Outcome = Prepared | Rejection
 
 def _prepared(parsed: ParsedDocument, source: str) -> Prepared:
     doc = parsed.document
+    data = doc.to_dict()  # once: serialised for storage and, with sorted keys, for the hash
     return Prepared(
         source=source,
-        ref=doc.identity(),
+        ref=doc.reference or doc.identity(),
         slug_hint=parsed.slug,
         title=doc.title,
-        content_hash=doc.content_hash(),
-        document=jsonl.dumps(doc),
+        content_hash=hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+        document=jsonl.dumps_data(data),
         warnings=json.dumps([w.to_dict() for w in parsed.warnings], ensure_ascii=False),
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),

@@ -165,30 +165,60 @@ def set_current(conn: Connection, updates: Iterable[tuple[int, int, str, str]]) 
 def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int | None) -> None:
     if not rows:
         return
-    stamp = now()
-    conn.execute(
-        revisions.insert(),
+    stamp = _stamp(conn)
+    _bulk(
+        conn,
+        revisions,
+        (
+            "post_id",
+            "number",
+            "content_hash",
+            "document",
+            "warnings",
+            "source",
+            "run_id",
+            "created_at",
+            "review_state",
+        ),
         [
-            {
-                "post_id": r.post_id,
-                "number": r.number,
-                "content_hash": r.content_hash,
-                "document": r.document,
-                "warnings": r.warnings,
-                "source": r.source,
-                "run_id": run_id,
-                "created_at": stamp,
-            }
+            (
+                r.post_id,
+                r.number,
+                r.content_hash,
+                r.document,
+                r.warnings,
+                r.source,
+                run_id,
+                stamp,
+                "pending",
+            )
             for r in rows
         ],
     )
-    facets = [
-        {"post_id": r.post_id, "number": r.number, "kind": kind, "value": value}
-        for r in rows
-        for kind, value in r.facets
-    ]
+    facets = [(r.post_id, r.number, kind, value) for r in rows for kind, value in r.facets]
     if facets:
-        conn.execute(revision_facets.insert(), facets)
+        _bulk(conn, revision_facets, ("post_id", "number", "kind", "value"), facets)
+
+
+def _stamp(conn: Connection) -> Any:
+    """``now()`` as the driver stores it: SQLAlchemy's SQLite text form, else a datetime."""
+    stamp = now()
+    if conn.dialect.name == "sqlite":
+        return stamp.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return stamp
+
+
+def _bulk(
+    conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """executemany straight to the driver: the import's hot path, where SQLAlchemy's
+    per-row parameter processing costs a quarter of the writer's time."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - names from our schema
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, rows)
 
 
 def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
