@@ -18,14 +18,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Demo content: the seed article, approved by a demo reviewer through the review service.
+# Demo content: the seed article and 300 synthesized ones, approved by a demo reviewer
+# through the review service (so the review log shows it). Re-running changes nothing.
 demo: $(STAMP)
 	$(ALPHANODE) import $(SEED)
+	$(BIN)/alphanode synth --count 300 --seed 1 --format jsonl --out - | $(ALPHANODE) import -
 	$(ALPHANODE) review approve --all-pending --as demo-reviewer --note "make run demo content"
 
 run: demo
 	@echo "alphanode: open http://$(HOST):$(PORT)/"
-	$(ALPHANODE) serve --host $(HOST) --port $(PORT)
+	$(ALPHANODE) serve --host $(HOST) --port $(PORT) --log-format text
 
 # Page tests drive Debian's Chromium (never a browser download).
 browser:

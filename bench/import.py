@@ -1,6 +1,7 @@
 """Import speed: alphanode end to end beside a bare sqlite3 executemany of the same rows.
 
     .venv/bin/python bench/import.py [--count 100000] [--format text|jsonl] [--workers 1]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
 
 Prints docs/s for: the baseline (sqlite3.executemany of the final post and revision rows into
 the same tables, nothing else), a full alphanode import (read, parse, validate, hash,
@@ -15,13 +16,16 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alphanode.formats import jsonl
 from alphanode.formats.scraped import parse
@@ -78,12 +82,91 @@ def baseline(db_path: Path, rows: list[tuple[str, str, str, str, str]]) -> float
     return seconds
 
 
+def baseline_postgres(url: str, rows: list[tuple[str, str, str, str, str]]) -> float:
+    """Bare psycopg: the same rows, one executemany per table, in one transaction."""
+    import psycopg
+
+    open_database(Settings.load(env={}, database_url=url)).dispose()
+    stamp = dt.datetime.now(dt.UTC)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+        start = time.perf_counter()
+        with con.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO posts (ref, slug, status, title, current_revision, content_hash, "
+                "created_at, updated_at) VALUES (%s, %s, 'pending_review', %s, 1, %s, %s, %s)",
+                [(r[0], r[1], r[2], r[3], stamp, stamp) for r in rows],
+            )
+            cur.executemany(
+                "INSERT INTO revisions (post_id, number, content_hash, document, warnings, "
+                "source, created_at) SELECT id, 1, %s, %s, '[]', '', %s FROM posts WHERE ref = %s",
+                [(r[3], r[4], stamp, r[0]) for r in rows],
+            )
+        con.commit()
+        return time.perf_counter() - start
+
+
+@contextmanager
+def postgres_db(admin_url: str) -> Iterator[str]:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"alphanode_bench_{os.getpid()}_{time.monotonic_ns() % 100000}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def run_postgres(admin_url: str, src: Path, count: int, workers: int) -> dict[str, float]:
+    with postgres_db(admin_url) as url:
+        settings = Settings.load(env={}, database_url=url).replace(import_workers=workers)
+        engine = open_database(settings)
+        found = resolve([str(src)])
+        report = importer.import_sources(engine, settings, found)
+        assert report.imported == count, report.to_dict()
+        again = importer.import_sources(engine, settings, found)
+        assert again.unchanged == count, again.to_dict()
+        import sqlalchemy as sa
+
+        with engine.connect() as conn:
+            rows = [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT p.ref, p.slug, p.title, p.content_hash, r.document FROM posts p "
+                        "JOIN revisions r ON r.post_id = p.id AND r.number = 1 ORDER BY p.id"
+                    )
+                )
+            ]
+        engine.dispose()
+    with postgres_db(admin_url) as url:
+        base = baseline_postgres(url, rows)  # type: ignore[arg-type]
+    base_rate = count / base
+    return {
+        "baseline_psycopg_executemany_docs_s": round(base_rate),
+        "import_docs_s": round(count / report.seconds),
+        "import_ratio": round((count / report.seconds) / base_rate, 3),
+        "reimport_unchanged_docs_s": round(count / again.seconds),
+        "reimport_ratio": round((count / again.seconds) / base_rate, 3),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--format", choices=("text", "jsonl"), default="text")
     ap.add_argument("--workers", type=int, default=1, help="import_workers (0 = inline)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="also run against PostgreSQL (a server URL allowed to CREATE DATABASE), e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1/postgres",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="alphanode-bench-"))
     try:
@@ -118,7 +201,7 @@ def main() -> None:
         base = baseline(work / "base.db", rows)
 
         base_rate = args.count / base
-        results = {
+        results: dict[str, Any] = {
             "count": args.count,
             "format": args.format,
             "workers": args.workers,
@@ -141,6 +224,15 @@ def main() -> None:
             f"alphanode re-import (same)   : {results['reimport_unchanged_docs_s']:>9,} docs/s  "
             f"ratio {results['reimport_ratio']}"
         )
+        if args.postgres:
+            pg = run_postgres(args.postgres, src, args.count, args.workers)
+            results["postgres"] = pg
+            for label, key in (
+                ("PostgreSQL baseline executemany", "baseline_psycopg_executemany_docs_s"),
+                ("PostgreSQL alphanode import    ", "import_docs_s"),
+                ("PostgreSQL alphanode re-import ", "reimport_unchanged_docs_s"),
+            ):
+                print(f"{label}: {pg[key]:>9,} docs/s")
         print(json.dumps(results))
     finally:
         if not args.keep:
