@@ -107,6 +107,32 @@ RULES: tuple[CacheRule, ...] = (
         (Example("/api/v1/posts?fields=title", note="a query string other than page"),),
     ),
     CacheRule(
+        "search",
+        "The search page and GET /api/v1/search, per exact URL (query, filters, page). Kept "
+        "in-process for 30 s only: popular and facet-link searches repeat, and an approval or "
+        "retraction drops them with every other page (the index sync bumps the content "
+        "version again once the post is searchable). Results hold live posts only, even "
+        "while the index catches up. Distinct queries share the page cache's LRU with "
+        "articles; set page_cache_entries higher if crawlers search a lot.",
+        r"/search|/api/v1/search",
+        "public, max-age=30, stale-while-revalidate=60",
+        True,
+        30,
+        PAGE_BYPASS,
+        (
+            Example("/search"),
+            Example("/search?q=caching"),
+            Example("/search?q=caching&stack=python+services&page=1"),
+            Example("/api/v1/search?q=caching"),
+        ),
+        (
+            Example("/search?q=caching&utm_source=mail", note="a query string it does not know"),
+            Example("/search?q=caching", cookie="an_session=any", note="a signed-in reviewer"),
+            Example("/api/v1/search?q=" + "x" * 600, note="a 400: too long, never stored"),
+        ),
+        ("q", "page", "stack", "tools", "difficulty", "code_language"),
+    ),
+    CacheRule(
         "static-assets",
         "CSS, JavaScript and icons shipped with the app (not fingerprinted: a day, then "
         "revalidated with their ETag).",

@@ -174,6 +174,95 @@ SETTINGS += (
     ),
 )
 
+SETTINGS += (
+    Setting(
+        "search_backend",
+        str,
+        "tantivy",
+        "The search engine: tantivy (an embedded index in a directory) or postgres "
+        "(a weighted tsvector column with a GIN index; PostgreSQL databases only).",
+        "alphanode.store.search",
+        "Searches answer in milliseconds; approvals are searchable within a second.",
+        "Switch back and run `alphanode reindex`; the database stays the source of truth.",
+        choices=("tantivy", "postgres"),
+    ),
+    Setting(
+        "search_index_path",
+        str,
+        "",
+        "The tantivy index directory. Empty: `<database file>.search/` next to the SQLite "
+        "file; with PostgreSQL it must be set (a local directory on each web host).",
+        "alphanode.store.search",
+        "The directory exists and is writable by every web worker and the CLI.",
+        "Point it at a new empty directory and run `alphanode reindex`; deleting the "
+        "directory loses nothing (reindex rebuilds it from the database).",
+    ),
+    Setting(
+        "search_max_query_chars",
+        int,
+        500,
+        "The longest search query accepted; longer ones get a clear 400 (AN-SEARCH-001).",
+        "alphanode.services.search",
+        "Real queries pass; a pasted page cannot make a search slow.",
+        "Raise it if readers paste long error messages; any value is safe.",
+    ),
+    Setting(
+        "search_sync_seconds",
+        float,
+        0.5,
+        "How often each web worker drains the search outbox into the index (0: never; "
+        "approvals made by the site are still indexed at once).",
+        "alphanode.services.indexing",
+        "Approvals made from the CLI or another worker are searchable within a second.",
+        "Raise it to poll less; nothing is lost, the outbox keeps what is not yet indexed.",
+    ),
+    Setting(
+        "similar_weight_text",
+        float,
+        1.0,
+        "Similar Posts: weight of body text similarity (cosine of tf-idf vectors).",
+        "alphanode.services.similar",
+        "Posts about the same thing in different words still find each other.",
+        "Set it back and run `alphanode reindex` to recompute every list.",
+    ),
+    Setting(
+        "similar_weight_problem",
+        float,
+        1.0,
+        "Similar Posts: weight of sharing the same problem (ai_outline.problem / topic).",
+        "alphanode.services.similar",
+        "Posts solving the same problem rank first.",
+        "Set it back and run `alphanode reindex` to recompute every list.",
+    ),
+    Setting(
+        "similar_weight_stack",
+        float,
+        0.6,
+        "Similar Posts: weight of the Jaccard overlap of stacks.",
+        "alphanode.services.similar",
+        "Among equally close posts, those on the same stack come first.",
+        "Set it back and run `alphanode reindex` to recompute every list.",
+    ),
+    Setting(
+        "similar_weight_tools",
+        float,
+        0.3,
+        "Similar Posts: weight of the Jaccard overlap of tools.",
+        "alphanode.services.similar",
+        "Shared tools break ties between otherwise similar posts.",
+        "Set it back and run `alphanode reindex` to recompute every list.",
+    ),
+    Setting(
+        "similar_weight_entities",
+        float,
+        0.2,
+        "Similar Posts: weight of the Jaccard overlap of named entities.",
+        "alphanode.services.similar",
+        "Shared entities add a little to the score.",
+        "Set it back and run `alphanode reindex` to recompute every list.",
+    ),
+)
+
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 

@@ -63,7 +63,9 @@ class Site:
 def build_site(directory: Path, url: str | None = None) -> Site:
     directory.mkdir(parents=True, exist_ok=True)
     url = url or f"sqlite:///{directory / 'site.db'}"
-    settings = Settings.load(env={}, database_url=url)
+    # The search index lives beside the site (PostgreSQL has no file to put it next to).
+    index = str(directory / "search")
+    settings = Settings.load(env={}, database_url=url, search_index_path=index)
     pages = directory / "pages"
     pages.mkdir()
     (pages / "seed.txt").write_text(seed_text(), "utf-8")
@@ -74,14 +76,14 @@ def build_site(directory: Path, url: str | None = None) -> Site:
     (pages / "hostile.txt").write_text(hostile_page(), "utf-8")
     engine = open_database(settings)
     importer.import_sources(engine, settings, resolve([str(pages)]))
-    review.approve_all_pending(engine, "test-reviewer", "seeded for tests")
+    review.approve_all_pending(engine, "test-reviewer", "seeded for tests", settings)
     # A pending and a rejected post: never public.
     extra = directory / "extra"
     extra.mkdir()
     (extra / "pending.txt").write_text(variant(777, title="pending secret post"), "utf-8")
     (extra / "rejected.txt").write_text(variant(778, title="rejected secret post"), "utf-8")
     importer.import_sources(engine, settings, resolve([str(extra)]))
-    review.reject(engine, REJECTED_REF, "test-reviewer", "not good enough")
+    review.reject(engine, REJECTED_REF, "test-reviewer", "not good enough", settings)
     engine.dispose()
     assert SEED_REF
     return Site(url, settings, directory)
@@ -143,7 +145,11 @@ def free_port() -> int:
 def live_server(site: Site) -> Iterator[str]:
     """``alphanode serve`` in a subprocess: what a browser talks to."""
     port = free_port()
-    env = {**os.environ, "ALPHANODE_DATABASE_URL": site.url}
+    env = {
+        **os.environ,
+        "ALPHANODE_DATABASE_URL": site.url,
+        "ALPHANODE_SEARCH_INDEX_PATH": str(site.settings.search_index_path),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "alphanode", "serve", "--port", str(port)],
         env=env,

@@ -164,4 +164,4 @@ def test_similar_posts_share_terms(client: Client) -> None:
     html = client.get(f"/posts/{SEED_SLUG}").text
     similar = html[html.index('id="similar-title"') :]
     assert similar.count("<li>") == 5
-    assert "shared topic: documenting production defaults" in similar
+    assert "shared problem" in similar and "shared stack: python services" in similar

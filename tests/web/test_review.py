@@ -183,6 +183,8 @@ PUBLIC = {
     ("GET", "/placeholder/{width}x{height}.svg"),
     ("GET", "/api/v1/posts"),
     ("GET", "/api/v1/posts/{ref}"),
+    ("GET", "/search"),
+    ("GET", "/api/v1/search"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/metrics"),

@@ -73,11 +73,13 @@ def build_app() -> typer.Typer:
             documents,
             importing,
             review,
+            search,
             serve,
             synth,
         )
 
-        for module in (documents, importing, review, accounts, serve, backup, db, defaults, synth):
+        modules = (documents, importing, review, search, accounts, serve, backup, db, defaults)
+        for module in (*modules, synth):
             module.register(app)
         _registered.append(True)
     return app

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from alphanode.cli.output import database, err, settings
+from alphanode.services import indexing
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
 # worker processes must load the app by name anyway.
@@ -29,9 +30,13 @@ def serve(
     conf = settings(ctx)
     if log_format is not None:
         conf = conf.replace(log_format=log_format)
-    database(ctx)  # migrate (when auto_migrate is on) once, before workers start
+    engine = database(ctx)  # migrate (when auto_migrate is on) once, before workers start
+    # Catch the search index up with the database (a crash may have left outbox rows).
+    indexing.sync_quietly(engine, conf)
     # Workers are separate processes: they read the same settings from the environment.
     os.environ["ALPHANODE_DATABASE_URL"] = str(conf.database_url)
+    for name in ("search_backend", "search_index_path"):
+        os.environ["ALPHANODE_" + name.upper()] = str(conf.get(name))
     os.environ["ALPHANODE_LOG_FORMAT"] = str(conf.log_format)
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alphanode-metrics-")

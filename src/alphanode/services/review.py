@@ -15,6 +15,8 @@ from alphanode.content.document import Document
 from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.formats import jsonl
 from alphanode.formats.render import render
+from alphanode.services import indexing
+from alphanode.settings import Settings
 from alphanode.store import posts, review
 from alphanode.store.engine import reading, writing
 
@@ -83,8 +85,20 @@ def _approve_in(conn: Connection, row: posts.PostRow, number: int, actor: str, n
     review.log(conn, row.id, number, "approve", actor, note)
 
 
+def _indexed(engine: Engine, settings: Settings | None) -> None:
+    """After the decision commits: feed search and Similar Posts from the outbox at once
+    (without settings, the next sync of a web worker or of ``alphanode serve`` does it)."""
+    if settings is not None:
+        indexing.sync_quietly(engine, settings)
+
+
 def approve(
-    engine: Engine, ref_or_slug: str, actor: str, note: str = "", revision: int | None = None
+    engine: Engine,
+    ref_or_slug: str,
+    actor: str,
+    note: str = "",
+    revision: int | None = None,
+    settings: Settings | None = None,
 ) -> Decision:
     """Make a revision (default: the newest) the live one; it becomes public and indexable."""
     with writing(engine) as conn:
@@ -92,10 +106,13 @@ def approve(
         number = revision or row.current_revision
         _approve_in(conn, row, number, actor, note)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
+    _indexed(engine, settings)
     return Decision(row.ref, number, "approve", "approved")
 
 
-def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
+def reject(
+    engine: Engine, ref_or_slug: str, actor: str, note: str, settings: Settings | None = None
+) -> Decision:
     """Refuse the newest revision; a post that was never live becomes ``rejected``."""
     _need_note("reject", note)
     with writing(engine) as conn:
@@ -114,10 +131,13 @@ def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
             status = "rejected"
         review.log(conn, row.id, number, "reject", actor, note)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
+    _indexed(engine, settings)
     return Decision(row.ref, number, "reject", status)
 
 
-def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
+def retract(
+    engine: Engine, ref_or_slug: str, actor: str, note: str, settings: Settings | None = None
+) -> Decision:
     """Take a live post down: it leaves every public surface at once."""
     _need_note("retract", note)
     with writing(engine) as conn:
@@ -131,6 +151,7 @@ def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision
         review.take_down(conn, row.id, "retracted")
         review.log(conn, row.id, row.live_revision, "retract", actor, note)
     logger.info("review: %s retracted %s", actor, row.ref)
+    _indexed(engine, settings)
     return Decision(row.ref, row.live_revision, "retract", "retracted")
 
 
@@ -151,7 +172,13 @@ def count_matching(engine: Engine, filters: Filters) -> int:
         return review.queue_count(conn, filters)
 
 
-def approve_matching(engine: Engine, filters: Filters, actor: str, note: str = "") -> int:
+def approve_matching(
+    engine: Engine,
+    filters: Filters,
+    actor: str,
+    note: str = "",
+    settings: Settings | None = None,
+) -> int:
     """Approve every pending revision matching ``filters``, in batched transactions."""
     done = 0
     while True:
@@ -164,11 +191,14 @@ def approve_matching(engine: Engine, filters: Filters, actor: str, note: str = "
         done += len(batch)
         if len(batch) < BULK_BATCH:
             logger.info("review: %s approved %d matching %s", actor, done, list(filters))
+            _indexed(engine, settings)
             return done
 
 
-def approve_all_pending(engine: Engine, actor: str, note: str = "") -> int:
-    return approve_matching(engine, (), actor, note)
+def approve_all_pending(
+    engine: Engine, actor: str, note: str = "", settings: Settings | None = None
+) -> int:
+    return approve_matching(engine, (), actor, note, settings)
 
 
 def facet_values(engine: Engine) -> dict[str, list[tuple[str, int]]]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from alphanode.content import card as cards
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.store import posts, public
+from alphanode.store import posts, public, similar
 from alphanode.store.engine import reading
 
 PAGE_SIZE = 20
@@ -34,7 +34,7 @@ class CardView:
     difficulty: str
 
 
-def _view(c: public.LiveCard) -> CardView:
+def card_view(c: public.LiveCard) -> CardView:
     data = cards.Card.from_dict(c.card)
     return CardView(
         c.ref,
@@ -77,7 +77,7 @@ def listing(
         rows = public.cards(
             conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, kind=kind, term=term
         )
-    return Listing([_view(r) for r in rows], page, pages, total, kind, term, label)
+    return Listing([card_view(r) for r in rows], page, pages, total, kind, term, label)
 
 
 @dataclass(frozen=True)
@@ -100,25 +100,16 @@ class Article:
     similar: list[Similar] = field(default_factory=list)
 
 
-def _similar(engine: Engine, post_id: int, terms: list[tuple[str, str, str]]) -> list[Similar]:
-    """Posts sharing the most topic, stack and tools terms (weighted), best first."""
-    weights = {"topic": 3.0, "stack": 2.0, "tools": 1.0, "difficulty": 0.0}
-    wanted = [(k, t) for k, t, _ in terms if weights.get(k, 0) > 0]
+def _similar(engine: Engine, post_id: int) -> list[Similar]:
+    """The precomputed list (services/similar.py), only posts that are live now."""
     with reading(engine) as conn:
-        candidates = public.sharing_terms(conn, post_id, wanted, limit=50)
-        by_id = public.cards_by_ids(conn, [pid for pid, _ in candidates])
-        mine = {(k, t): label for k, t, label in terms}
-        scored: list[Similar] = []
-        for pid, _ in candidates:
-            if pid not in by_id:
-                continue
-            theirs = {(k, t) for k, t, _ in public.terms_of(conn, pid)}
-            shared = [key for key in mine if key in theirs and weights.get(key[0], 0) > 0]
-            score = sum(weights[k] for k, _ in shared)
-            why = tuple(f"shared {k}: {mine[(k, t)]}" for k, t in shared)
-            scored.append(Similar(_view(by_id[pid]), score, why))
-    scored.sort(key=lambda s: (-s.score, s.card.slug))
-    return scored[:SIMILAR_SHOWN]
+        entries = similar.shown(conn, post_id, SIMILAR_SHOWN)
+        by_id = public.cards_by_ids(conn, [e.other_id for e in entries])
+    return [
+        Similar(card_view(by_id[e.other_id]), e.score, e.why)
+        for e in entries
+        if e.other_id in by_id
+    ]
 
 
 def article(engine: Engine, slug: str) -> Article | None:
@@ -137,7 +128,7 @@ def article(engine: Engine, slug: str) -> Article | None:
         doc,
         cards.reading_time(doc),
         terms,
-        _similar(engine, live.post_id, terms),
+        _similar(engine, live.post_id),
     )
 
 

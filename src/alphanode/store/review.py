@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.store import state
+from alphanode.store import outbox, state
 from alphanode.store.posts import now
 from alphanode.store.schema import post_terms, posts, review_log, revision_facets, revisions
 
@@ -54,6 +54,7 @@ def make_live(
         )
     )
     _replace_terms(conn, post_id, terms)
+    outbox.enqueue(conn, post_id, "index")
     state.bump_content_version(conn)
 
 
@@ -65,6 +66,7 @@ def take_down(conn: Connection, post_id: int, status: str) -> None:
         .values(status=status, live_revision=None, live_card=None, updated_at=now())
     )
     _replace_terms(conn, post_id, [])
+    outbox.enqueue(conn, post_id, "delete")
     state.bump_content_version(conn)
 
 

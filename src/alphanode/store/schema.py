@@ -189,3 +189,46 @@ post_views = sa.Table(
     sa.Column("views", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("post_id", "day"),
 )
+
+# Search and Similar Posts (fed from the outbox, see services/indexing.py).
+# Tables that migrations create on PostgreSQL only (its search backend), not declared here.
+POSTGRES_ONLY_TABLES = ("search_documents",)
+SEARCH_ACTIONS = ("index", "delete")
+
+# Written in the same transaction as an approval or retraction; drained into the search index
+# and the similar-posts lists, then deleted. Rows left by a crash are drained on the next sync.
+search_outbox = sa.Table(
+    "search_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("post_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("action IN ('index', 'delete')", name="action"),
+)
+
+# Each live post's text vector (its top body terms by tf-idf, normalised) and the taxonomy it
+# is compared on (problem, stack, tools, entities), as JSON: read for every similarity score.
+post_vectors = sa.Table(
+    "post_vectors",
+    metadata,
+    sa.Column(
+        "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("features", sa.Text, nullable=False),
+)
+
+# The precomputed top-k similar posts of each live post, best first (rank 1).
+similar_posts = sa.Table(
+    "similar_posts",
+    metadata,
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column(
+        "other_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("post_id", "rank"),
+    sa.Index("ix_similar_posts_other_id", "other_id"),
+)

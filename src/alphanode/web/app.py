@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from alphanode.errors import AlphanodeError
+from alphanode.services import indexing
 from alphanode.services import views as view_service
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
@@ -21,7 +22,7 @@ from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
-from alphanode.web.routes import api, feeds, ops, pages, review
+from alphanode.web.routes import api, feeds, ops, pages, review, search
 from alphanode.web.templating import make_templates
 from alphanode.web.views import ViewCounter
 
@@ -33,6 +34,8 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     engine = open_database(settings)
 
     views = ViewCounter(engine, float(settings.views_flush_seconds))
+    # Drains the search outbox: approvals made elsewhere (CLI, other workers) become searchable.
+    syncer = indexing.Syncer(engine, settings)
     access = AccessLog(access_stream)
     metrics = Metrics()
 
@@ -40,7 +43,9 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         views.start()
         access.start()
+        syncer.start()
         yield
+        syncer.stop()
         views.stop()
         access.stop()
         engine.dispose()
@@ -63,6 +68,7 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(feeds.router)
+    app.include_router(search.router)
     app.include_router(api.router)
     app.include_router(review.router)
     app.include_router(ops.router)

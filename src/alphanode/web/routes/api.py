@@ -93,7 +93,11 @@ async def review_post(request: Request, ref: str) -> dict[str, Any]:
     if action == "approve":
         if revision is not None and not (isinstance(revision, int) and revision > 0):
             raise UsageError(f"revision {revision!r}", "a revision number")
-        d = await run_in_threadpool(review.approve, engine(request), ref, who.name, note, revision)
+        d = await run_in_threadpool(
+            review.approve, engine(request), ref, who.name, note, revision, settings(request)
+        )
     else:
-        d = await run_in_threadpool(review.reject, engine(request), ref, who.name, note)
+        d = await run_in_threadpool(
+            review.reject, engine(request), ref, who.name, note, settings(request)
+        )
     return {"ref": d.ref, "revision": d.revision, "action": d.action, "status": d.status}

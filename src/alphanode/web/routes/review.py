@@ -21,7 +21,7 @@ from alphanode.web.auth import (
     session_principal,
     set_session_cookie,
 )
-from alphanode.web.context import engine
+from alphanode.web.context import engine, settings
 
 router = APIRouter()
 PER_PAGE = 50
@@ -142,7 +142,13 @@ async def approve(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
     revision = int(data["revision"]) if data.get("revision", "").isdigit() else None
     d = await run_in_threadpool(
-        review.approve, engine(request), ref, who.name, data.get("note", ""), revision
+        review.approve,
+        engine(request),
+        ref,
+        who.name,
+        data.get("note", ""),
+        revision,
+        settings=settings(request),
     )
     return _back(f"approved {d.ref} revision {d.revision}")
 
@@ -150,7 +156,9 @@ async def approve(request: Request, ref: str) -> Response:
 @router.post("/review/posts/{ref}/reject", name="review_reject")
 async def reject(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
-    d = await run_in_threadpool(review.reject, engine(request), ref, who.name, data.get("note", ""))
+    d = await run_in_threadpool(
+        review.reject, engine(request), ref, who.name, data.get("note", ""), settings(request)
+    )
     return _back(f"rejected {d.ref} revision {d.revision}")
 
 
@@ -158,7 +166,7 @@ async def reject(request: Request, ref: str) -> Response:
 async def retract(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "retract")
     d = await run_in_threadpool(
-        review.retract, engine(request), ref, who.name, data.get("note", "")
+        review.retract, engine(request), ref, who.name, data.get("note", ""), settings(request)
     )
     return _back(f"retracted {d.ref}")
 
@@ -176,6 +184,11 @@ async def bulk_approve(request: Request) -> Response:
             request, "review_confirm.html", who, {"count": count, "filters": dict(filters)}
         )
     done = await run_in_threadpool(
-        review.approve_matching, engine(request), filters, who.name, data.get("note", "")
+        review.approve_matching,
+        engine(request),
+        filters,
+        who.name,
+        data.get("note", ""),
+        settings(request),
     )
     return _back(f"approved {done}")

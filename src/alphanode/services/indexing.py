@@ -1,0 +1,226 @@
+"""Feeding the search index and Similar Posts from the durable outbox; rebuilding both.
+
+The database is the source of truth. Approvals and retractions write an outbox row in their
+own transaction; ``sync`` takes the index writer (one process at a time), reads what each
+named post is *now* (live or not), applies that to the index, commits it, updates the
+similar-posts lists and only then deletes the drained rows. A crash anywhere leaves rows
+that the next ``sync`` applies again, and applying them twice gives the same result.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from alphanode.content import card as cards
+from alphanode.content.document import Document, Heading, Image, ListBlock, Paragraph
+from alphanode.errors import ConfigError
+from alphanode.formats import jsonl
+from alphanode.services import similar
+from alphanode.settings import Settings
+from alphanode.store import outbox, state
+from alphanode.store import similar as similar_store
+from alphanode.store.engine import reading, writing
+from alphanode.store.search import IndexBusy, IndexDoc, SearchBackend, open_backend
+
+BATCH = 200
+log = logging.getLogger("alphanode.indexing")
+_open: dict[tuple[str, str], SearchBackend] = {}
+_open_lock = threading.Lock()
+
+
+def backend_for(engine: Engine, settings: Settings) -> SearchBackend:
+    """The process's backend for these settings (a tantivy index is opened once)."""
+    if settings.search_backend == "postgres":
+        return open_backend(engine, settings)
+    from alphanode.store.search import index_path
+
+    key = (str(settings.search_backend), str(index_path(settings)))
+    with _open_lock:
+        if key not in _open:
+            _open[key] = open_backend(engine, settings)
+        return _open[key]
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(" ".join(v.split()).lower() for v in value if isinstance(v, str) and v.strip())
+
+
+def _text(doc: Document) -> str:
+    parts: list[str] = []
+    for b in doc.body:
+        if isinstance(b, Paragraph | Heading):
+            parts.append(b.text)
+        elif isinstance(b, ListBlock):
+            parts.extend(b.items)
+        elif isinstance(b, Image):
+            parts.append(b.caption)
+    return "\n".join(parts)
+
+
+def entities(doc: Document) -> list[str]:
+    raw = doc.meta.get("entities")
+    names = [e.get("name") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+    return [" ".join(n.split()).lower() for n in names if isinstance(n, str) and n.strip()]
+
+
+def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
+    """What the index and Similar Posts read of one live revision."""
+    doc = jsonl.from_object(json.loads(document_json)).document
+    meta = doc.meta
+    problem = " ".join(cards.topic(doc).split()).lower()
+    topic = meta.get("topic") if isinstance(meta.get("topic"), str) else ""
+    stack, tools, ents = _strings(meta.get("stack")), _strings(meta.get("tools")), entities(doc)
+    difficulty, language = meta.get("difficulty"), meta.get("code_language")
+    return (
+        IndexDoc(
+            post_id,
+            doc.title,
+            " ".join([problem, str(topic), cards.summary(doc)]),
+            " ".join([*stack, *tools, *ents]),
+            _text(doc),
+            problem,
+            stack,
+            tools,
+            difficulty.strip().lower() if isinstance(difficulty, str) else "",
+            language.strip().lower() if isinstance(language, str) else "",
+        ),
+        ents,
+    )
+
+
+@dataclass
+class SyncReport:
+    indexed: int = 0
+    deleted: int = 0
+    lists: int = 0
+    busy: bool = False
+
+
+def sync(engine: Engine, settings: Settings, *, max_batches: int = 1_000) -> SyncReport:
+    """Drain the outbox into the index and the similar lists; ``busy`` when another process
+    holds the index writer (it drains instead: nothing is lost)."""
+    backend = backend_for(engine, settings)
+    report = SyncReport()
+    try:
+        with backend.writing() as writer:
+            for _ in range(max_batches):
+                with reading(engine) as conn:
+                    entries = outbox.batch(conn, BATCH)
+                if not entries:
+                    break
+                ids = list(dict.fromkeys(e.post_id for e in entries))
+                with reading(engine) as conn:
+                    docs = outbox.live_documents(conn, ids)
+                changed = {pid: index_doc(pid, text) for pid, text in docs.items()}
+                gone = set(ids) - set(changed)
+                writer.delete(sorted(gone))
+                writer.upsert([d for d, _ in changed.values()])
+                writer.commit()
+                with writing(engine) as conn:
+                    lists = similar.refresh(conn, backend, settings, changed, gone)
+                    outbox.remove_upto(conn, entries[-1].id)
+                    if lists:
+                        state.bump_content_version(conn)
+                report.indexed += len(changed)
+                report.deleted += len(gone)
+                report.lists += lists
+    except IndexBusy:
+        report.busy = True
+    return report
+
+
+def sync_quietly(engine: Engine, settings: Settings) -> SyncReport | None:
+    """After an approval commits: index now if we can; the outbox keeps it otherwise."""
+    try:
+        return sync(engine, settings)
+    except ConfigError as exc:
+        log.warning("search index not updated: %s", exc.message())
+    except Exception:  # the decision is committed; a later sync retries from the outbox
+        log.exception("search sync failed; the outbox keeps the changes for the next sync")
+    return None
+
+
+def reindex(
+    engine: Engine, settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> SyncReport:
+    """Rebuild the index and every similar-posts list from the database, from scratch."""
+    backend = backend_for(engine, settings)
+    report = SyncReport()
+    with backend.writing() as writer:
+        with reading(engine) as conn:
+            upto = outbox.last_id(conn)
+            ids = outbox.live_ids(conn)
+        writer.clear()
+        with writing(engine) as conn:
+            similar_store.clear(conn)
+        done = 0
+        batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+        for chunk in batches:
+            with reading(engine) as conn:
+                docs = outbox.live_documents(conn, chunk)
+            writer.upsert([index_doc(pid, text)[0] for pid, text in docs.items()])
+            done += len(chunk)
+            report.indexed += len(docs)
+            if progress:
+                progress(done, 2 * len(ids))
+        writer.commit()
+        # Similar lists need every vector's idf, so they follow the whole index.
+        for chunk in batches:
+            with reading(engine) as conn:
+                docs = outbox.live_documents(conn, chunk)
+            changed = {pid: index_doc(pid, text) for pid, text in docs.items()}
+            with writing(engine) as conn:
+                report.lists += similar.refresh(conn, backend, settings, changed, set())
+            done += len(chunk)
+            if progress:
+                progress(done, 2 * len(ids))
+        with writing(engine) as conn:
+            outbox.remove_upto(conn, upto)
+            state.bump_content_version(conn)
+    return report
+
+
+class Syncer:
+    """A web worker's background thread: drains the outbox every ``interval`` seconds."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.interval = float(settings.search_sync_seconds)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.interval <= 0 or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="alphanode-search", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            sync_quietly(self.engine, self.settings)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+@contextmanager
+def syncing(engine: Engine, settings: Settings) -> Iterator[Syncer]:
+    syncer = Syncer(engine, settings)
+    syncer.start()
+    try:
+        yield syncer
+    finally:
+        syncer.stop()

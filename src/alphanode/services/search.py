@@ -1,0 +1,95 @@
+"""Search for readers: parse the query, ask the backend, keep only posts that are live now."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from alphanode.errors import NotFound, UsageError
+from alphanode.services import indexing
+from alphanode.services.site import CardView, Similar, card_view
+from alphanode.settings import Settings
+from alphanode.store import public, similar
+from alphanode.store.engine import reading
+from alphanode.store.search import FACETS
+from alphanode.store.search import query as parser
+
+PAGE_SIZE = 10
+MAX_PAGE = 100  # deep pages cost more and help nobody; the filters narrow instead
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    card: CardView
+    score: float
+    snippet: str  # escaped HTML with <mark>
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    filters: dict[str, str]
+    hits: list[SearchHit]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def clean_filters(raw: Mapping[str, str | None]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in FACETS:
+        value = raw.get(name)
+        if value is not None and value.strip():
+            if len(value) > 200:
+                raise UsageError(f"filter {name} is {len(value)} characters", "at most 200")
+            out[name] = " ".join(value.split()).lower()
+    return out
+
+
+def search(
+    engine: Engine,
+    settings: Settings,
+    q: str,
+    filters: Mapping[str, str | None] | None = None,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> SearchPage:
+    """One page of results, best first, with facet counts over every match."""
+    chosen = clean_filters(filters or {})
+    if page < 1 or page > MAX_PAGE:
+        raise parser.QueryError(f"page {page}", f"a page from 1 to {MAX_PAGE}")
+    backend = indexing.backend_for(engine, settings)
+    parsed = parser.parse(q, backend.analyze, int(settings.search_max_query_chars))
+    if parsed.empty and not chosen:
+        return SearchPage(q, chosen, [], 0, 1, 1)
+    found = backend.search(parsed, chosen, (page - 1) * size, size)
+    ids = [h.post_id for h in found.hits]
+    with reading(engine) as conn:
+        # The index may lag a retraction by a moment: only what is live now is shown.
+        by_id = public.cards_by_ids(conn, ids)
+    hits = [
+        SearchHit(card_view(by_id[h.post_id]), h.score, h.snippet)
+        for h in found.hits
+        if h.post_id in by_id
+    ]
+    pages = max(1, min(MAX_PAGE, math.ceil(found.total / size)))
+    return SearchPage(q, chosen, hits, found.total, page, pages, found.facets)
+
+
+def similar_to(engine: Engine, ref_or_slug: str, limit: int = 10) -> tuple[CardView, list[Similar]]:
+    """A live post's precomputed similar posts, with scores and reasons."""
+    with reading(engine) as conn:
+        live = public.live_post(conn, ref=ref_or_slug) or public.live_post(conn, slug=ref_or_slug)
+        if live is None:
+            raise NotFound(f"no published post {ref_or_slug!r}", "the ref or slug of a live post")
+        entries = similar.shown(conn, live.post_id, limit)
+        by_id = public.cards_by_ids(conn, [live.post_id, *(e.other_id for e in entries)])
+    return card_view(by_id[live.post_id]), [
+        Similar(card_view(by_id[e.other_id]), e.score, e.why)
+        for e in entries
+        if e.other_id in by_id
+    ]

@@ -1,0 +1,67 @@
+"""The search outbox: what the index and similar posts must catch up with, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alphanode.store.posts import now
+from alphanode.store.schema import posts, revisions, search_outbox
+
+_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    post_id: int
+    action: str
+
+
+def enqueue(conn: Connection, post_id: int, action: str) -> None:
+    """Called inside the transaction that changes what is public (so both commit or neither)."""
+    conn.execute(search_outbox.insert().values(post_id=post_id, action=action, created_at=now()))
+
+
+def batch(conn: Connection, limit: int) -> list[Entry]:
+    query = sa.select(search_outbox).order_by(search_outbox.c.id).limit(limit)
+    return [Entry(r.id, r.post_id, r.action) for r in conn.execute(query)]
+
+
+def remove_upto(conn: Connection, last_id: int) -> None:
+    conn.execute(search_outbox.delete().where(search_outbox.c.id <= last_id))
+
+
+def pending(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(search_outbox)) or 0)
+
+
+def last_id(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.max(search_outbox.c.id))) or 0)
+
+
+def live_ids(conn: Connection) -> list[int]:
+    return list(conn.scalars(sa.select(posts.c.id).where(_LIVE).order_by(posts.c.id)))
+
+
+def live_documents(conn: Connection, post_ids: list[int]) -> dict[int, str]:
+    """The live revision's document JSON of those posts that are live (the others: absent)."""
+
+    found: dict[int, str] = {}
+    for i in range(0, len(post_ids), 500):
+        chunk = post_ids[i : i + 500]
+        query = (
+            sa.select(posts.c.id, revisions.c.document)
+            .join(
+                revisions,
+                sa.and_(
+                    revisions.c.post_id == posts.c.id,
+                    revisions.c.number == posts.c.live_revision,
+                ),
+            )
+            .where(_LIVE, posts.c.id.in_(chunk))
+        )
+        found.update({r.id: r.document for r in conn.execute(query)})
+    return found

@@ -1,0 +1,131 @@
+"""One search interface (index, delete, search, facets, similar candidates, rebuild); backends.
+
+``open_backend(settings)`` picks the backend named by the ``search_backend`` setting:
+``tantivy_index.TantivyBackend`` (an embedded index in a directory, the default) or
+``postgres.PostgresBackend`` (a weighted ``tsvector`` column, PostgreSQL only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.engine import Engine, make_url
+
+from alphanode.errors import AlphanodeError, ConfigError
+from alphanode.settings import Settings
+from alphanode.store.search.query import ParsedQuery
+
+FACETS = ("stack", "tools", "difficulty", "code_language")
+
+
+class IndexBusy(AlphanodeError):
+    """Another process holds the index writer: it will drain the outbox, nothing is lost."""
+
+    code = "AN-SEARCH-004"
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index holds of one live revision (built by services.indexing)."""
+
+    post_id: int
+    title: str
+    topic: str  # the problem, the topic line and the summary
+    tags: str  # stack, tools and entity names
+    body: str
+    problem: str = ""
+    stack: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    difficulty: str = ""
+    code_language: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    post_id: int
+    score: float
+    snippet: str  # HTML: every character escaped, matches wrapped in <mark>
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+class IndexWriter(Protocol):
+    def upsert(self, docs: Sequence[IndexDoc]) -> None: ...
+
+    def delete(self, post_ids: Sequence[int]) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def writing(self) -> AbstractContextManager[IndexWriter]:
+        """The only writer (raises ``IndexBusy`` when another holds it); rolls back unless
+        ``commit()`` was called."""
+        ...
+
+    def search(
+        self,
+        query: ParsedQuery,
+        filters: Mapping[str, str],
+        offset: int,
+        limit: int,
+        facets: bool = True,
+    ) -> Results: ...
+
+    def candidates(
+        self, post_id: int, terms: Mapping[str, float], doc: IndexDoc, limit: int
+    ) -> list[int]:
+        """Posts likely similar to ``post_id``: sharing its top terms, problem, stack, tools."""
+        ...
+
+    def analyze(self, text: str) -> list[str]: ...
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]: ...
+
+    def doc_count(self) -> int: ...
+
+    def post_ids(self) -> set[int]: ...
+
+    def refresh(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def index_path(settings: Settings) -> Path:
+    """``search_index_path``, else ``<database file>.search`` beside a SQLite file."""
+    configured = str(settings.search_index_path)
+    if configured:
+        return Path(configured)
+    url = make_url(str(settings.database_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database + ".search")
+    raise ConfigError(
+        "search_index_path is empty and the database is not a SQLite file",
+        "ALPHANODE_SEARCH_INDEX_PATH=/var/lib/alphanode/search (a local directory), or "
+        "search_backend=postgres",
+        code="AN-SEARCH-003",
+    )
+
+
+def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
+    if settings.search_backend == "postgres":
+        from alphanode.store.search.postgres import PostgresBackend
+
+        return PostgresBackend(engine)
+    from alphanode.store.search.tantivy_index import TantivyBackend
+
+    return TantivyBackend(index_path(settings))

@@ -1,0 +1,98 @@
+"""Queries for Similar Posts: each live post's features and its precomputed top-k list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alphanode.store.schema import post_vectors, posts, similar_posts
+
+_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
+
+
+@dataclass(frozen=True)
+class Entry:
+    other_id: int
+    score: float
+    why: tuple[str, ...]
+
+
+def features(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    wanted = list(ids)
+    found: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(wanted), 500):
+        query = sa.select(post_vectors).where(post_vectors.c.post_id.in_(wanted[i : i + 500]))
+        found.update({r.post_id: json.loads(r.features) for r in conn.execute(query)})
+    return found
+
+
+def put_features(conn: Connection, post_id: int, data: dict[str, Any]) -> None:
+    conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
+    conn.execute(post_vectors.insert().values(post_id=post_id, features=json.dumps(data)))
+
+
+def drop(conn: Connection, post_id: int) -> None:
+    """A post left the site: its features and its own list go (lists naming it are redone)."""
+    conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
+    conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
+
+
+def list_of(conn: Connection, post_id: int) -> list[Entry]:
+    query = (
+        sa.select(similar_posts)
+        .where(similar_posts.c.post_id == post_id)
+        .order_by(similar_posts.c.rank)
+    )
+    return [Entry(r.other_id, r.score, tuple(json.loads(r.why))) for r in conn.execute(query)]
+
+
+def set_list(conn: Connection, post_id: int, entries: Sequence[Entry]) -> None:
+    conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
+    if entries:
+        conn.execute(
+            similar_posts.insert(),
+            [
+                {
+                    "post_id": post_id,
+                    "rank": n,
+                    "other_id": e.other_id,
+                    "score": e.score,
+                    "why": json.dumps(list(e.why)),
+                }
+                for n, e in enumerate(entries, 1)
+            ],
+        )
+
+
+def holders(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """Posts whose list names any of ``ids``."""
+    wanted = list(ids)
+    found: set[int] = set()
+    for i in range(0, len(wanted), 500):
+        query = sa.select(similar_posts.c.post_id).where(
+            similar_posts.c.other_id.in_(wanted[i : i + 500])
+        )
+        found.update(conn.scalars(query))
+    return found
+
+
+def shown(conn: Connection, post_id: int, limit: int) -> list[Entry]:
+    """The list as readers see it: only posts that are live now, best first."""
+    query = (
+        sa.select(similar_posts)
+        .join(posts, posts.c.id == similar_posts.c.other_id)
+        .where(similar_posts.c.post_id == post_id, _LIVE)
+        .order_by(similar_posts.c.rank)
+        .limit(limit)
+    )
+    return [Entry(r.other_id, r.score, tuple(json.loads(r.why))) for r in conn.execute(query)]
+
+
+def clear(conn: Connection) -> None:
+    conn.execute(similar_posts.delete())
+    conn.execute(post_vectors.delete())

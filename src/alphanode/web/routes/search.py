@@ -1,0 +1,114 @@
+"""Search: the reader's /search page and GET /api/v1/search (live posts only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from alphanode.services import search as search_service
+from alphanode.web import templating
+from alphanode.web.context import engine, settings
+from alphanode.web.routes.pages import iso
+
+router = APIRouter()
+Text = Annotated[str, Query(max_length=10_000)]
+Filter = Annotated[str | None, Query(max_length=10_000)]
+Page = Annotated[int, Query(ge=1, le=search_service.MAX_PAGE)]
+
+
+def _run(
+    request: Request,
+    q: str,
+    page: int,
+    stack: str | None,
+    tools: str | None,
+    difficulty: str | None,
+    code_language: str | None,
+) -> search_service.SearchPage:
+    filters = {
+        "stack": stack,
+        "tools": tools,
+        "difficulty": difficulty,
+        "code_language": code_language,
+    }
+    return search_service.search(engine(request), settings(request), q, filters, page)
+
+
+def _link(result: search_service.SearchPage, **changes: Any) -> str:
+    params: dict[str, Any] = {"q": result.query, **result.filters, **changes}
+    return "/search?" + urlencode({k: v for k, v in params.items() if v not in (None, "", 1)})
+
+
+@router.get("/search", name="search")
+async def search_page(
+    request: Request,
+    q: Text = "",
+    page: Page = 1,
+    stack: Filter = None,
+    tools: Filter = None,
+    difficulty: Filter = None,
+    code_language: Filter = None,
+) -> Response:
+    result = await run_in_threadpool(
+        _run, request, q, page, stack, tools, difficulty, code_language
+    )
+    facet_links = {
+        name: [
+            (value, count, _link(result, **{name: value, "page": None})) for value, count in values
+        ]
+        for name, values in result.facets.items()
+    }
+    return templating.page(
+        request,
+        "search.html",
+        {
+            "result": result,
+            "facets": facet_links,
+            "clear": {name: _link(result, **{name: None, "page": None}) for name in result.filters},
+            "prev": _link(result, page=result.page - 1) if result.page > 1 else None,
+            "next": _link(result, page=result.page + 1) if result.page < result.pages else None,
+            "noindex": True,
+        },
+    )
+
+
+@router.get("/api/v1/search", name="api_search")
+async def api_search(
+    request: Request,
+    q: Text = "",
+    page: Page = 1,
+    stack: Filter = None,
+    tools: Filter = None,
+    difficulty: Filter = None,
+    code_language: Filter = None,
+) -> dict[str, Any]:
+    result = await run_in_threadpool(
+        _run, request, q, page, stack, tools, difficulty, code_language
+    )
+    return {
+        "query": result.query,
+        "filters": result.filters,
+        "page": result.page,
+        "pages": result.pages,
+        "total": result.total,
+        "hits": [
+            {
+                "ref": h.card.ref,
+                "slug": h.card.slug,
+                "title": h.card.title,
+                "url": f"/posts/{h.card.slug}",
+                "snippet": h.snippet,
+                "score": round(h.score, 4),
+                "published_at": iso(h.card.published_at),
+            }
+            for h in result.hits
+        ],
+        "facets": {
+            name: [{"value": v, "count": n} for v, n in values]
+            for name, values in result.facets.items()
+        },
+    }
