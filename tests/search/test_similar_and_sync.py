@@ -125,10 +125,8 @@ def test_search_over_http(corpus: Corpus) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_backend(tmp_path: Path, database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the PostgreSQL backend needs PostgreSQL")
-    corpus = make_corpus(tmp_path, database_url, 40)
+def test_postgres_backend(tmp_path: Path, postgres_url: str) -> None:
+    corpus = make_corpus(tmp_path, postgres_url, 40)
     corpus.settings = corpus.settings.replace(search_backend="postgres")
     try:
         _postgres_checks(corpus)

@@ -48,12 +48,14 @@ class Weights:
         )
 
 
-def vector(backend: SearchBackend, body: str, total: int) -> dict[str, float]:
+def _counts(backend: SearchBackend, body: str) -> Counter[str]:
+    return Counter(t for t in backend.analyze(body) if len(t) > 2 and not _NUMBER.fullmatch(t))
+
+
+def _vector(counts: Counter[str], df: Mapping[str, int], total: int) -> dict[str, float]:
     """The body's top terms by (1 + ln tf)·idf, normalised to length 1."""
-    counts = Counter(t for t in backend.analyze(body) if len(t) > 2 and not _NUMBER.fullmatch(t))
     if not counts:
         return {}
-    df = backend.doc_freqs(list(counts))
     weights = {
         t: (1 + math.log(n)) * math.log(1 + (total + 1) / (df.get(t, 0) + 1))
         for t, n in counts.items()
@@ -61,6 +63,11 @@ def vector(backend: SearchBackend, body: str, total: int) -> dict[str, float]:
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     return {t: round(w / norm, 5) for t, w in top}
+
+
+def vector(backend: SearchBackend, body: str, total: int) -> dict[str, float]:
+    counts = _counts(backend, body)
+    return _vector(counts, backend.doc_freqs(list(counts)), total)
 
 
 def features(doc: IndexDoc, vec: dict[str, float], entities: list[str]) -> dict[str, Any]:
@@ -122,15 +129,16 @@ def _compute(
     return scored
 
 
-def _offer(conn: Connection, holder: int, entry: similar.Entry) -> bool:
-    """Put ``entry`` in ``holder``'s list if it beats the k-th; True when the list changed."""
-    current = [e for e in similar.list_of(conn, holder) if e.other_id != entry.other_id]
-    if len(current) >= K and entry.score <= current[-1].score:
-        return False
-    current.append(entry)
-    current.sort(key=lambda e: (-e.score, e.other_id))
-    similar.set_list(conn, holder, current[:K])
-    return True
+def _scored(
+    mine: Mapping[str, Any], theirs: Mapping[int, Mapping[str, Any]], w: Weights
+) -> list[similar.Entry]:
+    scored = []
+    for other, feats in theirs.items():
+        s, why = score(mine, feats, w)
+        if s > 0:
+            scored.append(similar.Entry(other, s, why))
+    scored.sort(key=lambda e: (-e.score, e.other_id))
+    return scored
 
 
 def refresh(
@@ -142,28 +150,49 @@ def refresh(
 ) -> int:
     """Bring the lists up to date after ``changed`` went live (or changed) and ``gone`` left.
 
-    Runs after the index has committed those changes. Returns how many lists changed.
+    Runs after the index has committed those changes; does its reads and writes a batch at
+    a time (one query for all document frequencies, one for all candidates' features, one
+    write of every changed list). Returns how many lists changed.
     """
     w = Weights.of(settings)
     total = backend.doc_count()
-    for pid in gone:
-        similar.drop(conn, pid)
-    mine: dict[int, dict[str, Any]] = {}
-    for pid, (doc, entities) in changed.items():
-        mine[pid] = features(doc, vector(backend, doc.body, total), entities)
-        similar.put_features(conn, pid, mine[pid])
+    similar.drop_many(conn, gone)
+    counts = {pid: _counts(backend, doc.body) for pid, (doc, _) in changed.items()}
+    terms = sorted(set().union(*counts.values())) if counts else []
+    df = backend.doc_freqs(terms) if terms else {}
+    mine = {
+        pid: features(doc, _vector(counts[pid], df, total), ents)
+        for pid, (doc, ents) in changed.items()
+    }
+    similar.put_features_many(conn, mine)
     redo = similar.holders(conn, set(changed) | gone) - gone - set(changed)
-    touched = 0
+    candidates: dict[int, list[int]] = {}
     for pid, feats in mine.items():
-        scored = _compute(conn, backend, pid, feats, w)
-        similar.set_list(conn, pid, scored[:K])
-        touched += 1
+        probe = IndexDoc(
+            pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
+        )
+        candidates[pid] = [
+            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
+        ]
+    pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
+    lists: dict[int, list[similar.Entry]] = {}
+    offers: dict[int, list[similar.Entry]] = {}
+    for pid, feats in mine.items():
+        scored = _scored(feats, {c: pool[c] for c in candidates[pid] if c in pool}, w)
+        lists[pid] = scored[:K]
         for e in scored:
             if e.other_id not in redo and e.other_id not in mine:
-                touched += _offer(conn, e.other_id, similar.Entry(pid, e.score, e.why))
+                offers.setdefault(e.other_id, []).append(similar.Entry(pid, e.score, e.why))
     for pid in redo:
         stored = similar.features(conn, [pid]).get(pid)
         if stored is not None:
-            similar.set_list(conn, pid, _compute(conn, backend, pid, stored, w)[:K])
-            touched += 1
-    return touched + len(gone)
+            lists[pid] = _compute(conn, backend, pid, stored, w)[:K]
+    current = similar.lists_of(conn, offers)
+    for holder, entries in offers.items():
+        offered = {e.other_id for e in entries}
+        kept = [e for e in current.get(holder, []) if e.other_id not in offered]
+        merged = sorted(kept + entries, key=lambda e: (-e.score, e.other_id))[:K]
+        if merged != current.get(holder, []):
+            lists[holder] = merged
+    similar.set_lists(conn, lists)
+    return len(lists) + len(gone)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +96,54 @@ def shown(conn: Connection, post_id: int, limit: int) -> list[Entry]:
 def clear(conn: Connection) -> None:
     conn.execute(similar_posts.delete())
     conn.execute(post_vectors.delete())
+
+
+def put_features_many(conn: Connection, data: dict[int, dict[str, Any]]) -> None:
+    if not data:
+        return
+    ids = list(data)
+    for i in range(0, len(ids), 500):
+        conn.execute(post_vectors.delete().where(post_vectors.c.post_id.in_(ids[i : i + 500])))
+    conn.execute(
+        post_vectors.insert(),
+        [{"post_id": pid, "features": json.dumps(f)} for pid, f in data.items()],
+    )
+
+
+def drop_many(conn: Connection, ids: Iterable[int]) -> None:
+    for pid in ids:
+        drop(conn, pid)
+
+
+def lists_of(conn: Connection, ids: Iterable[int]) -> dict[int, list[Entry]]:
+    wanted = list(ids)
+    found: dict[int, list[Entry]] = {pid: [] for pid in wanted}
+    for i in range(0, len(wanted), 500):
+        query = (
+            sa.select(similar_posts)
+            .where(similar_posts.c.post_id.in_(wanted[i : i + 500]))
+            .order_by(similar_posts.c.post_id, similar_posts.c.rank)
+        )
+        for r in conn.execute(query):
+            found[r.post_id].append(Entry(r.other_id, r.score, tuple(json.loads(r.why))))
+    return found
+
+
+def set_lists(conn: Connection, lists: Mapping[int, Sequence[Entry]]) -> None:
+    """Replace several lists at once: one delete per 500 posts and one insert."""
+    ids = list(lists)
+    for i in range(0, len(ids), 500):
+        conn.execute(similar_posts.delete().where(similar_posts.c.post_id.in_(ids[i : i + 500])))
+    rows = [
+        {
+            "post_id": pid,
+            "rank": n,
+            "other_id": e.other_id,
+            "score": e.score,
+            "why": json.dumps(list(e.why)),
+        }
+        for pid, entries in lists.items()
+        for n, e in enumerate(entries, 1)
+    ]
+    if rows:
+        conn.execute(similar_posts.insert(), rows)
