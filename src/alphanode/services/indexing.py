@@ -23,6 +23,7 @@ from alphanode.content.document import Document, Heading, Image, ListBlock, Para
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
 from alphanode.services import similar
+from alphanode.services.periodic import Periodic
 from alphanode.settings import Settings
 from alphanode.store import outbox, state
 from alphanode.store import similar as similar_store
@@ -196,24 +197,15 @@ class Syncer:
         self.engine = engine
         self.settings = settings
         self.interval = float(settings.search_sync_seconds)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            "alphanode-search", self.interval, lambda: sync_quietly(engine, settings), final=False
+        )
 
     def start(self) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="alphanode-search", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            sync_quietly(self.engine, self.settings)
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._periodic.stop()
 
 
 @contextmanager

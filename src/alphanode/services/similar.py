@@ -118,15 +118,8 @@ def _compute(
     conn: Connection, backend: SearchBackend, pid: int, mine: Mapping[str, Any], w: Weights
 ) -> list[similar.Entry]:
     doc = IndexDoc(pid, "", "", "", "", mine["problem"], tuple(mine["stack"]), tuple(mine["tools"]))
-    ids = backend.candidates(pid, mine["v"], doc, CANDIDATES)
-    theirs = similar.features(conn, ids)
-    scored = []
-    for other, feats in theirs.items():
-        s, why = score(mine, feats, w)
-        if s > 0:
-            scored.append(similar.Entry(other, s, why))
-    scored.sort(key=lambda e: (-e.score, e.other_id))
-    return scored
+    ids = [c for c in backend.candidates(pid, mine["v"], doc, CANDIDATES) if c != pid]
+    return _scored(mine, similar.features(conn, ids), w)
 
 
 def _scored(

@@ -11,6 +11,8 @@ import sys
 import threading
 from typing import TextIO
 
+from alphanode.services.periodic import Periodic
+
 
 class AccessLog:
     def __init__(self, stream: TextIO | None = None, interval: float = 0.5, limit: int = 1024):
@@ -19,8 +21,7 @@ class AccessLog:
         self.limit = limit
         self._lines: list[str] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("alphanode-log", interval, self.flush, final=True)
 
     def write(self, line: str) -> None:
         self._lines.append(line)  # list.append is atomic under the GIL
@@ -38,16 +39,7 @@ class AccessLog:
                     pass  # a closed or broken log stream must never break serving
 
     def start(self) -> None:
-        if self._thread is None and self.interval > 0:
-            self._thread = threading.Thread(target=self._run, name="alphanode-log", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.flush()
+        self._periodic.stop()

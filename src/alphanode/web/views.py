@@ -10,6 +10,7 @@ from collections import Counter
 from sqlalchemy.engine import Engine
 
 from alphanode.services import views as view_service
+from alphanode.services.periodic import Periodic
 
 log = logging.getLogger("alphanode.views")
 
@@ -22,8 +23,7 @@ class ViewCounter:
         self.interval = interval
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("alphanode-views", interval, self.flush, final=True)
         self.flushes = 0
 
     def add(self, slug: str) -> None:
@@ -52,17 +52,7 @@ class ViewCounter:
         return sum(counts.values())
 
     def start(self) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="alphanode-views", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.flush()
+        self._periodic.stop()
