@@ -117,7 +117,8 @@ def _plain(data: Any, strings: bool = True) -> bool:
     """True when every value is plain JSON (the common case), checked without building paths.
 
     Runs on every imported JSON document, so it does the least work that answers the
-    question; ``json_problem`` walks again, with paths, only when this says no.
+    question; ``json_problem`` walks again, with paths, only when this says no. With
+    ``strings=False`` (the raw text was already checked) strings are not even visited.
     """
     stack: list[tuple[Any, int]] = [(data, 0)]
     search = BAD_CHAR_RE.search
@@ -125,19 +126,19 @@ def _plain(data: Any, strings: bool = True) -> bool:
         value, depth = stack.pop()
         kind = type(value)
         if kind is str:
-            if strings and search(value):
+            if search(value):
                 return False
-        elif kind is dict:
+            continue
+        if kind is dict or kind is list:
             if depth >= MAX_DEPTH:
                 return False
-            for key, item in value.items():
-                if type(key) is not str or (strings and search(key)):
-                    return False
-                stack.append((item, depth + 1))
-        elif kind is list:
-            if depth >= MAX_DEPTH:
+            items = value.values() if kind is dict else value
+            if kind is dict and not all(
+                type(k) is str and not (strings and search(k)) for k in value
+            ):
                 return False
-            stack.extend((item, depth + 1) for item in value)
+            depth += 1
+            stack.extend((item, depth) for item in items if strings or type(item) is not str)
         elif not _plain_scalar(kind, value):
             return False
     return True

@@ -213,6 +213,14 @@ def _bulk(
 ) -> None:
     """executemany straight to the driver: the import's hot path, where SQLAlchemy's
     per-row parameter processing costs a quarter of the writer's time."""
+    if conn.dialect.name == "postgresql":
+        # COPY: PostgreSQL's bulk path, several times faster than row-by-row inserts.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.close()
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - names from our schema
