@@ -74,11 +74,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "import_workers",
         int,
-        1,
-        "Processes that parse documents while the main process writes (0 parses inline).",
+        2,
+        "Processes that parse documents while the main process writes them (0 parses in the "
+        "writing process). Used for inputs over 2 MiB.",
         "alphanode.services.importer",
-        "On two or more cores, parsing overlaps with writing; see docs/benchmarks.md.",
-        "Set to 0 to parse in the writing process (slower, simplest to debug).",
+        "Parsing, the larger half of an import's work, runs on the other cores while the "
+        "writer stores batches; see docs/benchmarks.md for the figures.",
+        "Set to 0 to parse in the writing process (slower, simplest to debug); any value "
+        "gives the same result.",
     ),
 )
 
