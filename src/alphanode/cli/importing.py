@@ -11,8 +11,6 @@ from alphanode.cli.output import byte_progress, database, err, print_json, setti
 from alphanode.errors import EXIT_OK, EXIT_REJECTED
 from alphanode.services import importer, sources
 from alphanode.services.importer import ImportReport
-from alphanode.store import rejects
-from alphanode.store.engine import reading
 
 
 def import_(
@@ -76,8 +74,7 @@ def rejects_(
 ) -> None:
     """List rejected documents, newest first, with what was wrong and where."""
     engine = database(ctx)
-    with reading(engine) as conn:
-        rows = rejects.listing(conn, run, limit)
+    rows = importer.list_rejects(engine, run, limit)
     if as_json:
         print_json(
             [

@@ -23,7 +23,7 @@ from alphanode.services.preparing import Outcome, Prepared, prepare_many
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
-from alphanode.store.engine import is_retryable, writing
+from alphanode.store.engine import is_retryable, reading, writing
 from alphanode.store.rejects import Rejection
 
 log = logging.getLogger("alphanode.import")
@@ -310,3 +310,11 @@ def import_bytes(engine: Engine, settings: Settings, name: str, data: bytes) -> 
     return import_sources(
         engine, settings, Sources((), True, len(data)), stdin=io.BytesIO(data), stdin_name=name
     )
+
+
+def list_rejects(
+    engine: Engine, run_id: int | None = None, limit: int = 100
+) -> list[rejects.RejectRow]:
+    """Rejected documents, newest first (``alphanode rejects``)."""
+    with reading(engine) as conn:
+        return rejects.listing(conn, run_id, limit)
