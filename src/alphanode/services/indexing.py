@@ -174,16 +174,21 @@ def reindex(
             if progress:
                 progress(done, 2 * len(ids))
         writer.commit()
-        # Similar lists need every vector's idf, so they follow the whole index.
-        for chunk in batches:
-            with reading(engine) as conn:
-                docs = outbox.live_documents(conn, chunk)
-            changed = {pid: index_doc(pid, text) for pid, text in docs.items()}
-            with writing(engine) as conn:
-                report.lists += similar.refresh(conn, backend, settings, changed, set())
-            done += len(chunk)
-            if progress:
-                progress(done, 2 * len(ids))
+        # Similar lists need every post's features (vectors use the whole index's idf)
+        # before any list is ranked: features first, then each post's own list.
+        for stage in ("features", "lists"):
+            for chunk in batches:
+                with writing(engine) as conn:
+                    if stage == "features":
+                        docs = outbox.live_documents(conn, chunk)
+                        similar.vectors(
+                            conn, backend, {pid: index_doc(pid, t) for pid, t in docs.items()}
+                        )
+                    else:
+                        report.lists += similar.rebuild_lists(conn, backend, settings, chunk)
+                done += len(chunk) // 2
+                if progress:
+                    progress(min(done, 2 * len(ids)), 2 * len(ids))
         with writing(engine) as conn:
             outbox.remove_upto(conn, upto)
             state.bump_content_version(conn)

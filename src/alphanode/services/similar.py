@@ -134,6 +134,57 @@ def _scored(
     return scored
 
 
+def vectors(
+    conn: Connection, backend: SearchBackend, changed: Mapping[int, tuple[IndexDoc, list[str]]]
+) -> dict[int, dict[str, Any]]:
+    """Compute and store the features of ``changed`` (one document-frequency look-up)."""
+    total = backend.doc_count()
+    counts = {pid: _counts(backend, doc.body) for pid, (doc, _) in changed.items()}
+    terms = sorted(set().union(*counts.values())) if counts else []
+    df = backend.doc_freqs(terms) if terms else {}
+    mine = {
+        pid: features(doc, _vector(counts[pid], df, total), ents)
+        for pid, (doc, ents) in changed.items()
+    }
+    similar.put_features_many(conn, mine)
+    return mine
+
+
+def _lists(
+    conn: Connection, backend: SearchBackend, mine: Mapping[int, Mapping[str, Any]], w: Weights
+) -> dict[int, list[similar.Entry]]:
+    """Each post's full ranked candidate list (callers keep the top ``K``)."""
+    candidates: dict[int, list[int]] = {}
+    for pid, feats in mine.items():
+        probe = IndexDoc(
+            pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
+        )
+        candidates[pid] = [
+            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
+        ]
+    pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
+    return {
+        pid: _scored(feats, {c: pool[c] for c in candidates[pid] if c in pool}, w)
+        for pid, feats in mine.items()
+    }
+
+
+def rebuild_lists(
+    conn: Connection, backend: SearchBackend, settings: Settings, post_ids: list[int]
+) -> int:
+    """For ``reindex``, once every live post has its features: each post's own list only.
+
+    The score is symmetric and candidates come from the whole index, so no list needs to be
+    offered into another's, unlike the incremental ``refresh``.
+    """
+    mine = similar.features(conn, post_ids)
+    lists = {
+        pid: scored[:K] for pid, scored in _lists(conn, backend, mine, Weights.of(settings)).items()
+    }
+    similar.set_lists(conn, lists)
+    return len(lists)
+
+
 def refresh(
     conn: Connection,
     backend: SearchBackend,
@@ -148,30 +199,12 @@ def refresh(
     write of every changed list). Returns how many lists changed.
     """
     w = Weights.of(settings)
-    total = backend.doc_count()
     similar.drop_many(conn, gone)
-    counts = {pid: _counts(backend, doc.body) for pid, (doc, _) in changed.items()}
-    terms = sorted(set().union(*counts.values())) if counts else []
-    df = backend.doc_freqs(terms) if terms else {}
-    mine = {
-        pid: features(doc, _vector(counts[pid], df, total), ents)
-        for pid, (doc, ents) in changed.items()
-    }
-    similar.put_features_many(conn, mine)
+    mine = vectors(conn, backend, changed)
     redo = similar.holders(conn, set(changed) | gone) - gone - set(changed)
-    candidates: dict[int, list[int]] = {}
-    for pid, feats in mine.items():
-        probe = IndexDoc(
-            pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
-        )
-        candidates[pid] = [
-            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
-        ]
-    pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
     lists: dict[int, list[similar.Entry]] = {}
     offers: dict[int, list[similar.Entry]] = {}
-    for pid, feats in mine.items():
-        scored = _scored(feats, {c: pool[c] for c in candidates[pid] if c in pool}, w)
+    for pid, scored in _lists(conn, backend, mine, w).items():
         lists[pid] = scored[:K]
         for e in scored:
             if e.other_id not in redo and e.other_id not in mine:
