@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import typer
@@ -15,6 +15,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -54,40 +55,31 @@ def stderr_is_terminal() -> bool:
 
 
 @contextmanager
-def byte_progress(total: int | None, label: str) -> Iterator[Progress | None]:
-    """A progress bar over bytes read, on stderr, when stderr is a terminal."""
+def _progress(
+    total: int | None, label: str, *columns: ProgressColumn, **fields: Any
+) -> Iterator[Progress | None]:
+    """A progress bar on stderr when stderr is a terminal; None (nothing drawn) in a pipe."""
     if not stderr_is_terminal():
         yield None
         return
     bar = Progress(
         TextColumn(label),
         BarColumn(),
-        DownloadColumn(),
-        TextColumn("{task.fields[docs]} docs"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    with bar:
-        bar.add_task(label, total=total, docs=0)
-        yield bar
-
-
-@contextmanager
-def count_progress(total: int | None, label: str) -> Iterator[Progress | None]:
-    """A progress bar over a count of items, on stderr, when stderr is a terminal."""
-    if not stderr_is_terminal():
-        yield None
-        return
-    bar = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
+        *columns,
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
     )
     with bar:
-        bar.add_task(label, total=total)
+        bar.add_task(label, total=total, **fields)
         yield bar
+
+
+def byte_progress(total: int | None, label: str) -> AbstractContextManager[Progress | None]:
+    """Progress over bytes read, with a count of documents (``update(..., docs=n)``)."""
+    return _progress(total, label, DownloadColumn(), TextColumn("{task.fields[docs]} docs"), docs=0)
+
+
+def count_progress(total: int | None, label: str) -> AbstractContextManager[Progress | None]:
+    """Progress over a count of items."""
+    return _progress(total, label, MofNCompleteColumn())

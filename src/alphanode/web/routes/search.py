@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -20,22 +21,31 @@ Filter = Annotated[str | None, Query(max_length=10_000)]
 Page = Annotated[int, Query(ge=1, le=search_service.MAX_PAGE)]
 
 
-def _run(
-    request: Request,
-    q: str,
-    page: int,
-    stack: str | None,
-    tools: str | None,
-    difficulty: str | None,
-    code_language: str | None,
-) -> search_service.SearchPage:
+@dataclass(frozen=True)
+class Params:
+    """The query string both the page and the API take."""
+
+    q: Text = ""
+    page: Page = 1
+    stack: Filter = None
+    tools: Filter = None
+    difficulty: Filter = None
+    code_language: Filter = None
+
+
+Asked = Annotated[Params, Depends()]
+
+
+async def _run(request: Request, p: Params) -> search_service.SearchPage:
     filters = {
-        "stack": stack,
-        "tools": tools,
-        "difficulty": difficulty,
-        "code_language": code_language,
+        "stack": p.stack,
+        "tools": p.tools,
+        "difficulty": p.difficulty,
+        "code_language": p.code_language,
     }
-    return search_service.search(engine(request), settings(request), q, filters, page)
+    return await run_in_threadpool(
+        search_service.search, engine(request), settings(request), p.q, filters, p.page
+    )
 
 
 def _link(result: search_service.SearchPage, **changes: Any) -> str:
@@ -44,18 +54,8 @@ def _link(result: search_service.SearchPage, **changes: Any) -> str:
 
 
 @router.get("/search", name="search")
-async def search_page(
-    request: Request,
-    q: Text = "",
-    page: Page = 1,
-    stack: Filter = None,
-    tools: Filter = None,
-    difficulty: Filter = None,
-    code_language: Filter = None,
-) -> Response:
-    result = await run_in_threadpool(
-        _run, request, q, page, stack, tools, difficulty, code_language
-    )
+async def search_page(request: Request, params: Asked) -> Response:
+    result = await _run(request, params)
     facet_links = {
         name: [
             (value, count, _link(result, **{name: value, "page": None})) for value, count in values
@@ -77,18 +77,8 @@ async def search_page(
 
 
 @router.get("/api/v1/search", name="api_search")
-async def api_search(
-    request: Request,
-    q: Text = "",
-    page: Page = 1,
-    stack: Filter = None,
-    tools: Filter = None,
-    difficulty: Filter = None,
-    code_language: Filter = None,
-) -> dict[str, Any]:
-    result = await run_in_threadpool(
-        _run, request, q, page, stack, tools, difficulty, code_language
-    )
+async def api_search(request: Request, params: Asked) -> dict[str, Any]:
+    result = await _run(request, params)
     return {
         "query": result.query,
         "filters": result.filters,
