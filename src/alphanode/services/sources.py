@@ -56,8 +56,8 @@ def resolve(paths: Sequence[str]) -> Sources:
             continue
         path = Path(raw)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES]
-            files.extend(sorted(found))
+            found = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            files.extend(sorted(found, key=str))
         elif path.is_file():
             files.append(path)
         else:

@@ -134,7 +134,15 @@ def insert_posts(conn: Connection, rows: Sequence[NewPost]) -> dict[str, int]:
             for r in rows
         ],
     )
-    return {row.ref: row.id for row in by_refs(conn, [r.ref for r in rows]).values()}
+    return ids_by_refs(conn, [r.ref for r in rows])
+
+
+def ids_by_refs(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(refs):
+        query = sa.select(posts.c.ref, posts.c.id).where(posts.c.ref.in_(chunk))
+        found.update(conn.execute(query).all())
+    return found
 
 
 def set_current(conn: Connection, updates: Iterable[tuple[int, int, str, str]]) -> None:
