@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from tests.helpers import SEED_REF
 from tests.web.conftest import HOSTILE_REF, PENDING_REF, REJECTED_REF, SEED_SLUG, Client
@@ -165,3 +166,25 @@ def test_similar_posts_share_terms(client: Client) -> None:
     similar = html[html.index('id="similar-title"') :]
     assert similar.count("<li>") == 5
     assert "shared problem" in similar and "shared stack: python services" in similar
+
+
+def test_page_without_meta_box(tmp_path: Path) -> None:
+    from alphanode.services import importer, review
+    from alphanode.services.sources import resolve
+    from alphanode.settings import Settings
+    from alphanode.store.migrate import open_database
+
+    page = tmp_path / "plain.txt"
+    page.write_text("|\n\na plain page\n\nonly one paragraph here.\n\nSimilar Posts\n", "utf-8")
+    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    engine = open_database(settings)
+    report = importer.import_sources(engine, settings, resolve([str(page)]))
+    review.approve(engine, report.outcomes[0][0], "tester")
+    engine.dispose()
+    client = Client(settings)
+    try:
+        html = client.get("/posts/a-plain-page").text
+        assert "<p>only one paragraph here.</p>" in html
+        assert "meta-box" not in html and "1 min read" in html
+    finally:
+        client.close()
