@@ -7,6 +7,7 @@ DB ?= alphanode.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED := ../shared/seeds/000_aeb991cd76c60bdc.txt
+SEED_SLUG := production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide
 ALPHANODE := $(BIN)/alphanode --db sqlite:///$(DB)
 CHROMIUM := /usr/bin/chromium
 
@@ -18,15 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Demo content: the seed article and 300 synthesized ones, approved by a demo reviewer
-# through the review service (so the review log shows it). Re-running changes nothing.
+# Demo content: 300 synthesized articles and the seed article (imported last, so it is the
+# newest post on the home page), approved by a demo reviewer through the review service
+# (so the review log shows it). Re-running changes nothing.
 demo: $(STAMP)
-	$(ALPHANODE) import $(SEED)
 	$(BIN)/alphanode synth --count 300 --seed 1 --format jsonl --out - | $(ALPHANODE) import -
+	$(ALPHANODE) import $(SEED)
 	$(ALPHANODE) review approve --all-pending --as demo-reviewer --note "make run demo content"
 
 run: demo
 	@echo "alphanode: open http://$(HOST):$(PORT)/"
+	@echo "alphanode: the seed article is http://$(HOST):$(PORT)/posts/$(SEED_SLUG)"
 	$(ALPHANODE) serve --host $(HOST) --port $(PORT) --log-format text
 
 # Page tests drive Debian's Chromium (never a browser download).
