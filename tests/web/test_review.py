@@ -364,3 +364,13 @@ def test_secrets_are_never_stored_or_logged_in_clear(
         assert secret not in dump
         assert secret not in caplog.text
     assert "$argon2id$" in dump
+
+
+def test_oversized_form_is_refused(rv: Review) -> None:
+    r = rv.client.request(
+        "POST",
+        "/login",
+        content="name=" + "a" * 200_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 413

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -53,9 +53,17 @@ def is_reviewer(request: Request) -> bool:
     return who is not None and who.can("review")
 
 
+FORM_LIMIT = 64 * 1024
+
+
 async def form(request: Request) -> dict[str, str]:
-    """An urlencoded form body (the review screens post nothing else)."""
-    body = (await request.body()).decode("utf-8", "replace")
+    """An urlencoded form body (the review screens post nothing else), at most 64 KiB."""
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > FORM_LIMIT:
+            raise HTTPException(413, f"a form body larger than {FORM_LIMIT} bytes")
+    body = raw.decode("utf-8", "replace")
     return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
