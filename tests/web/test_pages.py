@@ -7,6 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import SEED_REF
 from tests.web.conftest import HOSTILE_REF, PENDING_REF, REJECTED_REF, SEED_SLUG, Client
 
@@ -188,3 +190,27 @@ def test_page_without_meta_box(tmp_path: Path) -> None:
         assert "meta-box" not in html and "1 min read" in html
     finally:
         client.close()
+
+
+def test_500_page_hides_the_error(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import httpx
+
+    from alphanode.services import site
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(site, "article", broken)
+
+    async def get(url: str) -> httpx.Response:
+        # As under uvicorn: the error page is sent, the exception goes to the server's log.
+        transport = httpx.ASGITransport(app=client.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.get(url)
+
+    r = asyncio.run(get("/posts/anything-at-all"))
+    assert r.status_code == 500
+    assert "Server error" in r.text and "secret internal detail" not in r.text
+    assert r.headers["content-security-policy"]

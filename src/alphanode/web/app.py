@@ -100,6 +100,8 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         check_seconds=float(settings.page_cache_check_seconds),
         log_format=str(settings.log_format),
         access=access,
+        crash_html=errors.crash_page(app.state.templates),
+        crash_json=errors.crash_json(),
     )
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import Request
@@ -54,3 +55,19 @@ def respond(
         {"status": status, "title": TITLES.get(status, f"Error {status}"), "message": shown},
         status_code=status,
     )
+
+
+def crash_page(templates: Any) -> bytes:
+    """The 500 page, rendered once at start-up: serving it must not depend on anything that
+    might be what just failed."""
+    template = templates.env.get_template("error.html")
+    html = template.render(
+        status=500,
+        title=TITLES[500],
+        message=MESSAGES.get(500, "Something went wrong on our side."),
+    )
+    return str(html).encode("utf-8")
+
+
+def crash_json() -> bytes:
+    return json.dumps(error_body(500, "Something went wrong on our side.")).encode("utf-8")

@@ -100,9 +100,13 @@ class Frontline:
         check_seconds: float,
         log_format: str,
         access: AccessLog | None,
+        crash_html: bytes = b"Server error",
+        crash_json: bytes = b'{"error": {"code": "AN-HTTP-500"}}',
     ) -> None:
         self.app = app
         self.access = access
+        self.crash_html = crash_html
+        self.crash_json = crash_json
         self.metrics = metrics
         self.views = views
         self.version = version
@@ -146,14 +150,43 @@ class Frontline:
             (b"x-request-id", rid.encode()),
             *SECURITY_HEADERS,
         ]
-        if rule.in_process and not bypass and self.max_entries > 0:
-            outcome = await self._cached(scope, h, receive, send, rule, head, extra, state)
-        else:
-            control = (
-                b"private, no-cache" if bypass and rule.in_process else rule.cache_control.encode()
-            )
-            await self._passthrough(scope, h, receive, send, head, extra, control, outcome, state)
+        try:
+            if rule.in_process and not bypass and self.max_entries > 0:
+                outcome = await self._cached(scope, h, receive, send, rule, head, extra, state)
+            else:
+                control = (
+                    b"private, no-cache"
+                    if bypass and rule.in_process
+                    else rule.cache_control.encode()
+                )
+                await self._passthrough(
+                    scope, h, receive, send, head, extra, control, outcome, state
+                )
+        except Exception:
+            # A crash below: answer with the error page ourselves (so it carries the security
+            # headers and is logged like any request), then let the server log the traceback.
+            if not state.get("started"):
+                state["status"] = 500
+                await self._crash_page(path, send, extra)
+            self._after(h, path, method, rule, outcome, state["status"], started, rid)
+            raise
         self._after(h, path, method, rule, outcome, state["status"], started, rid)
+
+    async def _crash_page(self, path: str, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+        api = path.startswith("/api/")
+        body, kind = (
+            (self.crash_json, b"application/json")
+            if api
+            else (self.crash_html, b"text/html; charset=utf-8")
+        )
+        headers = [
+            (b"content-type", kind),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            *extra,
+        ]
+        await send({"type": "http.response.start", "status": 500, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     def _bypass(self, scope: Scope, h: Headers, rule: CacheRule, method: str) -> bool:
         if method not in ("GET", "HEAD") or not rule.in_process:
@@ -260,6 +293,7 @@ class Frontline:
             nonlocal held
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
+                state["started"] = True
                 headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
                 public = control.startswith(b"public")
                 headers.append(
