@@ -83,8 +83,15 @@ def test_outbox_rows_left_by_a_crash_converge(corpus: Corpus) -> None:
 
 def test_sync_is_busy_not_broken_while_another_writer_holds_the_index(corpus: Corpus) -> None:
     backend = indexing.backend_for(corpus.engine, corpus.settings)
+    # Nothing waiting: no writer is even asked for.
+    with backend.writing():
+        assert not indexing.sync(corpus.engine, corpus.settings).busy
+    ref = next(iter(corpus.truth))
+    review.retract(corpus.engine, ref, "tester", "make outbox work")  # no settings: queued only
     with backend.writing():
         assert indexing.sync(corpus.engine, corpus.settings).busy
+    done = indexing.sync(corpus.engine, corpus.settings)
+    assert not done.busy and done.deleted == 1
 
 
 def test_reindex_and_cli(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:

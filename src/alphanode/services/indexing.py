@@ -111,6 +111,9 @@ def sync(engine: Engine, settings: Settings, *, max_batches: int = 1_000) -> Syn
     holds the index writer (it drains instead: nothing is lost)."""
     backend = backend_for(engine, settings)
     report = SyncReport()
+    with reading(engine) as conn:
+        if not outbox.pending(conn):
+            return report  # the common case: no writer (a costly object) is opened at all
     try:
         with backend.writing() as writer:
             for _ in range(max_batches):
