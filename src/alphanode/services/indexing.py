@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -214,13 +213,3 @@ class Syncer:
 
     def stop(self) -> None:
         self._periodic.stop()
-
-
-@contextmanager
-def syncing(engine: Engine, settings: Settings) -> Iterator[Syncer]:
-    syncer = Syncer(engine, settings)
-    syncer.start()
-    try:
-        yield syncer
-    finally:
-        syncer.stop()

@@ -139,25 +139,6 @@ def terms_of(conn: Connection, post_id: int) -> list[tuple[str, str, str]]:
     return [(r.kind, r.term, r.label) for r in conn.execute(query)]
 
 
-def sharing_terms(
-    conn: Connection, post_id: int, terms: Sequence[tuple[str, str]], limit: int = 50
-) -> list[tuple[int, int]]:
-    """Other live posts sharing the most of ``terms``: (post id, how many shared)."""
-    if not terms:
-        return []
-    match = sa.or_(*(sa.and_(post_terms.c.kind == k, post_terms.c.term == t) for k, t in terms))
-    shared = sa.func.count().label("shared")
-    query = (
-        sa.select(post_terms.c.post_id, shared)
-        .join(posts, posts.c.id == post_terms.c.post_id)
-        .where(match, post_terms.c.post_id != post_id, _LIVE)
-        .group_by(post_terms.c.post_id)
-        .order_by(shared.desc(), post_terms.c.post_id.desc())
-        .limit(limit)
-    )
-    return [(r.post_id, r.shared) for r in conn.execute(query)]
-
-
 def cards_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, LiveCard]:
     if not ids:
         return {}

@@ -100,29 +100,6 @@ def history(conn: Connection, post_id: int) -> list[LogRow]:
     ]
 
 
-def log_count(conn: Connection) -> int:
-    return int(conn.scalar(sa.select(sa.func.count()).select_from(review_log)) or 0)
-
-
-def pending_refs(conn: Connection, limit: int | None = None) -> list[str]:
-    """Posts whose newest revision awaits a decision, oldest first."""
-    query = (
-        sa.select(posts.c.ref)
-        .join(
-            revisions,
-            sa.and_(
-                revisions.c.post_id == posts.c.id,
-                revisions.c.number == posts.c.current_revision,
-            ),
-        )
-        .where(revisions.c.review_state == "pending")
-        .order_by(posts.c.id)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(conn.scalars(query))
-
-
 @dataclass(frozen=True)
 class QueueRow:
     post_id: int

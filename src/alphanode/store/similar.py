@@ -31,42 +31,10 @@ def features(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
-def put_features(conn: Connection, post_id: int, data: dict[str, Any]) -> None:
-    conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
-    conn.execute(post_vectors.insert().values(post_id=post_id, features=json.dumps(data)))
-
-
 def drop(conn: Connection, post_id: int) -> None:
     """A post left the site: its features and its own list go (lists naming it are redone)."""
     conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
     conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
-
-
-def list_of(conn: Connection, post_id: int) -> list[Entry]:
-    query = (
-        sa.select(similar_posts)
-        .where(similar_posts.c.post_id == post_id)
-        .order_by(similar_posts.c.rank)
-    )
-    return [Entry(r.other_id, r.score, tuple(json.loads(r.why))) for r in conn.execute(query)]
-
-
-def set_list(conn: Connection, post_id: int, entries: Sequence[Entry]) -> None:
-    conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
-    if entries:
-        conn.execute(
-            similar_posts.insert(),
-            [
-                {
-                    "post_id": post_id,
-                    "rank": n,
-                    "other_id": e.other_id,
-                    "score": e.score,
-                    "why": json.dumps(list(e.why)),
-                }
-                for n, e in enumerate(entries, 1)
-            ],
-        )
 
 
 def holders(conn: Connection, ids: Iterable[int]) -> set[int]:
