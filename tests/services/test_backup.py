@@ -24,14 +24,25 @@ def test_backup_during_import_restores_a_consistent_site(
     write_variants(tmp_path / "in", 1500)
     slow = sqlite_settings.replace(import_batch_size=50, import_workers=0)
     done = threading.Event()
+    first_batch = threading.Event()
+    first_backup = threading.Event()
+
+    def progress(_bytes: int, documents: int) -> None:
+        # The first committed batch pauses the import until one backup has been taken,
+        # so at least one backup is certainly mid-import; later ones race the writer.
+        if not first_batch.is_set() and documents < 1500:
+            first_batch.set()
+            assert first_backup.wait(timeout=60)
 
     def run() -> None:
-        importer.import_sources(engine, slow, resolve([str(tmp_path / "in")]))
+        importer.import_sources(engine, slow, resolve([str(tmp_path / "in")]), progress=progress)
         done.set()
 
     worker = threading.Thread(target=run)
     worker.start()
-    reports = []
+    assert first_batch.wait(timeout=60)
+    reports = [backup.backup(engine, tmp_path / "backup-0.db")]
+    first_backup.set()
     while not done.is_set() and len(reports) < 5:
         target = tmp_path / f"backup-{len(reports)}.db"
         reports.append(backup.backup(engine, target))
