@@ -25,6 +25,7 @@ class Setting:
     rollback: str
     secret: bool = False
     choices: tuple[str, ...] = ()
+    bounds: tuple[float, float] | None = None  # inclusive, for numbers with a range
 
     @property
     def env(self) -> str:
@@ -264,6 +265,20 @@ SETTINGS += (
         "Shared entities add a little to the score.",
         "Set it back and run `alphanode reindex` to recompute every list.",
     ),
+    Setting(
+        "near_duplicate_threshold",
+        float,
+        0.7,
+        "Import: estimated Jaccard similarity of two bodies' 4-word shingles (MinHash) at or "
+        "above which the later post is marked a near-duplicate of the earlier one.",
+        "alphanode.services.near_duplicates",
+        "Light edits of an existing post (reworded sentences, a few words changed) are marked "
+        "for reviewers and never suggested as similar; distinct posts on the same problem "
+        "(similarity below 0.6 on synthesized content) are not.",
+        "Set it back; marks are made at import, so re-run "
+        "`alphanode review duplicates --rescan` to re-judge posts already imported.",
+        bounds=(0.5, 1.0),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -283,8 +298,9 @@ def _convert(setting: Setting, raw: Any, origin: str) -> Any:
         if setting.type in (int, float):
             if isinstance(raw, bool):
                 raise ValueError(raw)
-            number = setting.type(raw)
-            if number < 0:
+            number: float = setting.type(raw)
+            least, most = setting.bounds or (0.0, float("inf"))
+            if not least <= number <= most:
                 raise ValueError(raw)
             return number
         if not isinstance(raw, str) or (setting.choices and raw not in setting.choices):
@@ -294,7 +310,9 @@ def _convert(setting: Setting, raw: Any, origin: str) -> Any:
         expected = {
             bool: "true or false",
             int: "a whole number, 0 or more",
-            float: "a number, 0 or more",
+            float: f"a number from {setting.bounds[0]} to {setting.bounds[1]}"
+            if setting.bounds
+            else "a number, 0 or more",
             str: "one of " + ", ".join(setting.choices) if setting.choices else "text",
         }[setting.type]
         raise ConfigError(

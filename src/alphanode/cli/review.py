@@ -8,7 +8,7 @@ import typer
 
 from alphanode.cli.output import database, print_json, settings
 from alphanode.errors import UsageError
-from alphanode.services import review
+from alphanode.services import near_duplicates, review
 
 review_app = typer.Typer(
     help="Review before indexing: list, approve, reject, retract.", no_args_is_help=True
@@ -143,6 +143,53 @@ def retract(
     """Take a live post down from every public surface (a note is required)."""
     decision = review.retract(database(ctx), ref, actor, note, settings(ctx))
     typer.echo(f"retracted {decision.ref}")
+
+
+@review_app.command("duplicates")
+def duplicates(
+    ctx: typer.Context,
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            "--rescan",
+            help="First fingerprint every post's current body and judge it again (posts "
+            "imported before detection existed, or after near_duplicate_threshold changed).",
+        ),
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Near-duplicates found at import: each post with the earlier post it nearly repeats."""
+    engine = database(ctx)
+    scanned = None
+    if rescan:
+        threshold = float(settings(ctx).near_duplicate_threshold)
+        scanned, _ = near_duplicates.scan(engine, threshold)
+    pairs, total = near_duplicates.listing(engine, limit)
+    if as_json:
+        print_json(
+            {
+                "count": total,
+                "scanned": scanned,
+                "near_duplicates": [
+                    {
+                        "ref": p.ref,
+                        "title": p.title,
+                        "status": p.status,
+                        "original_ref": p.original_ref,
+                        "original_title": p.original_title,
+                        "similarity": p.similarity,
+                    }
+                    for p in pairs
+                ],
+            }
+        )
+        return
+    for p in pairs:
+        typer.echo(f"{p.ref}  ~{p.similarity:.2f}  {p.original_ref}  {p.title}")
+    if scanned is not None:
+        typer.echo(f"{scanned} posts scanned", err=True)
+    typer.echo(f"{total} near-duplicates", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -105,7 +105,10 @@ def card(doc: Document) -> Card:
 
 
 def review_facets(doc: Document) -> list[tuple[str, str]]:
-    """What the review queue filters on: set flags, generator, topic, stack, near duplicates."""
+    """What the review queue filters on: set flags, generator, topic, stack.
+
+    (``near_duplicate`` is added at import by services.near_duplicates, which needs the store.)
+    """
     found: dict[tuple[str, str], None] = {}
 
     def add(kind: str, value: str) -> None:
@@ -124,8 +127,4 @@ def review_facets(doc: Document) -> list[tuple[str, str]]:
     add("topic", topic(doc))
     for item in _strings(doc.meta.get("stack")):
         add("stack", item)
-    extra = doc.meta.get("extra")
-    synthetic = extra.get("synthetic") if isinstance(extra, dict) else None
-    if isinstance(synthetic, dict) and synthetic.get("near_duplicate_of"):
-        add("near_duplicate", "yes")
     return list(found)

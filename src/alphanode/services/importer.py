@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from typing import Any, BinaryIO
@@ -18,7 +18,9 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from alphanode.content.fingerprint import Fingerprint
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
+from alphanode.services import near_duplicates
 from alphanode.services.preparing import Outcome, Prepared, prepare_many
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
@@ -97,6 +99,7 @@ def import_sources(
     report = ImportReport()
     max_bytes = int(settings.import_max_document_bytes)
     batch_size = max(1, int(settings.import_batch_size))
+    threshold = float(settings.near_duplicate_threshold)
     with writing(engine) as conn:
         report.run_id = rejects.start_run(conn, sources.describe())
     items = iter_items(sources, stdin, max_bytes, stdin_name)
@@ -109,12 +112,12 @@ def import_sources(
         batch.extend(chunk)
         done_bytes += chunk_bytes
         if len(batch) >= batch_size:
-            _write(engine, batch, report)
+            _write(engine, batch, report, threshold)
             batch = []
             if progress:
                 progress(done_bytes, report.documents)
     if batch:
-        _write(engine, batch, report)
+        _write(engine, batch, report, threshold)
     if progress:
         progress(done_bytes, report.documents)
     with writing(engine) as conn:
@@ -174,14 +177,14 @@ class _Known:
     content_hash: str
 
 
-def _write(engine: Engine, batch: list[Outcome], report: ImportReport) -> None:
+def _write(engine: Engine, batch: list[Outcome], report: ImportReport, threshold: float) -> None:
     """Store one batch in one transaction, run again from scratch if it lost a race."""
     prepared = [o for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             with writing(engine) as conn:
-                results = _apply(conn, prepared, report.run_id)
+                results = _apply(conn, prepared, report.run_id, threshold)
                 rejects.insert(conn, rejected, report.run_id)
             break
         except sa.exc.DBAPIError as exc:
@@ -205,7 +208,9 @@ def _write(engine: Engine, batch: list[Outcome], report: ImportReport) -> None:
         report.note(r.source, "rejected")
 
 
-def _apply(conn: Connection, prepared: list[Prepared], run_id: int | None) -> list[str]:
+def _apply(
+    conn: Connection, prepared: list[Prepared], run_id: int | None, threshold: float
+) -> list[str]:
     """Decide imported / updated / unchanged for each document and write the rows."""
     refs = list(dict.fromkeys(p.ref for p in prepared))
     known = {
@@ -233,8 +238,34 @@ def _apply(conn: Connection, prepared: list[Prepared], run_id: int | None) -> li
     ids = posts.insert_posts(conn, _new_posts(conn, new))
     for ref, post_id in ids.items():
         known[ref].post_id = post_id
+    revs = _mark_near_duplicates(conn, known, revs, set(ids.values()), threshold)
     _store_revisions(conn, known, revs, run_id)
     return results
+
+
+def _mark_near_duplicates(
+    conn: Connection,
+    known: dict[str, _Known],
+    revs: list[tuple[str, int, Prepared]],
+    fresh: set[int],
+    threshold: float,
+) -> list[tuple[str, int, Prepared]]:
+    """Detect near-duplicates among the new bodies; their revisions get the review facet."""
+    bodies: dict[int, Fingerprint | None] = {}
+    for ref, _, p in revs:  # a post changed twice in one batch: its last body counts
+        post_id = known[ref].post_id
+        assert post_id is not None  # noqa: S101 - every new post was inserted above
+        bodies.pop(post_id, None)
+        bodies[post_id] = p.fingerprint
+    found = near_duplicates.detect(conn, list(bodies.items()), threshold, fresh)
+    if not found:
+        return revs
+    marked = []
+    for ref, number, p in revs:
+        if known[ref].post_id in found:
+            p = replace(p, facets=(*p.facets, near_duplicates.FACET))
+        marked.append((ref, number, p))
+    return marked
 
 
 def _store_revisions(

@@ -15,6 +15,7 @@ import orjson
 
 from alphanode.content.card import review_facets
 from alphanode.content.document import ParsedDocument
+from alphanode.content.fingerprint import Fingerprint, fingerprint
 from alphanode.content.validate import CODE_BAD_JSON, CODE_TOO_LARGE
 from alphanode.errors import DocumentRejected, Problem
 from alphanode.formats import jsonl, scraped
@@ -38,6 +39,7 @@ class Prepared:
     warnings: str
     warning_count: int
     facets: tuple[tuple[str, str], ...] = ()
+    fingerprint: Fingerprint | None = None
 
 
 Outcome = Prepared | Rejection
@@ -56,6 +58,7 @@ def _prepared(parsed: ParsedDocument, source: str) -> Prepared:
         warnings=json.dumps([w.to_dict() for w in parsed.warnings], ensure_ascii=False),
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),
+        fingerprint=fingerprint(doc),
     )
 
 

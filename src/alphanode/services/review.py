@@ -17,7 +17,7 @@ from alphanode.formats import jsonl
 from alphanode.formats.render import render
 from alphanode.services import indexing
 from alphanode.settings import Settings
-from alphanode.store import posts, review
+from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
@@ -222,6 +222,7 @@ class ReviewView:
     facets: list[tuple[str, str]]
     log: list[review.LogRow]
     state: str
+    near_duplicate_of: tuple[posts.PostRow, float] | None = None  # (earlier post, similarity)
 
 
 def _diff(old: Document | None, new: Document) -> list[tuple[str, str]]:
@@ -245,6 +246,8 @@ def review_view(engine: Engine, ref_or_slug: str) -> ReviewView:
         facets = review.facets_of(conn, row.id, row.current_revision)
         history = review.history(conn, row.id)
         state = review.revision_state(conn, row.id, row.current_revision)
+        near = fingerprints.of(conn, row.id)
+        original = posts.by_id(conn, near[0]) if near is not None else None
     assert rev is not None  # noqa: S101 - the current revision always exists
     doc = _document(rev.document)
     live_doc = _document(live.document) if live is not None else None
@@ -258,6 +261,7 @@ def review_view(engine: Engine, ref_or_slug: str) -> ReviewView:
         facets,
         history,
         state,
+        (original, near[1]) if original is not None and near is not None else None,
     )
 
 

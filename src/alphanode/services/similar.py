@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from alphanode.settings import Settings
-from alphanode.store import similar
+from alphanode.store import fingerprints, similar
 from alphanode.store.search import IndexDoc, SearchBackend
 
 K = 10  # stored per post; pages show the first 5
@@ -119,6 +119,8 @@ def _compute(
 ) -> list[similar.Entry]:
     doc = IndexDoc(pid, "", "", "", "", mine["problem"], tuple(mine["stack"]), tuple(mine["tools"]))
     ids = [c for c in backend.candidates(pid, mine["v"], doc, CANDIDATES) if c != pid]
+    near = fingerprints.pairs_among(conn, [pid])
+    ids = [c for c in ids if frozenset((pid, c)) not in near]
     return _scored(mine, similar.features(conn, ids), w)
 
 
@@ -153,14 +155,20 @@ def vectors(
 def _lists(
     conn: Connection, backend: SearchBackend, mine: Mapping[int, Mapping[str, Any]], w: Weights
 ) -> dict[int, list[similar.Entry]]:
-    """Each post's full ranked candidate list (callers keep the top ``K``)."""
+    """Each post's full ranked candidate list (callers keep the top ``K``).
+
+    A near-duplicate of a post is never among its candidates (nor the post among its own).
+    """
+    near = fingerprints.pairs_among(conn, mine)
     candidates: dict[int, list[int]] = {}
     for pid, feats in mine.items():
         probe = IndexDoc(
             pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
         )
         candidates[pid] = [
-            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
+            c
+            for c in backend.candidates(pid, feats["v"], probe, CANDIDATES)
+            if c != pid and frozenset((pid, c)) not in near
         ]
     pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
     return {

@@ -32,6 +32,8 @@ def _normal(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, bytes | memoryview):  # psycopg gives BYTEA as memoryview
+        return bytes(value).hex()
     return value
 
 

@@ -243,6 +243,11 @@ def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
     return _post(row) if row is not None else None
 
 
+def by_id(conn: Connection, post_id: int) -> PostRow | None:
+    row = conn.execute(sa.select(posts).where(posts.c.id == post_id)).first()
+    return _post(row) if row is not None else None
+
+
 def _revision(row: Any) -> RevisionRow:
     return RevisionRow(
         row.post_id,

@@ -232,3 +232,39 @@ similar_posts = sa.Table(
     sa.PrimaryKeyConstraint("post_id", "rank"),
     sa.Index("ix_similar_posts_other_id", "other_id"),
 )
+
+# Near-duplicate detection at import (content/fingerprint.py): each post's current body
+# signature and its LSH band keys. A new or changed body is compared, on its whole signature,
+# with the posts that share one of its band keys.
+post_fingerprints = sa.Table(
+    "post_fingerprints",
+    metadata,
+    sa.Column(
+        "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+fingerprint_bands = sa.Table(
+    "fingerprint_bands",
+    metadata,
+    sa.Column("band", sa.BigInteger, nullable=False),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.PrimaryKeyConstraint("band", "post_id"),
+    sa.Index("ix_fingerprint_bands_post_id", "post_id"),
+)
+
+# A post whose current body is a near-duplicate of an earlier post's: shown to reviewers,
+# filtered on in the review queue (facet near_duplicate=yes), never suggested as similar.
+near_duplicates = sa.Table(
+    "near_duplicates",
+    metadata,
+    sa.Column(
+        "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "other_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("similarity", sa.Float, nullable=False),
+    sa.Index("ix_near_duplicates_other_id", "other_id"),
+)

@@ -1,0 +1,158 @@
+"""Queries for near-duplicate detection: body signatures, their band keys, the pairs found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from alphanode.content.fingerprint import Fingerprint
+from alphanode.store.schema import (
+    fingerprint_bands,
+    near_duplicates,
+    post_fingerprints,
+    posts,
+    revision_facets,
+)
+
+_IN_CHUNK = 500  # stay well below every database's bound-parameter limit
+
+
+def _chunks(values: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(values), _IN_CHUNK):
+        yield values[i : i + _IN_CHUNK]
+
+
+def sharing(conn: Connection, bands: Iterable[int]) -> dict[int, list[int]]:
+    """For each band key, the posts whose signature has it."""
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(sorted(set(bands))):
+        query = sa.select(fingerprint_bands.c.band, fingerprint_bands.c.post_id).where(
+            fingerprint_bands.c.band.in_(chunk)
+        )
+        for band, post_id in conn.execute(query):
+            found.setdefault(band, []).append(post_id)
+    return found
+
+
+def signatures(conn: Connection, ids: Iterable[int]) -> dict[int, Fingerprint]:
+    found: dict[int, Fingerprint] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        query = sa.select(post_fingerprints).where(post_fingerprints.c.post_id.in_(chunk))
+        found.update(
+            {r.post_id: Fingerprint.from_bytes(bytes(r.signature)) for r in conn.execute(query)}
+        )
+    return found
+
+
+def replace(
+    conn: Connection,
+    prints: Mapping[int, Fingerprint | None],
+    found: Mapping[int, tuple[int, float]],
+    fresh: set[int],
+) -> None:
+    """Store each post's current signature (or none) and near-duplicate (or none).
+
+    ``fresh`` posts were inserted in this transaction and have nothing to delete first.
+    """
+    old = [pid for pid in prints if pid not in fresh]
+    for chunk in _chunks(old):
+        for table in (fingerprint_bands, post_fingerprints, near_duplicates):
+            conn.execute(sa.delete(table).where(table.c.post_id.in_(chunk)))
+    rows = [{"post_id": pid, "signature": fp.to_bytes()} for pid, fp in prints.items() if fp]
+    bands = [
+        {"band": band, "post_id": pid}
+        for pid, fp in prints.items()
+        if fp
+        for band in dict.fromkeys(fp.bands())
+    ]
+    pairs = [
+        {"post_id": pid, "other_id": other, "similarity": round(s, 4)}
+        for pid, (other, s) in found.items()
+    ]
+    for table, values in (
+        (post_fingerprints, rows),
+        (fingerprint_bands, bands),
+        (near_duplicates, pairs),
+    ):
+        if values:
+            conn.execute(table.insert(), values)
+
+
+def of(conn: Connection, post_id: int) -> tuple[int, float] | None:
+    """The earlier post this one's current body nearly duplicates, with the similarity."""
+    row = conn.execute(
+        sa.select(near_duplicates.c.other_id, near_duplicates.c.similarity).where(
+            near_duplicates.c.post_id == post_id
+        )
+    ).first()
+    return (row.other_id, row.similarity) if row else None
+
+
+def pairs_among(conn: Connection, ids: Iterable[int]) -> set[frozenset[int]]:
+    """Near-duplicate pairs with at least one side in ``ids`` (either direction)."""
+    found: set[frozenset[int]] = set()
+    for chunk in _chunks(sorted(set(ids))):
+        query = sa.select(near_duplicates.c.post_id, near_duplicates.c.other_id).where(
+            sa.or_(near_duplicates.c.post_id.in_(chunk), near_duplicates.c.other_id.in_(chunk))
+        )
+        found.update(frozenset((a, b)) for a, b in conn.execute(query))
+    return found
+
+
+def clear(conn: Connection) -> None:
+    """Forget every signature and near-duplicate (before a full scan)."""
+    for table in (near_duplicates, fingerprint_bands, post_fingerprints):
+        conn.execute(sa.delete(table))
+
+
+def set_facets(
+    conn: Connection, current: Mapping[int, int], marked: set[int], facet: tuple[str, str]
+) -> None:
+    """Give each post's current revision (``{post_id: number}``) the facet iff it is marked."""
+    kind, value = facet
+    for chunk in _chunks(sorted(current)):
+        conn.execute(
+            sa.delete(revision_facets).where(
+                revision_facets.c.kind == kind, revision_facets.c.post_id.in_(chunk)
+            )
+        )
+    rows = [
+        {"post_id": pid, "number": current[pid], "kind": kind, "value": value}
+        for pid in sorted(marked)
+    ]
+    if rows:
+        conn.execute(revision_facets.insert(), rows)
+
+
+@dataclass(frozen=True)
+class Pair:
+    ref: str
+    title: str
+    status: str
+    original_ref: str
+    original_title: str
+    similarity: float
+
+
+def listing(conn: Connection, limit: int) -> tuple[list[Pair], int]:
+    """Near-duplicates found, newest post first, with the total."""
+    original = posts.alias("original")
+    query = (
+        sa.select(
+            posts.c.ref,
+            posts.c.title,
+            posts.c.status,
+            original.c.ref.label("original_ref"),
+            original.c.title.label("original_title"),
+            near_duplicates.c.similarity,
+        )
+        .join(posts, posts.c.id == near_duplicates.c.post_id)
+        .join(original, original.c.id == near_duplicates.c.other_id)
+        .order_by(near_duplicates.c.post_id.desc())
+        .limit(limit)
+    )
+    total = conn.scalar(sa.select(sa.func.count()).select_from(near_duplicates)) or 0
+    return [Pair(*row) for row in conn.execute(query)], total
