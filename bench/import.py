@@ -144,7 +144,7 @@ def run_postgres(admin_url: str, src: Path, count: int, workers: int) -> dict[st
             ]
         engine.dispose()
     with postgres_db(admin_url) as url:
-        base = baseline_postgres(url, rows)  # type: ignore[arg-type]
+        base = baseline_postgres(url, rows)
     base_rate = count / base
     return {
         "baseline_psycopg_executemany_docs_s": round(base_rate),

@@ -17,7 +17,9 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -28,7 +30,7 @@ from alphanode.store.engine import reading  # noqa: E402
 from alphanode.store.search import query as parser  # noqa: E402
 
 
-def fts5(db: Path, docs: list[tuple[int, object]]) -> tuple[sqlite3.Connection, float]:
+def fts5(db: Path, docs: Sequence[tuple[int, object]]) -> tuple[sqlite3.Connection, float]:
     conn = sqlite3.connect(db)
     conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, topic, tags, body)")
     started = time.perf_counter()
@@ -58,7 +60,9 @@ def main() -> None:
         with reading(engine) as conn:
             ids = outbox.live_ids(conn)
             texts = outbox.live_documents(conn, ids)
-            ref_of = dict(conn.exec_driver_sql("SELECT id, ref FROM posts").all())
+            ref_of = {
+                int(r[0]): str(r[1]) for r in conn.exec_driver_sql("SELECT id, ref FROM posts")
+            }
         docs = [(pid, indexing.index_doc(pid, texts[pid])[0]) for pid in ids]
         fconn, fts_build = fts5(tmp / "fts.db", docs)
         n = len(docs)
@@ -88,7 +92,7 @@ def main() -> None:
             theirs.append(time.perf_counter() - t0)
             p_ours.append(_precision([ref_of[h.post_id] for h in found.hits], q, truth))
             p_theirs.append(_precision([ref_of[r[0]] for r in rows], q, truth))
-        result = {
+        result: dict[str, Any] = {
             "docs": n,
             "build_docs_per_s": {"alphanode": round(n / ours_build), "fts5": round(n / fts_build)},
             "p50_ms": {

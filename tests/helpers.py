@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import SEED
@@ -13,9 +14,18 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def variant(n: int, *, title: str | None = None, extra_paragraph: str = "") -> str:
-    """The seed with reference ``anp-ref-<n>-0000`` and (optionally) another title."""
+def variant(
+    n: int, *, title: str | None = None, extra_paragraph: str = "", own_body: bool = False
+) -> str:
+    """The seed with reference ``anp-ref-<n>-0000`` and (optionally) another title.
+
+    Variants share the seed's body, so each is a near-duplicate of the first imported; with
+    ``own_body`` their paragraphs are a synthesized article's instead (same meta, same stack
+    and tools: related posts, not copies).
+    """
     text = seed_text().replace(SEED_REF, f"anp-ref-{n:06d}-0000")
+    if own_body:
+        text = _own_body(text, n)
     if title is not None:
         text = text.replace(
             "production checklist for documenting production defaults in python services: "
@@ -28,6 +38,20 @@ def variant(n: int, *, title: str | None = None, extra_paragraph: str = "") -> s
     return text
 
 
+def _own_body(text: str, n: int) -> str:
+    from alphanode.content.document import Paragraph
+    from alphanode.synth import generate
+
+    (item,) = generate(1, 500 + n)
+    paragraphs = [b.text for b in item.document.body if isinstance(b, Paragraph)]
+    head, meta = text.split("\nalphanode post meta\n", 1)
+    lines = head.split("\n")
+    long = [i for i, line in enumerate(lines) if len(line) > 100 and i > 3]
+    for k, i in enumerate(long):
+        lines[i] = paragraphs[k % len(paragraphs)]
+    return "\n".join(lines) + "\nalphanode post meta\n" + meta
+
+
 def write_variants(directory: Path, count: int, start: int = 1) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -36,3 +60,10 @@ def write_variants(directory: Path, count: int, start: int = 1) -> list[Path]:
         path.write_text(variant(n, title=f"article number {n} about python services"), "utf-8")
         paths.append(path)
     return paths
+
+
+def first(pattern: str, text: str) -> str:
+    """The first group of ``pattern``'s first match in ``text`` (dot matches newlines)."""
+    found = re.search(pattern, text, re.S)
+    assert found is not None, f"{pattern!r} not found"
+    return found[1]

@@ -269,14 +269,15 @@ SETTINGS += (
         "near_duplicate_threshold",
         float,
         0.7,
-        "Import: estimated Jaccard similarity of two bodies' 4-word shingles (MinHash) at or "
-        "above which the later post is marked a near-duplicate of the earlier one.",
-        "alphanode.services.near_duplicates",
+        "Estimated Jaccard similarity of two bodies' 4-word shingles (MinHash) at or above "
+        "which they are near-duplicates: at import the later post is marked for reviewers; "
+        "Similar Posts never suggests one of them on the other's page.",
+        "alphanode.services.near_duplicates, alphanode.services.similar",
         "Light edits of an existing post (reworded sentences, a few words changed) are marked "
         "for reviewers and never suggested as similar; distinct posts on the same problem "
         "(similarity below 0.6 on synthesized content) are not.",
-        "Set it back; marks are made at import, so re-run "
-        "`alphanode review duplicates --rescan` to re-judge posts already imported.",
+        "Set it back, then `alphanode review duplicates --rescan` (marks are made at import) "
+        "and `alphanode reindex` (lists are made at approval).",
         bounds=(0.5, 1.0),
     ),
 )

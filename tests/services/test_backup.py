@@ -13,7 +13,7 @@ from alphanode.services import backup, importer
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.cli.test_cli import Cli
+from tests.conftest import Cli
 from tests.helpers import write_variants
 
 

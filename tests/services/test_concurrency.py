@@ -119,7 +119,7 @@ def test_site_serves_while_importing(database_url: str, tmp_path: Path) -> None:
         ctx = multiprocessing.get_context("spawn")
         proc = ctx.Process(target=_import, args=(database_url, str(path), str(tmp_path / "o.json")))
         proc.start()
-        statuses = []
+        statuses: list[int] = []
         with httpx.Client(base_url=base, timeout=10) as client:
             while proc.is_alive() and len(statuses) < 2000:
                 for url in ("/", "/feed.xml", "/api/v1/posts", "/sitemap.xml"):

@@ -11,7 +11,7 @@ from alphanode.errors import AlphanodeError
 from alphanode.services import documents, importer, review, site
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
-from tests.cli.test_cli import Cli
+from tests.conftest import Cli
 from tests.helpers import SEED_REF, seed_text, variant
 
 

@@ -72,7 +72,7 @@ def build_site(directory: Path, url: str | None = None) -> Site:
     for n in range(1, 26):
         topic = "caching" if n % 2 else "logging"
         title = f"how to tune {topic} in python services part {n}"
-        (pages / f"v{n:03d}.txt").write_text(variant(n, title=title), "utf-8")
+        (pages / f"v{n:03d}.txt").write_text(variant(n, title=title, own_body=True), "utf-8")
     (pages / "hostile.txt").write_text(hostile_page(), "utf-8")
     engine = open_database(settings)
     importer.import_sources(engine, settings, resolve([str(pages)]))

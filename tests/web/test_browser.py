@@ -47,7 +47,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     pg = context.new_page()
-    pg.console_messages = []  # type: ignore[attr-defined]
+    pg.console_messages = []
     pg.on("console", lambda m: pg.console_messages.append(f"{m.type}: {m.text}"))
     pg.on("pageerror", lambda e: pg.console_messages.append(f"pageerror: {e}"))
     yield pg

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SEED_REF
+from tests.helpers import SEED_REF, first
 from tests.web.conftest import HOSTILE_REF, PENDING_REF, REJECTED_REF, SEED_SLUG, Client
 
 
@@ -45,7 +45,7 @@ def test_article_head_has_canonical_og_and_json_ld(client: Client) -> None:
     assert f'<link rel="canonical" href="http://testserver/posts/{SEED_SLUG}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta name="twitter:card"' in html
-    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1])
+    ld = json.loads(first(r'<script type="application/ld\+json">(.*?)</script>', html))
     assert ld["@type"] == "Article" and ld["headline"].startswith("production checklist")
     assert ld["timeRequired"] == "PT9M"
 
@@ -63,7 +63,7 @@ def test_hostile_content_is_only_text(client: Client) -> None:
     html = client.get("/api/v1/posts/" + HOSTILE_REF).json()
     slug = html["slug"]
     page = client.get(f"/posts/{slug}").text
-    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1]
+    ld = first(r'<script type="application/ld\+json">(.*?)</script>', page)
     assert "</script" not in ld and "<" not in ld  # JSON data only; it cannot close the tag
     html = page.replace(ld, "")
     assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in html

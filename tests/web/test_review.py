@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from tests.conftest import postgres_database
-from tests.helpers import SEED_REF, seed_text, variant
+from tests.helpers import SEED_REF, first, seed_text, variant
 from tests.web.conftest import SEED_SLUG, Client
 
 PASSWORD = "correct horse battery"
@@ -46,9 +45,9 @@ def login(client: Client, name: str, password: str = PASSWORD) -> tuple[str, str
     assert r.status_code == 303, r.text
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=lax" in cookie.lower()
-    token = re.search(r"an_session=([^;]+)", cookie)[1]
+    token = first(r"an_session=([^;]+)", cookie)
     page = client.get("/review", headers={"cookie": f"an_session={token}"})
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    csrf = first(r'name="csrf" value="([^"]+)"', page.text)
     return token, csrf
 
 
@@ -195,7 +194,7 @@ def app_routes(rv: Review) -> set[tuple[str, str]]:
     found = set()
     for route in rv.client.app.routes:
         if isinstance(route, APIRoute):
-            found |= {(m, route.path) for m in route.methods}
+            found |= {(m, route.path) for m in route.methods or ()}
         elif hasattr(route, "effective_candidates"):  # FastAPI's included routers
             for ctx in route.effective_candidates():
                 found |= {(m, ctx.path) for m in ctx.methods}
@@ -289,7 +288,7 @@ def test_reimport_of_approved_post_waits_for_review(rv: Review, tmp_path: Path) 
     assert [(e.action, e.actor, e.revision) for e in log][-1] == ("approve", "rita", 2)
 
 
-def test_bulk_approve_confirms_the_count_first(rv: Review) -> None:
+def test_bulk_approve_confirms_the_countfirst(rv: Review) -> None:
     cookie = {
         "cookie": f"an_session={rv.cookies['adam']}",
         "content-type": "application/x-www-form-urlencoded",
@@ -374,3 +373,19 @@ def test_oversized_form_is_refused(rv: Review) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 413
+
+
+def test_review_page_and_queue_show_near_duplicates(rv: Review) -> None:
+    # "pending post N" pages are the seed with another title: the same body, found at import.
+    # Files are imported in name order, so "pending post 1" is the original of the others.
+    cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
+    page = rv.client.get("/review/posts/anp-ref-000002-0000", headers=cookie).text
+    assert "near-duplicate of" in page
+    assert '<a href="/review/posts/anp-ref-000001-0000">pending post 1</a>' in page
+    assert "body 100 % alike" in page
+    assert "near_duplicate: yes" in page  # the revision's facet
+    queue = rv.client.get("/review?near_duplicate=yes", headers=cookie).text
+    assert "pending post 2" in queue and "pending post 3" in queue
+    assert "pending post 1" not in queue
+    original = rv.client.get("/review/posts/anp-ref-000001-0000", headers=cookie).text
+    assert "near-duplicate of" not in original  # the original is not marked

@@ -36,6 +36,7 @@ class Weights:
     stack: float
     tools: float
     entities: float
+    near_duplicate: float  # body similarity at which a candidate is left out altogether
 
     @classmethod
     def of(cls, settings: Settings) -> Weights:
@@ -45,6 +46,7 @@ class Weights:
             float(settings.similar_weight_stack),
             float(settings.similar_weight_tools),
             float(settings.similar_weight_entities),
+            float(settings.near_duplicate_threshold),
         )
 
 
@@ -119,9 +121,29 @@ def _compute(
 ) -> list[similar.Entry]:
     doc = IndexDoc(pid, "", "", "", "", mine["problem"], tuple(mine["stack"]), tuple(mine["tools"]))
     ids = [c for c in backend.candidates(pid, mine["v"], doc, CANDIDATES) if c != pid]
-    near = fingerprints.pairs_among(conn, [pid])
-    ids = [c for c in ids if frozenset((pid, c)) not in near]
+    ids = _distinct(conn, {pid: ids}, w.near_duplicate)[pid]
     return _scored(mine, similar.features(conn, ids), w)
+
+
+def _distinct(
+    conn: Connection, candidates: dict[int, list[int]], threshold: float
+) -> dict[int, list[int]]:
+    """Each post's candidates without its near-duplicates (bodies at or above ``threshold``).
+
+    Judged on the stored signatures, not only on the pairs marked at import, so two copies
+    of one original (each marked against the original only) never suggest each other.
+    """
+    ids = set(candidates).union(*candidates.values())
+    prints = fingerprints.signatures(conn, ids)
+    out: dict[int, list[int]] = {}
+    for pid, others in candidates.items():
+        mine = prints.get(pid)
+        out[pid] = [
+            c
+            for c in others
+            if mine is None or c not in prints or mine.similarity(prints[c]) < threshold
+        ]
+    return out
 
 
 def _scored(
@@ -159,17 +181,15 @@ def _lists(
 
     A near-duplicate of a post is never among its candidates (nor the post among its own).
     """
-    near = fingerprints.pairs_among(conn, mine)
     candidates: dict[int, list[int]] = {}
     for pid, feats in mine.items():
         probe = IndexDoc(
             pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
         )
         candidates[pid] = [
-            c
-            for c in backend.candidates(pid, feats["v"], probe, CANDIDATES)
-            if c != pid and frozenset((pid, c)) not in near
+            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
         ]
+    candidates = _distinct(conn, candidates, w.near_duplicate)
     pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
     return {
         pid: _scored(feats, {c: pool[c] for c in candidates[pid] if c in pool}, w)

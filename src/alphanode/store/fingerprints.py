@@ -91,17 +91,6 @@ def of(conn: Connection, post_id: int) -> tuple[int, float] | None:
     return (row.other_id, row.similarity) if row else None
 
 
-def pairs_among(conn: Connection, ids: Iterable[int]) -> set[frozenset[int]]:
-    """Near-duplicate pairs with at least one side in ``ids`` (either direction)."""
-    found: set[frozenset[int]] = set()
-    for chunk in _chunks(sorted(set(ids))):
-        query = sa.select(near_duplicates.c.post_id, near_duplicates.c.other_id).where(
-            sa.or_(near_duplicates.c.post_id.in_(chunk), near_duplicates.c.other_id.in_(chunk))
-        )
-        found.update(frozenset((a, b)) for a, b in conn.execute(query))
-    return found
-
-
 def clear(conn: Connection) -> None:
     """Forget every signature and near-duplicate (before a full scan)."""
     for table in (near_duplicates, fingerprint_bands, post_fingerprints):
