@@ -167,6 +167,17 @@ RULES: tuple[CacheRule, ...] = (
         (Example("/login"), Example("/review"), Example("/metrics")),
     ),
     CacheRule(
+        "health-checks",
+        "Liveness and readiness for load balancers and orchestrators: always answered live.",
+        r"/healthz|/readyz",
+        "no-store",
+        False,
+        0,
+        (),
+        (),
+        (Example("/healthz"), Example("/readyz")),
+    ),
+    CacheRule(
         "default",
         "Anything else (errors, unknown paths): revalidate every time.",
         r".*",

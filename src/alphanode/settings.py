@@ -31,6 +31,11 @@ class Setting:
     def env(self) -> str:
         return "ALPHANODE_" + self.name.upper()
 
+    @property
+    def shown_default(self) -> Any:
+        """The default as documentation shows it (a secret's is never a usable value)."""
+        return "(secret: none by default, set your own)" if self.secret else self.default
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -280,13 +285,29 @@ SETTINGS += (
         "and `alphanode reindex` (lists are made at approval).",
         bounds=(0.5, 1.0),
     ),
+    Setting(
+        "metrics_token",
+        str,
+        "",
+        "A bearer token that /metrics requires (`Authorization: Bearer <token>`); empty "
+        "leaves /metrics open, for a scraper on a private network or behind the proxy's "
+        "access rules.",
+        "alphanode.web.routes.ops",
+        "Set: Prometheus scrapes with the token, anyone else gets 401 and learns nothing about "
+        "traffic or the review queue. Empty: /metrics answers everyone who can reach it.",
+        "Unset it (empty) and reload the scraper's configuration without the token.",
+        secret=True,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def _convert(setting: Setting, raw: Any, origin: str) -> Any:
+def _convert(setting: Setting, raw: Any, origin: str, typed: bool = False) -> Any:
+    """``raw`` as the setting's type; ``typed`` sources (TOML) must already have that type."""
     try:
+        if typed and setting.type is not str and isinstance(raw, str):
+            raise ValueError(raw)  # "50" in a TOML file is a string: say so, do not guess
         if setting.type is bool:
             if isinstance(raw, bool):
                 return raw
@@ -326,8 +347,23 @@ def _convert(setting: Setting, raw: Any, origin: str) -> Any:
 class Settings:
     """Resolved settings: environment, then config file, then default."""
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> None:
         self._values = dict(values)
+        self._origins = dict(origins or {})
+
+    def origin(self, name: str) -> str:
+        """Where the value came from: default, config file …, environment …, command line."""
+        return self._origins.get(name, "default")
+
+    def effective(self) -> list[dict[str, Any]]:
+        """Every setting's value in force and its origin; secrets only say whether set."""
+        out = []
+        for s in SETTINGS:
+            value = self._values[s.name]
+            if s.secret:
+                value = "(set)" if value else "(not set)"
+            out.append({"name": s.name, "value": value, "origin": self.origin(s.name)})
+        return out
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -342,8 +378,9 @@ class Settings:
         for name, value in changes.items():
             if name not in _BY_NAME:
                 raise ConfigError(f"unknown setting {name!r}", "one of " + ", ".join(_BY_NAME))
-            changes[name] = _convert(_BY_NAME[name], value, "override")
-        return Settings({**self._values, **changes})
+            changes[name] = _convert(_BY_NAME[name], value, "command line")
+        origins = {**self._origins, **dict.fromkeys(changes, "command line")}
+        return Settings({**self._values, **changes}, origins)
 
     @classmethod
     def load(
@@ -370,16 +407,20 @@ class Settings:
                     code="AN-CONFIG-004",
                 )
         values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
         for s in SETTINGS:
             if s.name in overrides and overrides[s.name] is not None:
-                values[s.name] = _convert(s, overrides[s.name], "command line")
+                origins[s.name] = "command line"
+                values[s.name] = _convert(s, overrides[s.name], origins[s.name])
             elif s.env in env:
-                values[s.name] = _convert(s, env[s.env], f"environment {s.env}")
+                origins[s.name] = f"environment {s.env}"
+                values[s.name] = _convert(s, env[s.env], origins[s.name])
             elif s.name in file_values:
-                values[s.name] = _convert(s, file_values[s.name], f"config file {path}")
+                origins[s.name] = f"config file {path}"
+                values[s.name] = _convert(s, file_values[s.name], origins[s.name], typed=True)
             else:
                 values[s.name] = s.default
-        return cls(values)
+        return cls(values, origins)
 
 
 def settings_markdown() -> str:
@@ -397,7 +438,7 @@ def settings_markdown() -> str:
         "",
     ]
     for s in SETTINGS:
-        default = "(no default: must be set)" if s.secret else f"`{s.default!r}`"
+        default = s.shown_default if s.secret else f"`{s.default!r}`"
         lines += [
             f"## {s.name}",
             "",

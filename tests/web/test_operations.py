@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from alphanode import cache_rules
 from alphanode.services import views as view_service
-from alphanode.store import posts
+from alphanode.settings import Settings
+from alphanode.store import migrate, posts
 from alphanode.store.engine import reading
 from tests.conftest import REPO
 from tests.web.conftest import SEED_SLUG, Client, Site
@@ -127,12 +130,62 @@ def test_views_counted_once_per_real_view_never_for_bots(ops: Client) -> None:
     assert 'alphanode_views_ignored_total{reason="bot"} 3.0' in metrics
 
 
-def test_metrics_exposed(ops: Client) -> None:
+def test_metrics_exposed(site: Site) -> None:
+    ops = Client(site.settings.replace(page_cache_check_seconds=3600))
+    try:
+        _metrics_exposed(ops)
+    finally:
+        ops.close()
+
+
+def _metrics_exposed(ops: Client) -> None:
     ops.get("/")
+    ops.get(f"/posts/{SEED_SLUG}")
+    ops.get(f"/posts/{SEED_SLUG}")  # a page-cache hit: labelled with the same route
+    ops.get("/no/such/page")
     text = ops.get("/metrics").text
-    assert 'alphanode_http_requests_total{rule="listing-page",status="2xx"}' in text
-    assert "alphanode_http_request_duration_seconds_bucket" in text
+    assert 'alphanode_http_requests_total{route="/",rule="listing-page",status="2xx"}' in text
+    assert (
+        'alphanode_http_requests_total{route="/posts/{slug}",rule="article-page",status="2xx"} 2.0'
+        in text
+    )
+    assert 'alphanode_http_requests_total{route="unmatched",rule="default",status="4xx"}' in text
+    assert 'alphanode_http_request_duration_seconds_bucket{le="0.001",route="/"}' in text
     assert 'alphanode_page_cache_total{outcome="miss"}' in text
+    assert 'alphanode_page_cache_total{outcome="hit"}' in text
+    # Figures from the database, the same whichever worker answers the scrape.
+    assert "alphanode_review_queue 1.0" in text  # the fixture's pending post
+    for result in ("imported", "updated", "unchanged", "rejected"):
+        assert f'alphanode_import_documents_total{{result="{result}"}}' in text
+    imported = re.search(r'alphanode_import_documents_total\{result="imported"\} (\S+)', text)
+    assert imported is not None and float(imported[1]) >= 28
+
+
+def test_liveness_and_readiness(ops: Client, tmp_path: Path) -> None:
+    live = ops.get("/healthz")
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert live.headers["cache-control"] == "no-store"
+    assert live.headers["x-cache-rule"] == "health-checks"
+    ready = ops.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["status"] == "ready" and body["checks"]["database"] == "ok"
+    assert body["checks"]["schema"] == migrate.head() and body["problems"] == []
+
+
+def test_readiness_fails_when_the_schema_is_behind(tmp_path: Path) -> None:
+    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / 'r.db'}")
+    client = Client(settings)
+    try:
+        assert client.get("/readyz").status_code == 200
+        migrate.downgrade(client.app.state.engine, "-1")
+        behind = client.get("/readyz")
+        assert behind.status_code == 503
+        assert behind.json()["status"] == "not ready"
+        assert "this version expects" in behind.json()["problems"][0]
+        assert client.get("/healthz").status_code == 200  # alive, just not ready
+    finally:
+        client.close()
 
 
 def test_one_structured_log_line_per_request(ops: Client) -> None:
@@ -152,6 +205,7 @@ def test_one_structured_log_line_per_request(ops: Client) -> None:
     entry = json.loads(lines[0])
     assert entry["request_id"] == "req-123" and entry["method"] == "GET"
     assert entry["status"] == 200 and entry["rule"] == "article-page"
+    assert entry["path"] == f"/posts/{SEED_SLUG}" and entry["route"] == "/posts/{slug}"
     assert entry["ua"] == "browser" and entry["cache"] == "bypass" and entry["ms"] >= 0
     assert "secret-cookie-value" not in sink.getvalue()
 
@@ -162,3 +216,18 @@ def test_request_id_is_echoed_or_made(ops: Client) -> None:
     )
     made = ops.get("/robots.txt", headers={"x-request-id": "<bad id>"}).headers["x-request-id"]
     assert len(made) == 16 and made != "<bad id>"
+
+
+def test_metrics_token_when_set(site: Site) -> None:
+    guarded = Client(site.settings.replace(metrics_token="s3cret-scrape-token"))
+    try:
+        refused = guarded.get("/metrics")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "AN-AUTH-001"
+        assert "alphanode_" not in refused.text
+        wrong = guarded.get("/metrics", headers={"authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = guarded.get("/metrics", headers={"authorization": "Bearer s3cret-scrape-token"})
+        assert ok.status_code == 200 and "alphanode_review_queue" in ok.text
+    finally:
+        guarded.close()

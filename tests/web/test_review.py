@@ -186,7 +186,9 @@ PUBLIC = {
     ("GET", "/api/v1/search"),
     ("GET", "/login"),
     ("POST", "/login"),
-    ("GET", "/metrics"),
+    ("GET", "/metrics"),  # open unless the metrics_token setting is set (test_operations)
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }
 
 

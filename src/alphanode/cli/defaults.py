@@ -7,28 +7,41 @@ from typing import Annotated
 import typer
 
 from alphanode import cache_rules as rules
-from alphanode.cli.output import print_json
-from alphanode.settings import SETTINGS, Setting, settings_markdown
-
-
-def _public_default(s: Setting) -> object:
-    return "(no default: must be set)" if s.secret else s.default
+from alphanode.cli.output import print_json, settings
+from alphanode.settings import SETTINGS, settings_markdown
 
 
 def defaults(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print docs/production-defaults.md.")
     ] = False,
+    effective: Annotated[
+        bool,
+        typer.Option(
+            "--effective",
+            help="Print the values in force here (environment, --config file, defaults) and "
+            "where each came from; secrets only say whether they are set.",
+        ),
+    ] = False,
 ) -> None:
     """Print every setting: default, environment variable, owner, expected result, rollback."""
+    if effective:
+        rows = settings(ctx).effective()
+        if as_json:
+            print_json(rows)
+            return
+        for row in rows:
+            typer.echo(f"{row['name']} = {row['value']!r}  ({row['origin']})")
+        return
     if as_json:
         print_json(
             [
                 {
                     "name": s.name,
                     "type": s.type.__name__,
-                    "default": _public_default(s),
+                    "default": s.shown_default,
                     "env": s.env,
                     "help": s.help,
                     "owner": s.owner,
@@ -43,7 +56,7 @@ def defaults(
         typer.echo(settings_markdown(), nl=False)
         return
     for s in SETTINGS:
-        typer.echo(f"{s.name} = {_public_default(s)!r}  ({s.env}, {s.type.__name__})")
+        typer.echo(f"{s.name} = {s.shown_default!r}  ({s.env}, {s.type.__name__})")
         typer.echo(f"    {s.help}")
         typer.echo(f"    owner: {s.owner}")
         typer.echo(f"    expected: {s.expected}")

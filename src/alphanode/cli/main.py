@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from alphanode import logs
 from alphanode.errors import AlphanodeError
 from alphanode.settings import Settings
 
@@ -55,8 +56,18 @@ def _global(
         Path | None,
         typer.Option("--config", help="A TOML file of settings (see `alphanode defaults`)."),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Log actions (import runs, review decisions, backups) on stderr, in the "
+            "log_format setting's format; without it only warnings are logged.",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = Settings.load(config_file=config, database_url=db)
+    logs.setup(str(ctx.obj.log_format), "INFO" if verbose else "WARNING")
 
 
 _registered: list[bool] = []

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from alphanode import logs
 from alphanode.cli.output import database, err, settings
 from alphanode.services import indexing
 
@@ -55,28 +56,8 @@ def serve(
 
 
 def log_config(fmt: str) -> dict[str, Any]:
-    """Logging for the server: our request lines and actions on stderr, uvicorn's warnings."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "plain": {
-                "format": "%(message)s" if fmt == "json" else "%(asctime)s %(name)s %(message)s"
-            }
-        },
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "formatter": "plain",
-                "stream": "ext://sys.stderr",
-            }
-        },
-        "loggers": {
-            "alphanode": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
-            "uvicorn.error": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
-        },
-    }
+    """Logging for the server: actions and uvicorn's warnings on stderr, in ``fmt``."""
+    return logs.config(fmt, server=True)
 
 
 def register(app: typer.Typer) -> None:

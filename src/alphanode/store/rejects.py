@@ -99,3 +99,13 @@ def listing(conn: Connection, run_id: int | None = None, limit: int = 1000) -> l
         )
         for r in conn.execute(query)
     ]
+
+
+RESULTS = ("imported", "updated", "unchanged", "rejected")
+
+
+def run_totals(conn: Connection) -> dict[str, int]:
+    """Documents handled by every finished import run, by result."""
+    columns = [sa.func.coalesce(sa.func.sum(import_runs.c[r]), 0) for r in RESULTS]
+    row = conn.execute(sa.select(*columns)).one()
+    return {r: int(v) for r, v in zip(RESULTS, row, strict=True)}

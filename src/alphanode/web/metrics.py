@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import (
@@ -12,6 +13,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from alphanode.services.health import Figures
 
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -25,14 +30,14 @@ class Metrics:
         reg = self.registry
         self.requests = Counter(
             "alphanode_http_requests",
-            "Requests by cache rule and status class",
-            ["rule", "status"],
+            "Requests by route (its path template), cache rule and status class",
+            ["route", "rule", "status"],
             registry=reg,
         )
         self.duration = Histogram(
             "alphanode_http_request_duration_seconds",
-            "Time to answer a request",
-            ["rule"],
+            "Time to answer a request, by route",
+            ["route"],
             registry=reg,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
@@ -56,20 +61,20 @@ class Metrics:
 
         # Label look-ups cost microseconds; every request would pay them, so children are
         # resolved once and kept.
-        self._requests: dict[tuple[str, int], Any] = {}
+        self._requests: dict[tuple[str, str, int], Any] = {}
         self._durations: dict[str, Any] = {}
         self._cache: dict[str, Any] = {}
         self._ignored: dict[str, Any] = {}
 
-    def observe(self, rule: str, status: int, seconds: float) -> None:
-        key = (rule, status // 100)
+    def observe(self, route: str, rule: str, status: int, seconds: float) -> None:
+        key = (route, rule, status // 100)
         child = self._requests.get(key)
         if child is None:
-            child = self._requests[key] = self.requests.labels(rule, f"{status // 100}xx")
+            child = self._requests[key] = self.requests.labels(route, rule, f"{status // 100}xx")
         child.inc()
-        timer = self._durations.get(rule)
+        timer = self._durations.get(route)
         if timer is None:
-            timer = self._durations[rule] = self.duration.labels(rule)
+            timer = self._durations[route] = self.duration.labels(route)
         timer.observe(seconds)
 
     def cache_outcome(self, outcome: str) -> None:
@@ -84,9 +89,38 @@ class Metrics:
             child = self._ignored[reason] = self.views_ignored.labels(reason)
         child.inc()
 
-    def render(self) -> bytes:
+    def render(self, figures: Figures | None = None) -> bytes:
+        """This process's (or every worker's) series, then the database's figures."""
         if self.registry is not None:
-            return generate_latest(self.registry)
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+            out = generate_latest(self.registry)
+        else:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            out = generate_latest(registry)
+        if figures is not None:
+            shared = CollectorRegistry()
+            shared.register(_FromDatabase(figures))
+            out += generate_latest(shared)
+        return out
+
+
+class _FromDatabase(Collector):
+    """Figures every worker and server shares, read from the database at scrape time."""
+
+    def __init__(self, figures: Figures) -> None:
+        self.figures = figures
+
+    def collect(self) -> Iterator[Metric]:
+        imports = CounterMetricFamily(
+            "alphanode_import_documents",
+            "Documents handled by import runs (CLI and API), by result",
+            labels=["result"],
+        )
+        for result, count in self.figures.imports.items():
+            imports.add_metric([result], count)
+        yield imports
+        queue = GaugeMetricFamily(
+            "alphanode_review_queue", "Posts whose newest revision awaits a review decision"
+        )
+        queue.add_metric([], self.figures.review_queue)
+        yield queue

@@ -32,6 +32,15 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SESSION = b"an_session="
 
 
+UNMATCHED = "unmatched"
+
+
+def _route(scope: Scope) -> str:
+    """The path template the router matched (``/posts/{slug}``): a bounded metrics label."""
+    route = scope.get("route")
+    return str(getattr(route, "path", None) or UNMATCHED)
+
+
 @dataclass
 class Entry:
     status: int
@@ -39,6 +48,7 @@ class Entry:
     body: bytes
     etag: bytes
     expires: float
+    route: str = UNMATCHED
     hit_headers: list[tuple[bytes, bytes]] | None = None  # built on the first hit, reused
 
 
@@ -168,9 +178,9 @@ class Frontline:
             if not state.get("started"):
                 state["status"] = 500
                 await self._crash_page(path, send, extra)
-            self._after(h, path, method, rule, outcome, state["status"], started, rid)
+            self._after(h, path, method, rule, outcome, state, started, rid, scope)
             raise
-        self._after(h, path, method, rule, outcome, state["status"], started, rid)
+        self._after(h, path, method, rule, outcome, state, started, rid, scope)
 
     async def _crash_page(self, path: str, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
         api = path.startswith("/api/")
@@ -228,6 +238,7 @@ class Frontline:
             self.cache.move_to_end(key)
         self.metrics.cache_outcome(outcome)
         state["status"] = entry.status
+        state["route"] = entry.route
         if outcome == "hit":
             if entry.hit_headers is None:
                 entry.hit_headers = entry.headers + extra[:1] + extra[2:] + [(b"x-cache", b"hit")]
@@ -271,7 +282,7 @@ class Frontline:
         kept += [(b"cache-control", control)]
         if status == 200:
             kept.append((b"etag", etag))
-        return Entry(status, kept, body, etag, now + rule.ttl)
+        return Entry(status, kept, body, etag, now + rule.ttl, _route(scope))
 
     async def _passthrough(
         self,
@@ -324,13 +335,16 @@ class Frontline:
         method: str,
         rule: CacheRule,
         outcome: str,
-        status: int,
+        state: dict[str, Any],
         started: float,
         rid: str,
+        scope: Scope,
     ) -> None:
         elapsed = time.perf_counter() - started
+        status: int = state["status"]
+        route: str = state.get("route") or _route(scope)
         ua = classify(h.get(b"user-agent", b"").decode("latin-1"))
-        self.metrics.observe(rule.name, status, elapsed)
+        self.metrics.observe(route, rule.name, status, elapsed)
         if method == "GET" and status in (200, 304):
             m = _ARTICLE.fullmatch(path)
             if m is not None:
@@ -341,14 +355,14 @@ class Frontline:
             ms = round(elapsed * 1000, 2)
             if self.json_logs:
                 self.access.write(
-                    f'{{"request_id":"{rid}","method":"{method}","route":{_quoted(path)},'
-                    f'"rule":"{rule.name}","status":{status},"ms":{ms},"cache":"{outcome}",'
-                    f'"ua":"{ua}"}}'
+                    f'{{"request_id":"{rid}","method":"{method}","path":{_quoted(path)},'
+                    f'"route":{_quoted(route)},"rule":"{rule.name}","status":{status},'
+                    f'"ms":{ms},"cache":"{outcome}","ua":"{ua}"}}'
                 )
             else:
                 self.access.write(
-                    f"request_id={rid} method={method} route={path!r} rule={rule.name} "
-                    f"status={status} ms={ms} cache={outcome} ua={ua}"
+                    f"request_id={rid} method={method} path={path!r} route={route} "
+                    f"rule={rule.name} status={status} ms={ms} cache={outcome} ua={ua}"
                 )
 
     def _count_view(self, h: Headers, slug: str, ua: str) -> None:
