@@ -19,6 +19,8 @@ from alphanode.content.fingerprint import (
     best_match,
     fingerprint,
     fingerprint_words,
+    jaccard,
+    shingle_hashes,
     words_of,
 )
 from alphanode.formats import scraped
@@ -124,3 +126,34 @@ def test_any_words_give_a_fingerprint_or_none_and_bands_fit_a_signed_bigint(
     keys = fp.bands()
     assert 1 <= len(keys) <= BANDS
     assert all(0 <= k < 2**63 for k in keys)
+
+
+def test_borderline_estimates_are_checked_on_the_exact_shingles() -> None:
+    base = fingerprint_words(words_of(ALPHA * 3))
+    other = fingerprint_words(words_of(" ".join(reversed(ALPHA.split())) * 3))
+    assert base is not None and other is not None
+    estimate = base.similarity(other)
+    near = estimate + 0.05  # a threshold just above the estimate: borderline
+    assert best_match(base, [(4, other)], near) is None
+    assert best_match(base, [(4, other)], near, exact=lambda _: near + 0.01) == (4, near + 0.01)
+    assert best_match(base, [(4, other)], near, exact=lambda _: None) is None  # unknown: keep
+    # Far from the threshold the estimate stands and nothing is loaded.
+    calls: list[int] = []
+
+    def exact(other_id: int) -> float:
+        calls.append(other_id)
+        return 1.0
+
+    assert best_match(base, [(4, other)], 0.99, exact=exact) is None
+    assert calls == []
+
+
+def test_exact_jaccard_matches_the_shingle_sets() -> None:
+    words = words_of(ALPHA)
+    assert jaccard(words, words) == 1.0
+    assert jaccard(words, []) == 0.0
+    half = words[:10] + ["x", "y", "z"]
+    expected = len(set(shingle_hashes(words)) & set(shingle_hashes(half))) / len(
+        set(shingle_hashes(words)) | set(shingle_hashes(half))
+    )
+    assert jaccard(words, half) == expected and 0 < expected < 1

@@ -252,12 +252,14 @@ def _mark_near_duplicates(
 ) -> list[tuple[str, int, Prepared]]:
     """Detect near-duplicates among the new bodies; their revisions get the review facet."""
     bodies: dict[int, Fingerprint | None] = {}
+    documents: dict[int, str] = {}
     for ref, _, p in revs:  # a post changed twice in one batch: its last body counts
         post_id = known[ref].post_id
         assert post_id is not None  # noqa: S101 - every new post was inserted above
         bodies.pop(post_id, None)
         bodies[post_id] = p.fingerprint
-    found = near_duplicates.detect(conn, list(bodies.items()), threshold, fresh)
+        documents[post_id] = p.document
+    found = near_duplicates.detect(conn, list(bodies.items()), threshold, fresh, documents)
     if not found:
         return revs
     marked = []

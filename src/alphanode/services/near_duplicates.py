@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
+from functools import partial
 
 from sqlalchemy.engine import Connection, Engine
 
-from alphanode.content.fingerprint import Fingerprint, best_match, fingerprint
+from alphanode.content.fingerprint import (
+    Fingerprint,
+    best_match,
+    body_text,
+    fingerprint,
+    jaccard,
+    words_of,
+)
 from alphanode.formats import jsonl
 from alphanode.store import fingerprints, posts
 from alphanode.store.engine import reading, writing
@@ -25,18 +33,46 @@ log = logging.getLogger(__name__)
 FACET = ("near_duplicate", "yes")
 
 
+class _Words:
+    """Body words of posts, loaded only for the rare estimate that needs an exact check."""
+
+    def __init__(self, conn: Connection, documents: Mapping[int, str]) -> None:
+        self.conn = conn
+        self.documents = documents  # this batch's documents (not yet readable from the store)
+        self.cache: dict[int, list[str]] = {}
+
+    def __call__(self, post_id: int) -> list[str] | None:
+        if post_id not in self.cache:
+            text = self.documents.get(post_id)
+            if text is None:
+                text = posts.current_documents(self.conn, [post_id]).get(post_id)
+            if text is None:
+                return None
+            doc = jsonl.from_object(json.loads(text)).document
+            self.cache[post_id] = words_of(body_text(doc))
+        return self.cache[post_id]
+
+    def exact(self, a: int, b: int) -> float | None:
+        wa, wb = self(a), self(b)
+        return None if wa is None or wb is None else jaccard(wa, wb)
+
+
 def detect(
     conn: Connection,
     bodies: Sequence[tuple[int, Fingerprint | None]],
     threshold: float,
     fresh: Set[int] = frozenset(),
+    documents: Mapping[int, str] | None = None,
 ) -> dict[int, tuple[int, float]]:
     """Find and store the near-duplicate (if any) of each ``(post_id, fingerprint)``.
 
     ``bodies`` are in import order: a body is compared with the stored posts and with the
     bodies before it in ``bodies``, never with itself. ``fresh`` ids were inserted in this
-    transaction (nothing stored to replace). Returns ``{post_id: (other_id, similarity)}``.
+    transaction (nothing stored to replace). ``documents`` holds the canonical JSON of
+    ``bodies`` not yet stored, for exact checks of borderline estimates. Returns
+    ``{post_id: (other_id, similarity)}``.
     """
+    words = _Words(conn, documents or {})
     keys = {pid: fp.bands() for pid, fp in bodies if fp is not None}
     stored = fingerprints.sharing(conn, (k for ks in keys.values() for k in ks))
     mine = dict(bodies)
@@ -54,7 +90,12 @@ def detect(
             earlier.setdefault(key, []).append(pid)
         candidates.discard(pid)
         others = [(o, pool[o] if o in pool else mine[o]) for o in sorted(candidates)]
-        match = best_match(fp, [(o, f) for o, f in others if f is not None], threshold)
+        match = best_match(
+            fp,
+            [(o, f) for o, f in others if f is not None],
+            threshold,
+            partial(words.exact, pid),
+        )
         if match is not None:
             found[pid] = match
     fingerprints.replace(conn, mine, found, set(fresh))
@@ -72,16 +113,19 @@ def scan(engine: Engine, threshold: float, batch: int = 500) -> tuple[int, int]:
     with writing(engine) as conn:
         fingerprints.clear(conn)
         chunk: list[tuple[int, int, Fingerprint | None]] = []
+        texts: dict[int, str] = {}
 
         def judge() -> int:
             bodies = [(pid, fp) for pid, _, fp in chunk]
-            found = detect(conn, bodies, threshold, fresh={pid for pid, _ in bodies})
+            found = detect(conn, bodies, threshold, {pid for pid, _ in bodies}, texts)
+            texts.clear()
             fingerprints.set_facets(conn, {pid: n for pid, n, _ in chunk}, set(found), FACET)
             return len(found)
 
         for row, document in posts.iter_current(conn):
             doc = jsonl.from_object(json.loads(document)).document
             chunk.append((row.id, row.current_revision, fingerprint(doc)))
+            texts[row.id] = document
             if len(chunk) >= batch:
                 marked += judge()
                 scanned += len(chunk)

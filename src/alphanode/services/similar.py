@@ -128,20 +128,25 @@ def _compute(
 def _distinct(
     conn: Connection, candidates: dict[int, list[int]], threshold: float
 ) -> dict[int, list[int]]:
-    """Each post's candidates without its near-duplicates (bodies at or above ``threshold``).
+    """Each post's candidates without its near-duplicates.
 
-    Judged on the stored signatures, not only on the pairs marked at import, so two copies
-    of one original (each marked against the original only) never suggest each other.
+    Left out: a body at or above ``threshold`` by the stored signatures, and any post of
+    the same family as marked at import (a copy, its original, another copy of that
+    original), so two copies of one original never suggest each other even when they
+    differ from each other more than from the original.
     """
     ids = set(candidates).union(*candidates.values())
     prints = fingerprints.signatures(conn, ids)
+    original = fingerprints.originals(conn, ids)
     out: dict[int, list[int]] = {}
     for pid, others in candidates.items():
         mine = prints.get(pid)
+        family = original.get(pid, pid)
         out[pid] = [
             c
             for c in others
-            if mine is None or c not in prints or mine.similarity(prints[c]) < threshold
+            if original.get(c, c) != family
+            and (mine is None or c not in prints or mine.similarity(prints[c]) < threshold)
         ]
     return out
 

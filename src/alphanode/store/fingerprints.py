@@ -81,6 +81,17 @@ def replace(
             conn.execute(table.insert(), values)
 
 
+def originals(conn: Connection, ids: Iterable[int]) -> dict[int, int]:
+    """For each of ``ids`` marked a near-duplicate, the earlier post it repeats."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        query = sa.select(near_duplicates.c.post_id, near_duplicates.c.other_id).where(
+            near_duplicates.c.post_id.in_(chunk)
+        )
+        found.update({row.post_id: row.other_id for row in conn.execute(query)})
+    return found
+
+
 def of(conn: Connection, post_id: int) -> tuple[int, float] | None:
     """The earlier post this one's current body nearly duplicates, with the similarity."""
     row = conn.execute(

@@ -243,6 +243,25 @@ def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
     return _post(row) if row is not None else None
 
 
+def current_documents(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    """Each post's current document (canonical JSON), by post id."""
+    found: dict[int, str] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        query = (
+            sa.select(posts.c.id, revisions.c.document)
+            .join(
+                revisions,
+                sa.and_(
+                    revisions.c.post_id == posts.c.id,
+                    revisions.c.number == posts.c.current_revision,
+                ),
+            )
+            .where(posts.c.id.in_(ids[i : i + _IN_CHUNK]))
+        )
+        found.update({row.id: row.document for row in conn.execute(query)})
+    return found
+
+
 def by_id(conn: Connection, post_id: int) -> PostRow | None:
     row = conn.execute(sa.select(posts).where(posts.c.id == post_id)).first()
     return _post(row) if row is not None else None
