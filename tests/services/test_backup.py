@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import UsageError
 from alphanode.services import backup, importer
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
+from alphanode.store.engine import connect
 from alphanode.store.migrate import open_database
 from tests.conftest import Cli
 from tests.helpers import write_variants
@@ -75,7 +80,8 @@ def test_backup_and_restore_round_trip(db: Engine, settings: Settings, tmp_path:
     assert backup.check(db).posts == 5
 
 
-def test_check_reports_schema_behind(sqlite_settings: Settings) -> None:
+def test_check_reports_schema_behind(sqlite_settings: Settings, tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "alphanode.db").close()  # a database without any schema
     engine = open_database(sqlite_settings.replace(auto_migrate=False))
     report = backup.check(engine)
     assert not report.ok and any("schema at base" in p for p in report.problems)
@@ -96,3 +102,105 @@ def test_cli_backup_restore_check(tmp_path: Path, seed_path: Path) -> None:
     (tmp_path / "junk.backup").write_bytes(b"not a database at all" * 100)
     broken = Cli(f"sqlite:///{tmp_path / 'c.db'}")
     assert broken("restore", str(tmp_path / "junk.backup")).exit_code == 1
+
+
+def test_backup_report_names_the_live_database(db: Engine, tmp_path: Path) -> None:
+    made = backup.backup(db, tmp_path / "site.backup")
+    assert made.database == db.url.render_as_string(hide_password=True)
+    assert ".partial" not in made.database
+
+
+@pytest.mark.postgres
+def test_backup_report_hides_the_password(postgres_url: str, tmp_path: Path) -> None:
+    # Trust authentication ignores the password; it is there to be hidden.
+    url = sa.make_url(postgres_url).set(password="not-for-reports")
+    engine = open_database(Settings.load(env={}, database_url=url.render_as_string(False)))
+    try:
+        made = backup.backup(engine, tmp_path / "site.backup")
+    finally:
+        engine.dispose()
+    assert "not-for-reports" not in made.database and "***" in made.database
+    assert made.database == url.render_as_string(hide_password=True)
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("journal", ["as written", "wal"])
+def test_restore_writes_nothing_beside_the_backup(
+    sqlite_settings: Settings, tmp_path: Path, journal: str
+) -> None:
+    site = open_database(sqlite_settings)
+    write_variants(tmp_path / "in", 3)
+    importer.import_sources(site, sqlite_settings, resolve([str(tmp_path / "in")]))
+    kept = tmp_path / "kept"
+    file = kept / "site.backup"
+    backup.backup(site, file)
+    site.dispose()
+    assert sorted(_files(kept)) == ["site.backup"]
+    if journal == "wal":  # as earlier versions left it: reading it read-only wrote -wal/-shm
+        con = sqlite3.connect(file)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.close()
+    else:  # one self-contained file: any read-only reader (sqlite3 too) leaves it alone
+        con = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
+        assert con.execute("SELECT count(*) FROM posts").fetchone() == (3,)
+        con.close()
+        assert sorted(_files(kept)) == ["site.backup"]
+    before = _files(kept)
+    restored = open_database(Settings.load(env={}, database_url=f"sqlite:///{tmp_path / 'r.db'}"))
+    try:
+        report = backup.restore(restored, file)
+        assert report.ok and report.posts == 3
+        assert backup.restore(restored, file, force=True).ok
+    finally:
+        restored.dispose()
+    assert _files(kept) == before
+
+
+def test_check_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "site.db"
+    (tmp_path / "typo").mkdir()
+    engine = connect(Settings.load(env={}, database_url=f"sqlite:///{missing}"))
+    with pytest.raises(backup.MissingDatabase, match="does not exist") as caught:
+        backup.check(engine)
+    engine.dispose()
+    assert str(missing) in caught.value.what and caught.value.expected
+    assert list((tmp_path / "typo").iterdir()) == []
+
+
+def test_cli_check_missing_file_and_base_schema(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    result = Cli(f"sqlite:///{missing}")("check")
+    assert result.exit_code == 1
+    assert f"{missing} does not exist" in result.stderr and "AN-CHECK-001" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    sqlite3.connect(tmp_path / "empty.db").close()  # an existing file, no schema
+    empty = Cli(f"sqlite:///{tmp_path / 'empty.db'}")("check")
+    assert empty.exit_code == 1
+    assert "schema at base (no migrations applied)" in empty.stdout
+    assert "None" not in empty.stdout
+
+
+def test_cli_restore_leaves_the_backup_alone(tmp_path: Path, seed_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'a.db'}")
+    cli("import", str(seed_path))
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    made = cli("backup", str(kept / "a.backup"), "--json")
+    assert json.loads(made.stdout)["database"] == f"sqlite:///{tmp_path / 'a.db'}"
+    (kept / "junk.backup").write_bytes(b"not a database at all" * 100)
+    before = _files(kept)
+    other = Cli(f"sqlite:///{tmp_path / 'b.db'}")
+    assert other("restore", str(kept / "a.backup")).exit_code == 0
+    assert other("restore", str(kept / "junk.backup"), "--force").exit_code == 1
+    assert _files(kept) == before
+    assert other("check").exit_code == 0
+
+
+def test_cli_backup_refuses_a_missing_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = Cli(f"sqlite:///{missing}")("backup", str(tmp_path / "site.backup"))
+    assert result.exit_code == 1 and f"{missing} does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no empty database, no backup of one

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database, print_json
+from alphanode.cli.output import database, print_json, settings
 from alphanode.services import backup as service
 from alphanode.services.backup import Report
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Force = Annotated[bool, typer.Option("--force", help="Overwrite what is there.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 
 
 def _show(report: Report, as_json: bool) -> None:
@@ -20,8 +19,9 @@ def _show(report: Report, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     state = "ok" if report.ok else "PROBLEMS"
+    schema = report.schema or "at base (no migrations applied)"
     typer.echo(
-        f"{state}: {report.database} schema {report.schema} (head {report.head}), "
+        f"{state}: {report.database} schema {schema} (head {report.head}), "
         f"{report.posts} posts, {report.revisions} revisions"
     )
     if report.file:
@@ -33,20 +33,31 @@ def _show(report: Report, as_json: bool) -> None:
 def backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
-    force: Force = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a consistent, verified copy of the database while the site keeps running."""
-    _show(service.backup(database(ctx), file, force), as_json)
+    """Write a consistent, verified copy of the database while the site keeps running.
+
+    The report names the database backed up and the file's size and sha256. A SQLite
+    database that does not exist is reported (exit 1), not created.
+    """
+    engine = database(ctx, migrate=False)  # the service migrates, once it knows the file exists
+    _show(service.backup(engine, file, force, upgrade=settings(ctx).auto_migrate), as_json)
 
 
 def restore(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A file written by alphanode backup.")],
-    force: Force = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds posts.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replace the database with a backup (refuses a database with posts without --force)."""
+    """Replace the database with a backup, after checking the backup (exit 1 if damaged).
+
+    FILE is only read, never written to or beside. Refuses a database that holds posts
+    without --force (exit 2).
+    """
     report = service.restore(database(ctx, migrate=False), file, force)
     _show(report, as_json)
     if not report.ok:
@@ -54,7 +65,10 @@ def restore(
 
 
 def check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Check integrity, migration state and that every post's revisions exist (exit 1 if not)."""
+    """Check integrity, migration state and that every post's revisions exist (exit 1 if not).
+
+    A SQLite database file that does not exist is reported (exit 1), never created.
+    """
     report = service.check(database(ctx, migrate=False))
     _show(report, as_json)
     if not report.ok:

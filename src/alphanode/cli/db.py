@@ -56,10 +56,16 @@ def copy(
     force: Annotated[bool, typer.Option("--force", help="Replace a non-empty target.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
 ) -> None:
-    """Move a whole site between databases (e.g. SQLite to PostgreSQL), verified by checksums."""
+    """Move a whole site between databases (e.g. SQLite to PostgreSQL), verified by checksums.
+
+    The source is read in one snapshot, so it may be a live site: the target is the source
+    as it was when the copy started (later writes are not copied). The source must exist and
+    be at this version's schema.
+    """
     src = connect(Settings.load(database_url=source))
     dst = connect(Settings.load(database_url=target))
     try:
+        dbcopy.check_source(src)  # before counting rows: a missing source is not created
         with count_progress(dbcopy.total_rows(src), "copying rows") as bar:
 
             def advance(n: int) -> None:

@@ -13,16 +13,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import AlphanodeError, UsageError
-from alphanode.settings import Settings
 from alphanode.store import backup as store
 from alphanode.store import migrate
-from alphanode.store.engine import connect, is_sqlite, reading
+from alphanode.store.engine import is_sqlite, reading
 
 log = logging.getLogger("alphanode.backup")
 
 
 class BackupError(AlphanodeError):
     code = "AN-BACKUP-001"
+    exit_code = 1
+
+
+class MissingDatabase(AlphanodeError):
+    """The SQLite file named does not exist (a typo in --db?): checked, never created."""
+
+    code = "AN-CHECK-001"
     exit_code = 1
 
 
@@ -51,11 +57,30 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _name(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _existing_file(engine: Engine) -> Path:
+    """The SQLite database's file, which must exist: opening a missing one would create it."""
+    path = store.sqlite_path(engine)
+    if not path.is_file():
+        raise MissingDatabase(
+            f"the SQLite database file {path} does not exist (and was not created)",
+            "an existing database file: check the path in --db or ALPHANODE_DATABASE_URL",
+        )
+    return path
+
+
 def check(engine: Engine) -> Report:
     """Integrity (SQLite), migration state, and that every post's revisions exist."""
     problems: list[str] = []
     if is_sqlite(engine):
-        problems += store.sqlite_integrity(store.sqlite_path(engine))
+        problems += store.sqlite_integrity(_existing_file(engine))
+    return _inspect(engine, _name(engine), problems)
+
+
+def _inspect(engine: Engine, database: str, problems: list[str]) -> Report:
     current = migrate.current(engine)
     head = migrate.head()
     if current != head:
@@ -68,21 +93,32 @@ def check(engine: Engine) -> Report:
         problems.append(f"{counts.missing_current} posts miss their current revision")
     if counts.missing_live:
         problems.append(f"{counts.missing_live} posts miss their live revision")
-    url = engine.url.render_as_string(hide_password=True)
-    return Report(not problems, url, current, head, counts.posts, counts.revisions, problems)
+    return Report(not problems, database, current, head, counts.posts, counts.revisions, problems)
 
 
-def backup(engine: Engine, target: Path, force: bool = False) -> Report:
-    """A consistent copy while the site serves and imports; verified before it is reported."""
+def backup(engine: Engine, target: Path, force: bool = False, *, upgrade: bool = False) -> Report:
+    """A consistent copy while the site serves and imports; verified before it is reported.
+
+    ``upgrade`` brings the schema to head first (the CLI's auto_migrate), but never creates
+    a SQLite database that is not there: a backup of an empty one would hide a wrong path.
+    """
     if target.exists() and not force:
         raise UsageError(f"{target} exists", "a new file name, or --force to overwrite")
+    if is_sqlite(engine):
+        _existing_file(engine)
+    if upgrade:
+        migrate.ensure_current(engine)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     if is_sqlite(engine):
         store.sqlite_copy(store.sqlite_path(engine), partial)
-        copy = connect(Settings.load(env={}, database_url=f"sqlite:///{partial}"))
-        report = check(copy)
-        copy.dispose()
+        # Checked read-only, so that it stays one self-contained file (see sqlite_copy);
+        # the report names the database backed up, not the file being checked.
+        copy = store.sqlite_reader(partial)
+        try:
+            report = _inspect(copy, _name(engine), store.sqlite_integrity(partial))
+        finally:
+            copy.dispose()
     else:
         store.pg_dump(engine.url.render_as_string(hide_password=False), partial)
         report = check(engine)
@@ -104,14 +140,15 @@ def restore(engine: Engine, source: Path, force: bool = False) -> Report:
             "the target database already holds posts", "an empty database, or --force to replace it"
         )
     if is_sqlite(engine):
-        problems = store.sqlite_integrity(source)
-        if problems:
-            raise BackupError(f"{source} is damaged: {problems[0]}", "an intact backup file")
         target = store.sqlite_path(engine)
-        engine.dispose()
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            # Read and check a copy, never the backup itself (see sqlite_stage).
             staged = Path(tmp) / "restore.db"
-            store.sqlite_copy(source, staged)
+            store.sqlite_stage(source, staged)
+            problems = store.sqlite_integrity(staged)
+            if problems:
+                raise BackupError(f"{source} is damaged: {problems[0]}", "an intact backup file")
+            engine.dispose()
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
             staged.replace(target)

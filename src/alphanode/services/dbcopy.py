@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from alphanode.errors import AlphanodeError, UsageError
 from alphanode.store import copy as store
 from alphanode.store import migrate
-from alphanode.store.engine import reading, writing
+from alphanode.store.backup import sqlite_path
+from alphanode.store.engine import is_sqlite, reading, writing
 
 log = logging.getLogger("alphanode.dbcopy")
 
@@ -35,9 +36,26 @@ class CopyReport:
         return {"ok": self.ok, "rows": self.rows, "tables": self.tables}
 
 
+def check_source(source: Engine) -> None:
+    """A source worth copying: it exists (opening a missing SQLite file would create it) and
+    its schema is this version's."""
+    if is_sqlite(source) and not sqlite_path(source).is_file():
+        raise UsageError(
+            f"the source database file {sqlite_path(source)} does not exist (and was not created)",
+            "--from naming an existing database",
+        )
+    current = migrate.current(source)
+    if current != migrate.head():
+        raise UsageError(
+            f"the source schema is at {current or 'base'}",
+            f"a source at {migrate.head()} (run alphanode db upgrade on it first)",
+        )
+
+
 def total_rows(engine: Engine) -> int:
+    """How many rows a copy will move (for a progress bar: the site may change meanwhile)."""
     with reading(engine) as conn:
-        return sum(store.checksum(conn, t)[0] for t in store.tables())
+        return sum(store.count(conn, t) for t in store.tables())
 
 
 def copy(
@@ -47,27 +65,29 @@ def copy(
     force: bool = False,
     progress: Callable[[int], None] = lambda n: None,
 ) -> CopyReport:
-    """Copy every table (sessions and sign-in attempts excepted), then compare checksums."""
-    if migrate.current(source) != migrate.head():
-        raise UsageError(
-            f"the source schema is at {migrate.current(source) or 'base'}",
-            f"a source at {migrate.head()} (run alphanode db upgrade on it first)",
-        )
+    """Copy every table (sessions and sign-in attempts excepted), then compare checksums.
+
+    The source may be a live site: every table is read, and its checksum taken, in one
+    snapshot, so the target is the source as it was when the copy started (later writes are
+    not copied) and a write during the copy cannot make the checksums differ.
+    """
+    check_source(source)
     migrate.upgrade(target)
-    with reading(target) as conn:
-        empty = store.is_empty(conn)
-    if not empty and not force:
-        raise UsageError("the target database is not empty", "an empty target, or --force")
     report = CopyReport()
-    with reading(source) as src, writing(target) as dst:
-        if not empty:
+    snapshot: dict[str, tuple[int, str]] = {}
+    with store.snapshot(source) as src, writing(target) as dst:
+        if not store.is_empty(dst):
+            if not force:
+                raise UsageError("the target database is not empty", "an empty target, or --force")
             store.clear(dst)
         for table in store.tables():
-            report.rows += store.copy_table(src, dst, table, progress)
+            snapshot[table.name] = store.copy_table(src, dst, table, progress)
+            report.rows += snapshot[table.name][0]
         store.reset_sequences(dst)
-    with reading(source) as src, reading(target) as dst:
+    # The target as committed, read back, against the rows read from the source's snapshot.
+    with reading(target) as dst:
         for table in store.tables():
-            a, b = store.checksum(src, table), store.checksum(dst, table)
+            a, b = snapshot[table.name], store.checksum(dst, table)
             report.tables[table.name] = {
                 "rows": a[0],
                 "sha256": a[1],
@@ -76,6 +96,10 @@ def copy(
             }
     if not report.ok:
         bad = [n for n, t in report.tables.items() if not t["match"]]
-        raise CopyError(f"checksums differ after the copy for {', '.join(bad)}", "identical tables")
+        raise CopyError(
+            f"checksums differ after the copy for {', '.join(bad)}",
+            "the target to hold exactly the rows read from the source (did something write to "
+            "the target during the copy?)",
+        )
     log.info("db copy: %d rows in %d tables, checksums match", report.rows, len(report.tables))
     return report

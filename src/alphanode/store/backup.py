@@ -22,9 +22,18 @@ def sqlite_path(engine: Engine) -> Path:
     return Path(database)
 
 
+def _read_only(path: Path) -> str:
+    # as_uri() escapes "?", "#" and "%" in the path, which SQLite would otherwise parse.
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def sqlite_copy(source: Path, target: Path) -> None:
-    """Copy a live SQLite database in one step: one consistent snapshot, writers go on (WAL)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    """Copy a live SQLite database in one step: one consistent snapshot, writers go on (WAL).
+
+    The copy is left in rollback-journal mode: one self-contained file, which a read-only
+    reader can open without writing -wal/-shm files beside it.
+    """
+    src = sqlite3.connect(_read_only(source), uri=True)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst, pages=-1)
@@ -34,17 +43,40 @@ def sqlite_copy(source: Path, target: Path) -> None:
         src.close()
 
 
+def sqlite_stage(source: Path, target: Path) -> None:
+    """Copy a backup file byte for byte, to be read and checked there instead.
+
+    Opening a SQLite file, even read-only, can write beside it: a file in WAL mode (as
+    backups from earlier versions are) gets -wal and -shm files. A backup must stay as it was.
+    """
+    shutil.copyfile(source, target)
+
+
+def sqlite_reader(path: Path) -> Engine:
+    """An engine that only reads ``path`` (a file not in WAL mode, such as ``sqlite_copy``'s).
+
+    Not ``connect()``: that switches the file to WAL mode, a write.
+    """
+    uri = _read_only(path)
+    return sa.create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=sa.pool.NullPool,
+    )
+
+
 def sqlite_integrity(path: Path) -> list[str]:
+    """SQLite's integrity_check of a file, read-only: the problems found (none: ``[]``)."""
     if not path.is_file():
         return [f"{path} does not exist"]
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(_read_only(path), uri=True)
         try:
             rows = con.execute("PRAGMA integrity_check").fetchall()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        return [f"{path}: {exc}"]
+        return [str(exc)]  # callers name the file (it may be a staged copy of the one meant)
     return [] if rows == [("ok",)] else [str(r[0]) for r in rows]
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from alphanode.store.schema import metadata
 
@@ -37,6 +38,27 @@ def _normal(value: Any) -> Any:
     return value
 
 
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """One read transaction: every query in it sees the database as it was at one moment.
+
+    A live site keeps writing (counted views are flushed every few seconds), so a copy and its
+    checksums must all come from the same snapshot. SQLite (WAL): one deferred ``BEGIN`` held
+    throughout; PostgreSQL: a read-only ``REPEATABLE READ`` transaction, like pg_dump's.
+    Writers are never blocked; what they commit after the snapshot is taken is not seen.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with conn.begin():
+            # Both take the snapshot at the transaction's first read, not at BEGIN: take it now.
+            sqlite = conn.dialect.name == "sqlite"
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master" if sqlite else "SELECT 1")
+            yield conn
+
+
 def rows(conn: Connection, table: sa.Table) -> Iterator[dict[str, Any]]:
     """All rows in primary-key order, a chunk at a time."""
     key = list(table.primary_key.columns)
@@ -50,16 +72,34 @@ def rows(conn: Connection, table: sa.Table) -> Iterator[dict[str, Any]]:
         offset += len(chunk)
 
 
+class Checksum:
+    """Row count and sha256 of a table's rows, fed in key order, values in one normal form."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.names = [c.name for c in table.columns]
+        self.digest = hashlib.sha256()
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        values = [_normal(row[n]) for n in self.names]
+        self.digest.update(json.dumps(values, default=str).encode())
+        self.digest.update(b"\n")
+        self.count += 1
+
+    def result(self) -> tuple[int, str]:
+        return self.count, self.digest.hexdigest()
+
+
 def checksum(conn: Connection, table: sa.Table) -> tuple[int, str]:
     """(row count, sha256 of the rows in key order with values in one normal form)."""
-    digest = hashlib.sha256()
-    count = 0
-    names = [c.name for c in table.columns]
+    sums = Checksum(table)
     for row in rows(conn, table):
-        digest.update(json.dumps([_normal(row[n]) for n in names], default=str).encode())
-        digest.update(b"\n")
-        count += 1
-    return count, digest.hexdigest()
+        sums.add(row)
+    return sums.result()
+
+
+def count(conn: Connection, table: sa.Table) -> int:
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
 def is_empty(conn: Connection) -> bool:
@@ -78,21 +118,21 @@ def clear(conn: Connection) -> None:
 
 def copy_table(
     source: Connection, target: Connection, table: sa.Table, progress: Callable[[int], None]
-) -> int:
+) -> tuple[int, str]:
+    """Copy every row; returns the checksum of the rows read, as ``checksum`` computes it."""
+    sums = Checksum(table)
     batch: list[dict[str, Any]] = []
-    copied = 0
     for row in rows(source, table):
+        sums.add(row)
         batch.append(row)
         if len(batch) >= CHUNK:
             target.execute(table.insert(), batch)
-            copied += len(batch)
             progress(len(batch))
             batch = []
     if batch:
         target.execute(table.insert(), batch)
-        copied += len(batch)
         progress(len(batch))
-    return copied
+    return sums.result()
 
 
 def reset_sequences(conn: Connection) -> None:
