@@ -133,6 +133,11 @@ def test_similar_posts_never_suggest_near_duplicates(
     with reading(db) as conn:
         ref_of = {row[0]: row[1] for row in conn.execute(sa.select(posts.c.id, posts.c.ref))}
     assert all(family[ref_of[a]] != family[ref_of[b]] for a, b in pairs)
+    # Nor does any page suggest two members of one family (an original and its copy).
+    shown: dict[int, list[str]] = {}
+    for a, b in pairs:
+        shown.setdefault(a, []).append(family[ref_of[b]])
+    assert all(len(fams) == len(set(fams)) for fams in shown.values())
 
 
 def test_rescan_finds_the_same_after_the_tables_were_emptied(

@@ -231,3 +231,24 @@ def test_metrics_token_when_set(site: Site) -> None:
         assert ok.status_code == 200 and "alphanode_review_queue" in ok.text
     finally:
         guarded.close()
+
+
+def test_a_forged_host_never_poisons_what_others_are_served(site: Site) -> None:
+    c = Client(site.settings.replace(page_cache_check_seconds=3600, site_url=""))
+    try:
+        url = f"/posts/{SEED_SLUG}"
+        forged = c.get(url, headers={"host": "evil.example"})
+        assert forged.status_code == 200 and "http://evil.example/posts/" in forged.text
+        normal = c.get(url)
+        assert "evil.example" not in normal.text
+        again = c.get(url)
+        assert again.headers["x-cache"] == "hit" and "evil.example" not in again.text
+    finally:
+        c.close()
+
+
+def test_if_none_match_star_gives_304(ops: Client) -> None:
+    url = f"/posts/{SEED_SLUG}"
+    assert ops.get(url, headers={"if-none-match": "*"}).status_code == 304
+    assert ops.get("/posts/no-such-post", headers={"if-none-match": "*"}).status_code == 404
+    assert ops.get("/robots.txt", headers={"if-none-match": "*"}).status_code == 304

@@ -12,6 +12,7 @@ import uvicorn
 from alphanode import logs
 from alphanode.cli.output import database, err, settings
 from alphanode.services import indexing
+from alphanode.settings import SETTINGS
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
 # worker processes must load the app by name anyway.
@@ -34,11 +35,12 @@ def serve(
     engine = database(ctx)  # migrate (when auto_migrate is on) once, before workers start
     # Catch the search index up with the database (a crash may have left outbox rows).
     indexing.sync_quietly(engine, conf)
-    # Workers are separate processes: they read the same settings from the environment.
-    os.environ["ALPHANODE_DATABASE_URL"] = str(conf.database_url)
-    for name in ("search_backend", "search_index_path"):
-        os.environ["ALPHANODE_" + name.upper()] = str(conf.get(name))
-    os.environ["ALPHANODE_LOG_FORMAT"] = str(conf.log_format)
+    # Workers are separate processes that load settings from the environment: every value
+    # that is not the default (from --db, --config, --log-format or this environment) goes
+    # there, so they run with exactly what this command resolved.
+    for setting in SETTINGS:
+        if conf.origin(setting.name) != "default":
+            os.environ[setting.env] = str(conf.get(setting.name))
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alphanode-metrics-")
     err(f"alphanode: serving {conf.database_url} on http://{host}:{port}/")

@@ -151,6 +151,25 @@ def _distinct(
     return out
 
 
+def _one_per_family(
+    conn: Connection, lists: dict[int, list[similar.Entry]]
+) -> dict[int, list[similar.Entry]]:
+    """Each list keeps only the best of a near-duplicate family (an original and its copies
+    as marked at import), so a page never suggests the same article twice."""
+    original = fingerprints.originals(conn, {e.other_id for es in lists.values() for e in es})
+    out: dict[int, list[similar.Entry]] = {}
+    for pid, entries in lists.items():
+        seen: set[int] = set()
+        kept = []
+        for e in entries:
+            family = original.get(e.other_id, e.other_id)
+            if family not in seen:
+                seen.add(family)
+                kept.append(e)
+        out[pid] = kept
+    return out
+
+
 def _scored(
     mine: Mapping[str, Any], theirs: Mapping[int, Mapping[str, Any]], w: Weights
 ) -> list[similar.Entry]:
@@ -214,7 +233,7 @@ def rebuild_lists(
     lists = {
         pid: scored[:K] for pid, scored in _lists(conn, backend, mine, Weights.of(settings)).items()
     }
-    similar.set_lists(conn, lists)
+    similar.set_lists(conn, _one_per_family(conn, lists))
     return len(lists)
 
 
@@ -253,5 +272,5 @@ def refresh(
         merged = sorted(kept + entries, key=lambda e: (-e.score, e.other_id))[:K]
         if merged != current.get(holder, []):
             lists[holder] = merged
-    similar.set_lists(conn, lists)
+    similar.set_lists(conn, _one_per_family(conn, lists))
     return len(lists) + len(gone)

@@ -82,14 +82,30 @@ def replace(
 
 
 def originals(conn: Connection, ids: Iterable[int]) -> dict[int, int]:
-    """For each of ``ids`` marked a near-duplicate, the earlier post it repeats."""
-    found: dict[int, int] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        query = sa.select(near_duplicates.c.post_id, near_duplicates.c.other_id).where(
-            near_duplicates.c.post_id.in_(chunk)
-        )
-        found.update({row.post_id: row.other_id for row in conn.execute(query)})
-    return found
+    """For each of ``ids`` marked a near-duplicate, the first post of its chain of copies
+    (a copy may be marked against an earlier copy rather than the original)."""
+    asked = list(ids)
+    direct: dict[int, int] = {}
+    wanted = set(asked)
+    for _ in range(8):  # chains are short; a bound keeps a corrupt cycle harmless
+        if not wanted:
+            break
+        found: dict[int, int] = {}
+        for chunk in _chunks(sorted(wanted)):
+            query = sa.select(near_duplicates.c.post_id, near_duplicates.c.other_id).where(
+                near_duplicates.c.post_id.in_(chunk)
+            )
+            found.update({row.post_id: row.other_id for row in conn.execute(query)})
+        direct.update(found)
+        wanted = set(found.values()) - set(direct)
+    roots: dict[int, int] = {}
+    for start in asked:
+        node, steps = start, 0
+        while node in direct and steps < 8:
+            node, steps = direct[node], steps + 1
+        if node != start:
+            roots[start] = node
+    return roots
 
 
 def of(conn: Connection, post_id: int) -> tuple[int, float] | None:

@@ -52,6 +52,11 @@ class Entry:
     hit_headers: list[tuple[bytes, bytes]] | None = None  # built on the first hit, reused
 
 
+def _matches(etag: bytes, wanted: bytes) -> bool:
+    """If-None-Match: ``*`` matches any current representation, else one of the listed tags."""
+    return bool(wanted) and (wanted.strip() == b"*" or etag in wanted)
+
+
 def _with_etag(
     start: Message, body: Message, wanted: bytes, state: dict[str, Any]
 ) -> tuple[Message, Message]:
@@ -64,7 +69,7 @@ def _with_etag(
             + b'"'
         )
         headers.append((b"etag", etag))
-    if wanted and etag in wanted:
+    if _matches(etag, wanted):
         state["status"] = 304
         keep = {
             b"etag",
@@ -224,7 +229,10 @@ class Frontline:
         now = time.monotonic()
         self._fresh(now)
         query = scope.get("query_string", b"")
-        key = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        # The host is part of the key: with no site_url set, pages carry links built from the
+        # request's Host header, and one forged Host must not poison what others are served.
+        host = h.get(b"host", b"").decode("latin-1").lower()
+        key = host + scope["path"] + ("?" + query.decode("latin-1") if query else "")
         entry = self.cache.get(key)
         outcome = "hit"
         if entry is None or entry.expires < now:
@@ -245,7 +253,7 @@ class Frontline:
             headers = entry.hit_headers + extra[1:2]  # only the request id differs
         else:
             headers = entry.headers + extra + [(b"x-cache", outcome.encode())]
-        if entry.status == 200 and entry.etag in h.get(b"if-none-match", b""):
+        if entry.status == 200 and _matches(entry.etag, h.get(b"if-none-match", b"")):
             state["status"] = 304
             keep = {b"etag", b"cache-control", b"x-cache-rule", b"x-cache", b"x-request-id"}
             await send(
