@@ -286,6 +286,18 @@ SETTINGS += (
         bounds=(0.5, 1.0),
     ),
     Setting(
+        "postgres_prepared_statements",
+        bool,
+        True,
+        "PostgreSQL: let psycopg prepare statements that run often on the server (after 5 "
+        "executions per connection). Turn off behind PgBouncer in transaction mode older than "
+        "1.21 or without max_prepared_statements.",
+        "alphanode.store.engine",
+        "Hot queries skip planning on the server; behind a session-aware pool or PgBouncer "
+        ">= 1.21 with max_prepared_statements this is safe.",
+        "Set it back and restart the app servers (it applies to new connections).",
+    ),
+    Setting(
         "metrics_token",
         str,
         "",

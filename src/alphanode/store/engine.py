@@ -32,7 +32,13 @@ def connect(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` (nothing is created at import time)."""
     url = normalise_url(str(settings.database_url))
     try:
-        engine = sa.create_engine(url)
+        # Behind PgBouncer in transaction mode a prepared statement may meet another server
+        # connection that never saw it: psycopg's automatic preparing can be switched off.
+        prepared = (
+            url.startswith("postgresql+psycopg") and not settings.postgres_prepared_statements
+        )
+        args = {"connect_args": {"prepare_threshold": None}} if prepared else {}
+        engine = sa.create_engine(url, **args)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(
             f"database_url {url!r} cannot be used: {exc}",
