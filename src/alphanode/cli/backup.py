@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database, print_json, settings
+from alphanode.cli.output import database, err, print_json, settings
 from alphanode.services import backup as service
 from alphanode.services.backup import Report
 
@@ -45,6 +45,12 @@ def backup(
     _show(service.backup(engine, file, force, upgrade=settings(ctx).auto_migrate), as_json)
 
 
+REINDEX_NOTE = (
+    "alphanode: the search index is not part of a backup or a copy: run `alphanode reindex` "
+    "(with the same --db) to rebuild it from these posts before serving search."
+)
+
+
 def restore(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A file written by alphanode backup.")],
@@ -62,6 +68,7 @@ def restore(
     _show(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
+    err(REINDEX_NOTE)
 
 
 def check(ctx: typer.Context, as_json: JsonOpt = False) -> None:

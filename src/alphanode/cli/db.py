@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import count_progress, database, print_json
+from alphanode.cli.backup import REINDEX_NOTE
+from alphanode.cli.output import count_progress, database, err, print_json
 from alphanode.services import dbcopy
 from alphanode.settings import Settings
 from alphanode.store import migrate
@@ -78,10 +79,11 @@ def copy(
         dst.dispose()
     if as_json:
         print_json(report.to_dict())
-        return
-    for name, t in report.tables.items():
-        typer.echo(f"{name:<16} {t['rows']:>9} rows  sha256 {t['sha256'][:16]}  ok")
-    typer.echo(f"copied {report.rows} rows; every table's checksum matches")
+    else:
+        for name, t in report.tables.items():
+            typer.echo(f"{name:<16} {t['rows']:>9} rows  sha256 {t['sha256'][:16]}  ok")
+        typer.echo(f"copied {report.rows} rows; every table's checksum matches")
+    err(REINDEX_NOTE)
 
 
 def register(app: typer.Typer) -> None:
