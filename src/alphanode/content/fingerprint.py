@@ -18,9 +18,12 @@ constants; never ``hash()``), because signatures are stored and compared across 
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from alphanode.content.document import Document, Heading, ListBlock, Paragraph
 
@@ -34,6 +37,7 @@ EMPTY = 0xFFFFFFFF
 _M64 = 0xFFFFFFFFFFFFFFFF
 _M63 = 0x7FFFFFFFFFFFFFFF
 _WORD = re.compile(r"\w+")
+_PACK = struct.Struct(f"<{SLOTS}I")
 
 
 def _mix(x: int) -> int:
@@ -61,18 +65,21 @@ class Fingerprint:
     """A body's MinHash signature (``SLOTS`` 32-bit values; ``EMPTY`` where no shingle fell)."""
 
     slots: tuple[int, ...]
+    keys: tuple[int, ...] = field(default=(), compare=False)  # bands(), when made up front
 
     def to_bytes(self) -> bytes:
-        return b"".join(v.to_bytes(4, "little") for v in self.slots)
+        return _PACK.pack(*self.slots)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
-        if len(data) != SLOTS * 4:
-            raise ValueError(f"a fingerprint is {SLOTS * 4} bytes, got {len(data)}")
-        return cls(tuple(int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4)))
+        if len(data) != _PACK.size:
+            raise ValueError(f"a fingerprint is {_PACK.size} bytes, got {len(data)}")
+        return cls(_PACK.unpack(data))
 
     def bands(self) -> list[int]:
         """One key per band that holds a value (63-bit, so it fits a signed BIGINT)."""
+        if self.keys:
+            return list(self.keys)
         keys = []
         for band in range(BANDS):
             rows = self.slots[band * ROWS : (band + 1) * ROWS]
@@ -95,22 +102,40 @@ class Fingerprint:
         return same / filled if filled else 0.0
 
 
-def shingle_hashes(words: Sequence[str]) -> list[int]:
-    """One 64-bit hash per run of ``SHINGLE`` words, in order (empty when too few words)."""
-    codes: dict[str, int] = {}
-    ids = []
-    for w in words:
-        code = codes.get(w)
-        if code is None:
-            code = codes[w] = zlib.crc32(w.encode("utf-8")) + 1
-        ids.append(code)
-    return [
-        _mix(
-            (((ids[i] << 32 | ids[i + 1]) * 0x9E3779B97F4A7C15) ^ (ids[i + 2] << 32 | ids[i + 3]))
-            & _M64
-        )
-        for i in range(len(ids) - SHINGLE + 1)
-    ]
+_codes: dict[str, int] = {}  # word -> crc32 + 1; shared by every document in a process
+_CODES_MAX = 200_000
+_C = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _code(word: str) -> int:
+    code = _codes.get(word)
+    if code is None:
+        if len(_codes) >= _CODES_MAX:
+            _codes.clear()
+        code = _codes[word] = zlib.crc32(word.encode("utf-8")) + 1
+    return code
+
+
+def shingle_hashes(words: Sequence[str]) -> np.ndarray:
+    """One 64-bit hash per run of ``SHINGLE`` words, in order (empty when too few words).
+
+    hash = mix64(((w0 << 32 | w1) · φ) xor (w2 << 32 | w3)), with w the words' crc32 + 1 and
+    mix64 splitmix64's finaliser, all modulo 2^64 (numpy's uint64 arithmetic wraps).
+    """
+    if len(words) < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
+    w = np.fromiter((_code(x) for x in words), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE + 1
+    h = ((w[:n] << np.uint64(32)) | w[1 : n + 1]) * _C
+    h ^= (w[2 : n + 2] << np.uint64(32)) | w[3 : n + 3]
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
+    return h
 
 
 def fingerprint_words(words: Sequence[str]) -> Fingerprint | None:
@@ -118,20 +143,21 @@ def fingerprint_words(words: Sequence[str]) -> Fingerprint | None:
     hashes = shingle_hashes(words)
     if len(hashes) < MIN_SHINGLES:
         return None
-    slots = [_M64] * SLOTS
-    for h in hashes:
-        slot = h & (SLOTS - 1)
-        value = h >> 32
-        if value < slots[slot]:
-            slots[slot] = value
-    return Fingerprint(tuple(EMPTY if v == _M64 else min(v, EMPTY - 1) for v in slots))
+    slots = np.full(SLOTS, EMPTY, dtype=np.uint64)
+    # The low bits choose the slot; the high 32 bits are the value (capped below EMPTY).
+    values = np.minimum(hashes >> np.uint64(32), np.uint64(EMPTY - 1))
+    np.minimum.at(slots, (hashes & np.uint64(SLOTS - 1)).astype(np.intp), values)
+    made = Fingerprint(tuple(int(v) for v in slots))
+    # Band keys are computed here, where documents are prepared (in parallel at import),
+    # not in the single writer that looks them up.
+    return Fingerprint(made.slots, tuple(made.bands()))
 
 
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     """The exact Jaccard similarity of two word runs' shingle sets (what signatures estimate)."""
-    sa, sb = set(shingle_hashes(a)), set(shingle_hashes(b))
-    union = len(sa | sb)
-    return len(sa & sb) / union if union else 0.0
+    sa, sb = np.unique(shingle_hashes(a)), np.unique(shingle_hashes(b))
+    union = len(np.union1d(sa, sb))
+    return len(np.intersect1d(sa, sb, assume_unique=True)) / union if union else 0.0
 
 
 def words_of(text: str) -> list[str]:

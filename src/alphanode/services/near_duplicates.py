@@ -98,7 +98,7 @@ def detect(
         )
         if match is not None:
             found[pid] = match
-    fingerprints.replace(conn, mine, found, set(fresh))
+    fingerprints.replace(conn, mine, keys, found, set(fresh))
     return found
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,3 +97,24 @@ def is_retryable(exc: BaseException) -> bool:
         code = getattr(orig, "sqlstate", None)
         return code in _RETRY_PGCODES or "database is locked" in str(orig)
     return False
+
+
+def bulk_insert(
+    conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """executemany straight to the driver: the import's hot path, where SQLAlchemy's
+    per-row parameter processing costs a quarter of the writer's time."""
+    if conn.dialect.name == "postgresql":
+        # COPY: PostgreSQL's bulk path, several times faster than row-by-row inserts.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.close()
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - names from our schema
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, rows)

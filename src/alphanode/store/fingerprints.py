@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alphanode.content.fingerprint import Fingerprint
+from alphanode.store.engine import bulk_insert
 from alphanode.store.schema import (
     fingerprint_bands,
     near_duplicates,
@@ -50,10 +51,11 @@ def signatures(conn: Connection, ids: Iterable[int]) -> dict[int, Fingerprint]:
 def replace(
     conn: Connection,
     prints: Mapping[int, Fingerprint | None],
+    keys: Mapping[int, list[int]],
     found: Mapping[int, tuple[int, float]],
     fresh: set[int],
 ) -> None:
-    """Store each post's current signature (or none) and near-duplicate (or none).
+    """Store each post's current signature (or none), band ``keys`` and near-duplicate.
 
     ``fresh`` posts were inserted in this transaction and have nothing to delete first.
     """
@@ -61,24 +63,16 @@ def replace(
     for chunk in _chunks(old):
         for table in (fingerprint_bands, post_fingerprints, near_duplicates):
             conn.execute(sa.delete(table).where(table.c.post_id.in_(chunk)))
-    rows = [{"post_id": pid, "signature": fp.to_bytes()} for pid, fp in prints.items() if fp]
-    bands = [
-        {"band": band, "post_id": pid}
-        for pid, fp in prints.items()
-        if fp
-        for band in dict.fromkeys(fp.bands())
-    ]
-    pairs = [
-        {"post_id": pid, "other_id": other, "similarity": round(s, 4)}
-        for pid, (other, s) in found.items()
-    ]
-    for table, values in (
-        (post_fingerprints, rows),
-        (fingerprint_bands, bands),
-        (near_duplicates, pairs),
+    rows = [(pid, fp.to_bytes()) for pid, fp in prints.items() if fp]
+    bands = [(band, pid) for pid, ks in keys.items() for band in dict.fromkeys(ks)]
+    pairs = [(pid, other, round(s, 4)) for pid, (other, s) in found.items()]
+    for table, columns, values in (
+        (post_fingerprints, ("post_id", "signature"), rows),
+        (fingerprint_bands, ("band", "post_id"), bands),
+        (near_duplicates, ("post_id", "other_id", "similarity"), pairs),
     ):
         if values:
-            conn.execute(table.insert(), values)
+            bulk_insert(conn, table, columns, values)
 
 
 def originals(conn: Connection, ids: Iterable[int]) -> dict[int, int]:

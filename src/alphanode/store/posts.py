@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.store.engine import bulk_insert
 from alphanode.store.schema import posts, revision_facets, revisions
 
 
@@ -174,7 +175,7 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
     if not rows:
         return
     stamp = _stamp(conn)
-    _bulk(
+    bulk_insert(
         conn,
         revisions,
         (
@@ -205,7 +206,7 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
     )
     facets = [(r.post_id, r.number, kind, value) for r in rows for kind, value in r.facets]
     if facets:
-        _bulk(conn, revision_facets, ("post_id", "number", "kind", "value"), facets)
+        bulk_insert(conn, revision_facets, ("post_id", "number", "kind", "value"), facets)
 
 
 def _stamp(conn: Connection) -> Any:
@@ -214,27 +215,6 @@ def _stamp(conn: Connection) -> Any:
     if conn.dialect.name == "sqlite":
         return stamp.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     return stamp
-
-
-def _bulk(
-    conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """executemany straight to the driver: the import's hot path, where SQLAlchemy's
-    per-row parameter processing costs a quarter of the writer's time."""
-    if conn.dialect.name == "postgresql":
-        # COPY: PostgreSQL's bulk path, several times faster than row-by-row inserts.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.close()
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - names from our schema
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, rows)
 
 
 def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
