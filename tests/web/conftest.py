@@ -50,6 +50,16 @@ def hostile_page() -> str:
         "https://placehold.co/1200x630/png?text=documenting+production+defaults+with+pytho",
         "javascript:window.pwned=5",
     )
+    text = text.replace(
+        "summarythis ai-style technical summary",
+        'summary<img src=x onerror="window.pwned=7"> hostile summary',
+        1,
+    )
+    text = text.replace(
+        "    • name: backend\n",
+        '    • name: <svg onload="window.pwned=8">backend</svg>\n',
+        1,
+    )
     return text.replace("  • fastapi\n", '  • <b onmouseover="window.pwned=6">fastapi</b>\n', 1)
 
 

@@ -97,6 +97,16 @@ def test_hostile_page_runs_nothing(page: Any, live_server: str) -> None:
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert "<script>window.pwned = 1</script>" in page.locator("h1").inner_text()
     assert page.locator('a[href^="javascript:"]').count() == 0
+    # Every hostile value is on the page as the text it is, in the meta box too.
+    shown = page.locator("body").inner_text()
+    for literal in (
+        '<img src=x onerror="window.pwned=7"> hostile summary',
+        '<svg onload="window.pwned=8">backend</svg>',
+        '<b onmouseover="window.pwned=6">fastapi</b>',
+        '<script>window.pwned = 3</script><a href="javascript:window.pwned=4">click me</a>.',
+    ):
+        assert literal in shown, literal
+    assert page.locator("svg[onload], img[onerror], b[onmouseover]").count() == 0
     # The javascript: image got a local placeholder: loaded, no broken image.
     assert page.locator("figure img").evaluate("i => i.complete && i.naturalWidth > 0")
 

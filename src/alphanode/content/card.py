@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alphanode.content.document import Document, Paragraph
-from alphanode.content.slug import slugify
+from alphanode.content.slug import term_slug
 
 WORDS_PER_MINUTE = 200
 SUMMARY_CHARS = 300
@@ -50,8 +50,8 @@ def terms(doc: Document) -> list[tuple[str, str, str]]:
     found: dict[tuple[str, str], str] = {}
 
     def add(kind: str, label: str) -> None:
-        slug = slugify(label, 150)
-        if label and (kind, slug) not in found:
+        slug = term_slug(label)
+        if slug and (kind, slug) not in found:
             found[(kind, slug)] = label[:500]
 
     for item in _strings(doc.meta.get("stack")):

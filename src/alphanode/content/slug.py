@@ -18,5 +18,18 @@ def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     return slug or "post"
 
 
+_SYMBOLS = (("++", " plus plus "), ("+", " plus "), ("#", " sharp "))
+
+
+def term_slug(label: str) -> str:
+    """The slug of a stack, tool, difficulty or topic: ``c++`` → ``c-plus-plus``, ``c#`` →
+    ``c-sharp`` (so they do not all become ``c``); ``""`` when nothing nameable is left."""
+    text = label.strip().lower()
+    for symbol, name in _SYMBOLS:
+        text = text.replace(symbol, name)
+    slug = slugify(text, 150)
+    return "" if slug == "post" and "post" not in text else slug
+
+
 def is_slug(text: str) -> bool:
     return bool(text) and len(text) <= 200 and slugify(text, 200) == text

@@ -38,10 +38,10 @@ def _pairs(record: dict[str, Any]) -> list[tuple[str, str]]:
 def _row(key: str, value: Any) -> Row:  # noqa: C901 - one branch per kind of meta value
     name = label(key)
     if key in LINKED_LISTS and isinstance(value, list):
-        items = [Item(str(v), term_path(LINKED_LISTS[key], str(v))) for v in value]
+        items = [Item(str(v), term_path(LINKED_LISTS[key], str(v)) or None) for v in value]
         return Row(key, name, "list", items)
     if key == "difficulty" and isinstance(value, str) and value:
-        return Row(key, name, "link", Item(value, term_path("difficulty", value)))
+        return Row(key, name, "link", Item(value, term_path("difficulty", value) or None))
     if key == "view_count" and isinstance(value, int):
         return Row(key, "view count (imported)", "views", value)
     if key == "score" and isinstance(value, dict):
@@ -62,12 +62,17 @@ def _row(key: str, value: Any) -> Row:  # noqa: C901 - one branch per kind of me
     return Row(key, name, "any", value)
 
 
+# Page chrome the scraper kept (nothing is dropped): the page shows its own breadcrumb and
+# Similar Posts, so these stay in the data but not in the box.
+CHROME = {"breadcrumb", "similar_posts"}
+
+
 def rows(meta: dict[str, Any]) -> list[Row]:
     """Every meta key in the page's order; unknown keys (``extra``) are shown too."""
     out: list[Row] = []
     for key, value in meta.items():
         if key == EXTRA and isinstance(value, dict):
-            out.extend(_row(k, v) for k, v in value.items())
+            out.extend(_row(k, v) for k, v in value.items() if k not in CHROME)
         else:
             out.append(_row(key, value))
     return out

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
-from alphanode.content.slug import slugify
+from alphanode.content.slug import term_slug
 
 _SIZE_RE = re.compile(r"^/(\d{1,4})(?:x(\d{1,4}))?(?:/|$)")
 DEFAULT_SIZE = (1200, 630)
@@ -66,4 +66,5 @@ def image_view(url: str, alt: str) -> ImageView:
 
 def term_path(kind: str, label: str) -> str:
     prefix = {"stack": "stack", "tools": "tools", "difficulty": "difficulty", "topic": "topics"}
-    return f"/{prefix[kind]}/{slugify(label, 150)}"
+    slug = term_slug(label)
+    return f"/{prefix[kind]}/{slug}" if slug else ""
