@@ -55,6 +55,7 @@ test: lint browser
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx && { service nginx stop >/dev/null 2>&1 || true; }; }
 	$(BIN)/python bench/synth.py --count 20000
 	$(BIN)/python bench/import.py --count 100000
 	$(BIN)/python bench/serve.py --seconds 30 --connections 64 --workers 2
