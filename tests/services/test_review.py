@@ -99,6 +99,36 @@ def test_filters_and_bulk_approval(db: Engine, settings: Settings, tmp_path: Pat
         review.parse_filters(["colour=red"])
 
 
+def test_facet_counts_are_what_choosing_each_value_gives(
+    db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    load(db, settings, tmp_path, 5)
+    # Post 1 changes twice before anyone reviews it: only its newest revision is in the queue.
+    for n, words in enumerate(("first edit", "second edit")):
+        edited = tmp_path / f"edit{n}.txt"
+        text = variant(1, title="post 1").replace("final notes", words)
+        edited.write_text(text.replace("needs human review: 1", "needs human review: 0"), "utf-8")
+        importer.import_sources(db, settings, resolve([str(edited)]))
+    for chosen in ([], ["flag=needs_human_review"], ["near_duplicate=yes"]):
+        filters = review.parse_filters(chosen)
+        facets = review.facet_values(db, filters)
+        assert facets["flag"] and facets["near_duplicate"]
+        for kind, values in facets.items():
+            others = [f for f in filters if f[0] != kind]
+            for value, count in values:
+                assert count == review.count_matching(db, [*others, (kind, value)]), (
+                    chosen,
+                    kind,
+                    value,
+                )
+    everything = review.facet_values(db)
+    assert dict(everything["flag"])["ai_generated_style"] == 6  # post 1 once, not thrice
+    assert dict(everything["near_duplicate"]) == {"yes": 6}
+    needs = review.facet_values(db, review.parse_filters(["flag=needs_human_review"]))
+    assert dict(needs["near_duplicate"]) == {"yes": 3}  # the seed, posts 3 and 5
+    assert dict(needs["flag"])["needs_human_review"] == 3
+
+
 def test_cli_review_users_tokens(database_url: str, tmp_path: Path, seed_path: Path) -> None:
     cli = Cli(database_url)
     cli("import", str(seed_path))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
@@ -35,15 +39,43 @@ class Review:
     csrf: dict[str, str]
 
 
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def login_form(client: Client) -> tuple[str, str]:
+    """GET /login: the CSRF cookie (as a ``name=value`` pair) and the form's hidden token."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    (cookie,) = [c for c in page.headers.get_list("set-cookie") if "an_login=" in c]
+    return first(r"^([^;]+)", cookie), first(r'name="csrf" value="([^"]+)"', page.text)
+
+
+def post_login(
+    client: Client, name: str, password: str = PASSWORD, address: str = "127.0.0.1"
+) -> httpx.Response:
+    """Sign in the way a browser does: fetch the form, post it back with its cookie."""
+    cookie, csrf = login_form(client)
+    body = f"csrf={csrf}&name={name}&password={password}"
+    return request_from(client, address, "/login", body, {**FORM, "cookie": cookie})
+
+
+def request_from(
+    client: Client, address: str, path: str, body: str, headers: dict[str, str]
+) -> httpx.Response:
+    """A form POST from another client address (the ASGI scope's client)."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=client.app, client=(address, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.post(path, content=body, headers=headers)
+
+    return asyncio.run(go())
+
+
 def login(client: Client, name: str, password: str = PASSWORD) -> tuple[str, str]:
-    r = client.request(
-        "POST",
-        "/login",
-        content=f"name={name}&password={password}",
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
+    r = post_login(client, name, password)
     assert r.status_code == 303, r.text
-    cookie = r.headers["set-cookie"]
+    (cookie,) = [c for c in r.headers.get_list("set-cookie") if c.startswith("an_session=")]
     assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=lax" in cookie.lower()
     token = first(r"an_session=([^;]+)", cookie)
     page = client.get("/review", headers={"cookie": f"an_session={token}"})
@@ -182,6 +214,8 @@ PUBLIC = {
     ("GET", "/placeholder/{width}x{height}.svg"),
     ("GET", "/api/v1/posts"),
     ("GET", "/api/v1/posts/{ref}"),
+    ("GET", "/most-read"),
+    ("GET", "/api/v1/most-read"),
     ("GET", "/search"),
     ("GET", "/api/v1/search"),
     ("GET", "/login"),
@@ -314,22 +348,108 @@ def test_retracted_post_leaves_every_public_surface(rv: Review) -> None:
         assert SEED_SLUG not in rv.client.get(path).text
 
 
-def test_login_is_rate_limited(rv: Review) -> None:
+def test_login_limits_failures_per_name_and_address(rv: Review) -> None:
     for _ in range(5):
-        r = rv.client.request(
-            "POST",
-            "/login",
-            content="name=rita&password=wrong",
-            headers={"content-type": "application/x-www-form-urlencoded"},
-        )
-        assert r.status_code == 401
+        assert post_login(rv.client, "rita", "wrong password").status_code == 401
+    blocked = post_login(rv.client, "rita")
+    assert blocked.status_code == 429
+    assert 14 * 60 < int(blocked.headers["retry-after"]) <= 15 * 60 + 1
+    assert "Too many failed sign-ins" in blocked.text and "an_session=" not in str(blocked.headers)
+    # Someone else behind the same address signs in as usual, and so does rita elsewhere.
+    assert post_login(rv.client, "adam").status_code == 303
+    assert post_login(rv.client, "rita", address="203.0.113.9").status_code == 303
+    # An X-Forwarded-For the app was not told to trust changes nothing (uvicorn, not the
+    # app, applies the header, and only for FORWARDED_ALLOW_IPS).
+    cookie, csrf = login_form(rv.client)
+    spoofed = rv.client.request(
+        "POST",
+        "/login",
+        content=f"csrf={csrf}&name=rita&password={PASSWORD}",
+        headers={**FORM, "cookie": cookie, "x-forwarded-for": "198.51.100.7"},
+    )
+    assert spoofed.status_code == 429
+
+
+def test_successful_sign_ins_are_never_counted(rv: Review) -> None:
+    for _ in range(4):
+        assert post_login(rv.client, "rita", "wrong password").status_code == 401
+    assert post_login(rv.client, "rita").status_code == 303  # and it clears rita's failures
+    for _ in range(4):
+        assert post_login(rv.client, "rita", "wrong password").status_code == 401
+    for _ in range(8):
+        assert post_login(rv.client, "adam").status_code == 303
+    assert post_login(rv.client, "rita").status_code == 303
+
+
+def test_login_form_sets_a_csrf_cookie_and_field(rv: Review) -> None:
+    page = rv.client.get("/login")
+    (cookie,) = page.headers.get_list("set-cookie")
+    token = first(r"^__Host-an_login=([^;]+);", cookie)
+    assert first(r'name="csrf" value="([^"]+)"', page.text) == token
+    attributes = cookie.lower()
+    for attribute in ("httponly", "secure", "samesite=lax", "path=/", "max-age=3600"):
+        assert attribute in attributes
+    assert "domain=" not in attributes
+    # The browser's token is kept, so two open sign-in tabs both work.
+    again = rv.client.get("/login", headers={"cookie": f"__Host-an_login={token}"})
+    assert first(r'name="csrf" value="([^"]+)"', again.text) == token
+    # The sign-in form shown on a review screen to a signed-out visitor carries one too.
+    screen = rv.client.get("/review")
+    assert screen.status_code == 401 and 'name="csrf" value="' in screen.text
+
+
+@pytest.mark.parametrize(
+    "case", ["no token", "no cookie", "wrong token", "another form's token", "cross-site"]
+)
+def test_login_post_needs_the_forms_csrf_token(rv: Review, case: str) -> None:
+    cookie, csrf = login_form(rv.client)
+    other_cookie, other_csrf = login_form(rv.client)  # e.g. an attacker's own copy
+    headers = {**FORM, "cookie": cookie}
+    sent = {
+        "no token": "",
+        "no cookie": csrf,
+        "wrong token": "x" * 43,
+        "another form's token": other_csrf,
+        "cross-site": csrf,
+    }[case]
+    if case == "no cookie":
+        headers.pop("cookie")
+    if case == "cross-site":
+        headers["sec-fetch-site"] = "cross-site"
+    r = rv.client.request(
+        "POST", "/login", headers=headers, content=f"csrf={sent}&name=rita&password={PASSWORD}"
+    )
+    assert r.status_code == 403
+    assert "This sign-in form has expired or was not sent from this site" in r.text
+    assert not any(c.startswith("an_session=") for c in r.headers.get_list("set-cookie"))
+    # The page offers a working form again.
+    assert 'name="csrf" value="' in r.text and other_cookie != cookie
+
+
+def test_login_csrf_token_that_is_not_ascii_is_refused_not_a_crash(rv: Review) -> None:
+    cookie, _ = login_form(rv.client)
     r = rv.client.request(
         "POST",
         "/login",
-        content=f"name=rita&password={PASSWORD}",
-        headers={"content-type": "application/x-www-form-urlencoded"},
+        headers={**FORM, "cookie": cookie},
+        content=f"csrf=%C3%A9&name=rita&password={PASSWORD}",
     )
-    assert r.status_code == 429
+    assert r.status_code == 403
+    forged = rv.client.request(
+        "POST",
+        "/review/posts/anp-ref-000001-0000/approve",
+        headers={**FORM, "cookie": f"an_session={rv.cookies['rita']}"},
+        content="csrf=%C3%A9",
+    )
+    assert forged.status_code == 403
+
+
+def test_signing_in_ends_the_login_csrf_cookie(rv: Review) -> None:
+    r = post_login(rv.client, "rita")
+    assert r.status_code == 303
+    (ended,) = [c for c in r.headers.get_list("set-cookie") if "an_login=" in c]
+    assert ended.startswith("__Host-an_login=") and "max-age=0" in ended.lower()
+    assert "secure" in ended.lower()  # a __Host- cookie is only replaced by a Secure one
 
 
 def test_api_import_reports_rejects(rv: Review) -> None:
@@ -365,6 +485,54 @@ def test_secrets_are_never_stored_or_logged_in_clear(
         assert secret not in dump
         assert secret not in caplog.text
     assert "$argon2id$" in dump
+
+
+def test_api_reject_without_a_note_names_the_json_field(rv: Review) -> None:
+    auth = {"authorization": f"Bearer {rv.tokens['review']}"}
+    for body in ({"action": "reject"}, {"action": "reject", "note": "  "}):
+        r = rv.client.request(
+            "POST", "/api/v1/posts/anp-ref-000001-0000/review", headers=auth, json=body
+        )
+        assert r.status_code == 400, r.text
+        error = r.json()["error"]
+        assert error["code"] == "AN-REVIEW-002"
+        assert '"note"' in error["expected"] and "--note" not in r.text
+    assert review.pending(rv.client.app.state.engine)[:1] == ["anp-ref-000001-0000"]
+
+
+def test_queue_facet_counts_follow_the_active_filters(rv: Review) -> None:
+    cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
+
+    def facet(page: str, kind: str, value: str) -> tuple[int, str]:
+        """The count shown beside a facet value, and where its link leads."""
+        found = re.search(
+            rf'<a class="badge" href="/review\?([^"]*)"[^>]*>{re.escape(value)} \((\d+)\)</a>',
+            page.split(f"<strong>{kind}</strong>")[1].split("</p>")[0],
+        )
+        assert found is not None, f"{kind} {value} not shown"
+        return int(found[2]), html.unescape(found[1])
+
+    everything = rv.client.get("/review", headers=cookie).text
+    assert facet(everything, "flag", "needs_human_review")[0] == 3
+    near = rv.client.get("/review?near_duplicate=yes", headers=cookie).text
+    count, link = facet(near, "flag", "needs_human_review")
+    assert count == 2  # pending posts 2 and 3: the near-duplicates among the three
+    # Each count is what following its link shows.
+    assert f"{count} pending" in rv.client.get(f"/review?{link}", headers=cookie).text
+    assert sorted(link.split("&")) == ["flag=needs_human_review", "near_duplicate=yes"]
+    # A kind's own filter does not narrow its counts: choosing a value replaces it.
+    assert facet(near, "near duplicate", "yes")[0] == 2
+
+
+def test_queue_shows_a_live_post_with_a_pending_revision(rv: Review, tmp_path: Path) -> None:
+    engine = rv.client.app.state.engine
+    edited = tmp_path / "edited.txt"
+    edited.write_text(seed_text().replace("final notes", "closing thoughts"), "utf-8")
+    importer.import_sources(engine, rv.settings, resolve([str(edited)]))
+    page = rv.client.get("/review", headers={"cookie": f"an_session={rv.cookies['rita']}"}).text
+    row = page.split(f"<small>{SEED_REF}</small>")[1].split("</tr>")[0]
+    assert "approved · revision 2 pending" in row
+    assert "<td>pending review</td>" in page  # posts never approved keep their plain status
 
 
 def test_oversized_form_is_refused(rv: Review) -> None:

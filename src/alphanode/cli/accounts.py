@@ -8,10 +8,31 @@ from typing import Annotated
 import typer
 
 from alphanode.cli.output import database, print_json
+from alphanode.errors import UsageError
 from alphanode.services import accounts
 
 users_app = typer.Typer(help="Reviewer and admin accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens with scopes (import, review).", no_args_is_help=True)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _password(generate: bool) -> str | None:
+    """The new account's password: generated, prompted for on a terminal, or one line of
+    standard input (``printf '%s\\n' "$PW" | alphanode users add NAME``)."""
+    if generate:
+        return None
+    if _interactive():
+        return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UsageError(
+            "no password on standard input",
+            "the password as one line on standard input, a terminal to type it at, or --generate",
+        )
+    return password
 
 
 @users_app.command("add")
@@ -23,10 +44,9 @@ def add(
         bool, typer.Option("--generate", help="Generate a password and show it once.")
     ] = False,
 ) -> None:
-    """Add an account; the password is prompted for (or generated and shown once)."""
-    password = None
-    if not generate and sys.stdin.isatty():
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    """Add an account; the password is prompted for on a terminal, else read as one line of
+    standard input (or, with --generate, generated and shown once)."""
+    password = _password(generate)
     shown = accounts.add_user(database(ctx), name, role, password)
     typer.echo(f"added {role} {name}")
     if password is None:

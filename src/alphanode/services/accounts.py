@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from alphanode.errors import AlphanodeError, NotFound, UsageError
@@ -23,8 +24,13 @@ ROLES = ("reviewer", "admin")
 SCOPES = ("import", "review")
 TOKEN_PREFIX = "an_"  # noqa: S105 - a public prefix, not a secret
 SESSION_DAYS = 14
+# Failed sign-ins are limited in a sliding window: per name and client address (a guesser at
+# one account), and, much higher, per client address across names (a password sprayer).
+# Successful sign-ins are never counted, so people behind one address do not lock each
+# other out, and nobody elsewhere can lock a name.
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_LIMIT = 5
+CLIENT_LIMIT = 50
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _hasher = PasswordHasher()
 
@@ -45,6 +51,12 @@ class TooManyAttempts(AlphanodeError):
     code = "AN-AUTH-003"
     http_status = 429
     exit_code = 1
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)  # seconds, for a Retry-After header
+        minutes = -(-self.retry_after // 60)
+        later = f"another try in {minutes} minute{'' if minutes == 1 else 's'}"
+        super().__init__(what, later, retry_safe=True)
 
 
 @dataclass(frozen=True)
@@ -81,9 +93,10 @@ def add_user(engine: Engine, name: str, role: str, password: str | None = None) 
     password = password or secrets.token_urlsafe(12)
     if len(password) < 10:
         raise UsageError("password too short", "at least 10 characters")
+    hashed = _hasher.hash(password)  # argon2 is slow on purpose: never inside a transaction
     try:
         with writing(engine) as conn:
-            accounts.add_user(conn, name, role, _hasher.hash(password))
+            accounts.add_user(conn, name, role, hashed)
     except IntegrityError:
         raise UsageError(f"user {name!r} already exists", "a new name") from None
     return password
@@ -100,38 +113,84 @@ def set_disabled(engine: Engine, name: str, disabled: bool = True) -> None:
             raise NotFound(f"no user {name!r}", "an existing user (alphanode users list)")
 
 
+def client_key(address: str) -> str:
+    """The part of a client address one party controls: an IPv4 address, an IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        # One subscriber gets a whole /64 and may use any address in it.
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def attempt_keys(name: str, client: str) -> tuple[str, str]:
+    """The counters a failed sign-in adds to: (name, client address) and client address.
+
+    The name is stored as a hash: people type their password into the name field by mistake.
+    """
+    where = client_key(client)
+    return f"name:{digest(name.lower())[:32]}@{where}", f"client:{where}"
+
+
+def _check_limits(conn: Connection, pair: str, spray: str) -> None:
+    now_ = now()
+    since = now_ - LOGIN_WINDOW
+    for key, limit, what in (
+        (pair, LOGIN_LIMIT, "too many failed sign-ins for this name from this address"),
+        (spray, CLIENT_LIMIT, "too many failed sign-ins from this address"),
+    ):
+        recent = accounts.recent_attempts(conn, key, since, limit)
+        if len(recent) >= limit:
+            # Allowed again once the oldest of the newest ``limit`` failures leaves the window.
+            wait = recent[-1] + LOGIN_WINDOW - now_
+            raise TooManyAttempts(what, int(wait.total_seconds()) + 1)
+
+
+def _password_ok(user: accounts.UserRow | None, password: str) -> bool:
+    if user is None:
+        # Spend the same time on unknown names, so timing does not reveal which exist.
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def login(engine: Engine, name: str, password: str, client: str) -> tuple[str, Principal]:
-    """Check a password (rate limited per name and per client); returns a session token."""
-    keys = (f"user:{name.lower()}", f"client:{client}")
-    since = now() - LOGIN_WINDOW
+    """Check a password and open a session; returns its token.
+
+    ``client`` is the client's address as the web server sees it (see docs/cli.md: behind a
+    proxy, it is the proxy's unless the server trusts that proxy's X-Forwarded-For). Failed
+    attempts are limited per (name, address) and per address (``TooManyAttempts``); argon2
+    runs outside any transaction, so slow hashing never holds the database's write lock.
+    """
+    pair, spray = attempt_keys(name, client)
     with writing(engine) as conn:
-        if any(accounts.attempts_since(conn, k, since) >= LOGIN_LIMIT for k in keys):
-            raise TooManyAttempts(
-                "too many failed sign-ins", "wait 15 minutes before trying again", retry_safe=True
-            )
+        _check_limits(conn, pair, spray)
+        # Counted as failures until the password checks out, so that guesses sent in
+        # parallel cannot all pass the check above while argon2 runs.
+        provisional = [accounts.record_attempt(conn, pair), accounts.record_attempt(conn, spray)]
         user = accounts.user_by_name(conn, name)
-        ok = False
-        if user is not None:
-            try:
-                ok = _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        else:
-            # Spend the same time on unknown names, so timing does not reveal which exist.
-            _hasher.hash(password)
-        if not ok or user is None or user.disabled:
-            for k in keys:
-                accounts.record_attempt(conn, k)
-    if not ok or user is None or user.disabled:
+    if not _password_ok(user, password) or user is None or user.disabled:
         raise AuthError("wrong name or password, or the account is disabled", "valid credentials")
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash) else None
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
     with writing(engine) as conn:
-        accounts.clear_attempts(conn, keys[0])
-        if _hasher.check_needs_rehash(user.password_hash):
-            accounts.set_password(conn, user.id, _hasher.hash(password))
-        token = secrets.token_urlsafe(32)
-        csrf = secrets.token_urlsafe(24)
-        expires = now() + dt.timedelta(days=SESSION_DAYS)
-        accounts.add_session(conn, digest(token), user.id, csrf, expires)
+        # A success is not an attempt, and it forgives this name's failures from here.
+        accounts.delete_attempts(conn, provisional)
+        accounts.clear_attempts(conn, pair)
+        accounts.purge_attempts(conn, now() - LOGIN_WINDOW)
+        if rehashed is not None:
+            accounts.set_password(conn, user.id, rehashed)
+        accounts.add_session(
+            conn, digest(token), user.id, csrf, now() + dt.timedelta(days=SESSION_DAYS)
+        )
     return token, Principal(user.name, user.role, _role_scopes(user.role), csrf)
 
 
@@ -153,8 +212,13 @@ def logout(engine: Engine, token: str) -> None:
         accounts.drop_session(conn, digest(token))
 
 
+def same_secret(expected: str, sent: str) -> bool:
+    """A constant-time comparison that also takes non-ASCII input (a forged form may send it)."""
+    return bool(expected) and hmac.compare_digest(expected.encode(), sent.encode())
+
+
 def csrf_ok(principal: Principal, sent: str) -> bool:
-    return bool(principal.csrf) and hmac.compare_digest(principal.csrf, sent)
+    return same_secret(principal.csrf, sent)
 
 
 def create_token(engine: Engine, name: str, scopes: list[str]) -> str:

@@ -201,9 +201,17 @@ def approve_all_pending(
     return approve_matching(engine, (), actor, note, settings)
 
 
-def facet_values(engine: Engine) -> dict[str, list[tuple[str, int]]]:
+def facet_values(engine: Engine, filters: Filters = ()) -> dict[str, list[tuple[str, int]]]:
+    """Each filter kind's values in the queue, with counts within the active ``filters``.
+
+    A kind's own filter is left out of its counts: choosing a value replaces that kind's
+    filter, so each count is the queue length that choosing the value gives.
+    """
     with reading(engine) as conn:
-        return {kind: review.facet_values(conn, kind) for kind in FILTER_KINDS}
+        return {
+            kind: review.facet_values(conn, kind, [f for f in filters if f[0] != kind])
+            for kind in FILTER_KINDS
+        }
 
 
 def log(engine: Engine, ref_or_slug: str) -> list[review.LogRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,16 +127,40 @@ def drop_session(conn: Connection, session_hash: str) -> None:
     conn.execute(sessions.delete().where(sessions.c.id == session_hash))
 
 
-def record_attempt(conn: Connection, key: str) -> None:
-    conn.execute(login_attempts.insert().values(key=key[:200], created_at=now()))
+def record_attempt(conn: Connection, key: str) -> int:
+    result = conn.execute(login_attempts.insert().values(key=key[:200], created_at=now()))
+    key_row = result.inserted_primary_key
+    assert key_row is not None  # noqa: S101 - inserts have keys
+    return int(key_row[0])
 
 
-def attempts_since(conn: Connection, key: str, since: dt.datetime) -> int:
-    query = sa.select(sa.func.count()).where(
-        login_attempts.c.key == key[:200], login_attempts.c.created_at >= since
+def _utc(stamp: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
+
+
+def recent_attempts(
+    conn: Connection, key: str, since: dt.datetime, limit: int
+) -> list[dt.datetime]:
+    """When the newest ``limit`` attempts under ``key`` since ``since`` were made, newest first."""
+    query = (
+        sa.select(login_attempts.c.created_at)
+        .where(login_attempts.c.key == key[:200], login_attempts.c.created_at >= since)
+        .order_by(login_attempts.c.created_at.desc())
+        .limit(limit)
     )
-    return int(conn.scalar(query) or 0)
+    return [_utc(stamp) for stamp in conn.scalars(query)]
+
+
+def delete_attempts(conn: Connection, ids: Sequence[int]) -> None:
+    if ids:
+        conn.execute(login_attempts.delete().where(login_attempts.c.id.in_(list(ids))))
 
 
 def clear_attempts(conn: Connection, key: str) -> None:
     conn.execute(login_attempts.delete().where(login_attempts.c.key == key[:200]))
+
+
+def purge_attempts(conn: Connection, before: dt.datetime) -> None:
+    """Forget attempts too old to count against anyone."""
+    conn.execute(login_attempts.delete().where(login_attempts.c.created_at < before))

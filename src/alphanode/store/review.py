@@ -176,18 +176,24 @@ def facets_of(conn: Connection, post_id: int, number: int) -> list[tuple[str, st
     return [(r.kind, r.value) for r in conn.execute(query)]
 
 
-def facet_values(conn: Connection, kind: str, limit: int = 200) -> list[tuple[str, int]]:
-    """The values of one facet among pending revisions, most common first."""
+def facet_values(
+    conn: Connection, kind: str, filters: Sequence[tuple[str, str]] = (), limit: int = 200
+) -> list[tuple[str, int]]:
+    """The values of one facet among the queue's posts matching ``filters``, most common
+    first (counted on each post's pending current revision, exactly as the queue is)."""
+    queued = _queue_query(filters).subquery()
     query = (
         sa.select(revision_facets.c.value, sa.func.count().label("n"))
-        .join(
-            revisions,
-            sa.and_(
-                revisions.c.post_id == revision_facets.c.post_id,
-                revisions.c.number == revision_facets.c.number,
-            ),
+        .select_from(
+            revision_facets.join(
+                queued,
+                sa.and_(
+                    queued.c.id == revision_facets.c.post_id,
+                    queued.c.current_revision == revision_facets.c.number,
+                ),
+            )
         )
-        .where(revision_facets.c.kind == kind, revisions.c.review_state == "pending")
+        .where(revision_facets.c.kind == kind)
         .group_by(revision_facets.c.value)
         .order_by(sa.desc("n"), revision_facets.c.value)
         .limit(limit)

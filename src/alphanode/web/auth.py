@@ -2,10 +2,15 @@
 
 Screens take only the session cookie and check a CSRF token on every form; API write
 routes take only bearer tokens, so a browser's cookie can never be replayed against them.
+The sign-in form, which comes before any session, is guarded by a double-submit token: a
+random value in a short-lived HttpOnly cookie and the same value in a hidden field, so
+another site cannot sign a visitor into an account of its choosing.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from urllib.parse import parse_qs
 
 from fastapi import HTTPException, Request
@@ -17,6 +22,22 @@ from alphanode.services.accounts import Principal
 from alphanode.web.context import engine, settings
 
 COOKIE = "an_session"
+# With Secure on, the __Host- prefix makes browsers refuse the cookie unless this host set it
+# (Secure, Path=/, no Domain), so a sibling subdomain cannot plant a value it knows.
+LOGIN_COOKIE = "__Host-an_login"
+LOGIN_COOKIE_PLAIN = "an_login"  # session_cookie_secure = false: plain-HTTP testing only
+LOGIN_SECONDS = 3600
+_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+
+
+def client_address(request: Request) -> str:
+    """The client's address, for rate limits.
+
+    This is the connecting peer unless uvicorn's proxy-headers middleware replaced it with
+    X-Forwarded-For, which it does only for a proxy listed in ``FORWARDED_ALLOW_IPS``
+    (default: 127.0.0.1 and ::1). Anything else would let a client choose its own address.
+    """
+    return request.client.host if request.client else "unknown"
 
 
 def session_principal(request: Request) -> Principal | None:
@@ -90,3 +111,36 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/")
+
+
+def _login_cookie(request: Request) -> tuple[str, bool]:
+    secure = bool(settings(request).session_cookie_secure)
+    return (LOGIN_COOKIE if secure else LOGIN_COOKIE_PLAIN), secure
+
+
+def login_token(request: Request) -> str:
+    """The sign-in form's token: the one this browser holds (so several open sign-in tabs
+    keep working), else a new one."""
+    held = request.cookies.get(_login_cookie(request)[0], "")
+    return held if _LOGIN_TOKEN.fullmatch(held) else secrets.token_urlsafe(32)
+
+
+def set_login_cookie(request: Request, response: Response, token: str) -> None:
+    name, secure = _login_cookie(request)
+    response.set_cookie(
+        name, token, max_age=LOGIN_SECONDS, httponly=True, samesite="lax", secure=secure, path="/"
+    )
+
+
+def clear_login_cookie(request: Request, response: Response) -> None:
+    name, secure = _login_cookie(request)
+    response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+def login_form_ok(request: Request, data: dict[str, str]) -> bool:
+    """The posted sign-in form came from our own page: its token matches the cookie's, and
+    the browser does not call the request cross-site."""
+    if request.headers.get("sec-fetch-site", "") == "cross-site":
+        return False
+    held = request.cookies.get(_login_cookie(request)[0], "")
+    return accounts.same_secret(held, data.get("csrf", ""))

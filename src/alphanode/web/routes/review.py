@@ -14,11 +14,16 @@ from alphanode.services import accounts, review
 from alphanode.services.accounts import Principal
 from alphanode.web import templating
 from alphanode.web.auth import (
+    clear_login_cookie,
     clear_session_cookie,
+    client_address,
     form,
+    login_form_ok,
+    login_token,
     require_form,
     require_session,
     session_principal,
+    set_login_cookie,
     set_session_cookie,
 )
 from alphanode.web.context import engine, settings
@@ -39,10 +44,12 @@ def _screen(
 def _login_page(
     request: Request, message: str = "", status: int = 200, next_url: str = "/review"
 ) -> Response:
-    response = templating.page(
-        request, "login.html", {"message": message, "next": next_url, "noindex": True}, status
-    )
+    """The sign-in form, with its CSRF token in a hidden field and in a cookie."""
+    token = login_token(request)
+    context = {"message": message, "next": next_url, "login_csrf": token, "noindex": True}
+    response = templating.page(request, "login.html", context, status)
     response.headers["Cache-Control"] = "private, no-store"
+    set_login_cookie(request, response, token)
     return response
 
 
@@ -58,22 +65,33 @@ def login_form(request: Request, next: str = "/review") -> Response:  # noqa: A0
 @router.post("/login", name="login_post")
 async def login(request: Request) -> Response:
     data = await form(request)
-    client = request.client.host if request.client else "unknown"
     next_url = _safe_next(data.get("next", "/review"))
+    if not login_form_ok(request, data):
+        # Checked before the password: another site must not sign anyone in (login CSRF).
+        message = (
+            "This sign-in form has expired or was not sent from this site's sign-in page "
+            "(cookies must be allowed). Nothing was checked; please sign in again below."
+        )
+        return _login_page(request, message, 403, next_url)
     try:
         token, _ = await run_in_threadpool(
             accounts.login,
             engine(request),
             data.get("name", "").strip().lower(),
             data.get("password", ""),
-            client,
+            client_address(request),
         )
     except accounts.TooManyAttempts as exc:
-        return _login_page(request, exc.what + "; wait 15 minutes.", 429, next_url)
+        minutes = -(-exc.retry_after // 60)
+        message = f"Too many failed sign-ins from here; try again in {minutes} min."
+        response = _login_page(request, message, 429, next_url)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except accounts.AuthError:
         return _login_page(request, "Wrong name or password.", 401, next_url)
     response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(request, response, token)
+    clear_login_cookie(request, response)
     return response
 
 
@@ -100,6 +118,7 @@ def queue(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
     filters = _filters_from(dict(request.query_params))
     rows, total = review.queue(engine(request), filters, (page - 1) * PER_PAGE, PER_PAGE)
     chosen = dict(filters)
+    facets = review.facet_values(engine(request), filters)
     return _screen(
         request,
         "review_queue.html",
@@ -111,7 +130,10 @@ def queue(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
             "pages": max(1, -(-total // PER_PAGE)),
             "filters": chosen,
             "filter_query": urlencode(chosen),
-            "facets": review.facet_values(engine(request)),
+            "facets": {
+                kind: [(value, n, urlencode({**chosen, kind: value})) for value, n in values]
+                for kind, values in facets.items()
+            },
             "message": request.query_params.get("done", ""),
         },
     )
