@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.store.schema import post_terms, posts, revisions
+from alphanode.store.schema import post_terms, post_views, posts, revisions
 
 _LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
 
@@ -144,3 +144,25 @@ def cards_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, LiveCard]:
         return {}
     query = sa.select(*_CARD_COLUMNS).where(_LIVE, posts.c.id.in_(list(ids)))
     return {r.id: _card(r) for r in conn.execute(query)}
+
+
+def most_read(conn: Connection, *, since: dt.date, limit: int) -> list[tuple[LiveCard, int]]:
+    """Live posts by the views counted on ``since`` and later, most first (ties: newest first).
+
+    Posts that are not live (pending, rejected, retracted) keep their counted views but never
+    rank: the ``_LIVE`` filter is applied after the views are summed.
+    """
+    counted = (
+        sa.select(post_views.c.post_id, sa.func.sum(post_views.c.views).label("views"))
+        .where(post_views.c.day >= since)
+        .group_by(post_views.c.post_id)
+        .subquery()
+    )
+    query = (
+        sa.select(*_CARD_COLUMNS, counted.c.views)
+        .select_from(posts.join(counted, counted.c.post_id == posts.c.id))
+        .where(_LIVE)
+        .order_by(counted.c.views.desc(), posts.c.published_at.desc(), posts.c.id.desc())
+        .limit(limit)
+    )
+    return [(_card(r), int(r.views)) for r in conn.execute(query)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,3 +54,17 @@ def views_of(conn: Connection, post_id: int) -> int:
         post_views.c.post_id == post_id
     )
     return int(conn.scalar(query) or 0)
+
+
+def views_by_ref(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    """Counted views of all time for each post reference asked for (0 when none were counted)."""
+    if not refs:
+        return {}
+    query = (
+        sa.select(posts.c.ref, sa.func.sum(post_views.c.views))
+        .select_from(posts.join(post_views, post_views.c.post_id == posts.c.id))
+        .where(posts.c.ref.in_(list(refs)))
+        .group_by(posts.c.ref)
+    )
+    found = {ref: int(n or 0) for ref, n in conn.execute(query)}
+    return {ref: found.get(ref, 0) for ref in refs}

@@ -1,4 +1,10 @@
-"""The JSON API, version 1: read endpoints serve approved content to anyone."""
+"""The JSON API, version 1: read endpoints serve approved content to anyone.
+
+``views`` is what this site counted (real browsers only); ``meta.view_count`` is the figure
+a page was imported with. They are never added together. The post endpoints are kept in the
+page cache for 30 s (cache rule api-read) and views are written every views_flush_seconds, so
+``views`` may be that far behind.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from alphanode.errors import UsageError
 from alphanode.services import importer, review, site
+from alphanode.services import views as view_service
 from alphanode.web.auth import require_token
 from alphanode.web.context import engine, settings
 from alphanode.web.routes.pages import iso
@@ -22,6 +29,7 @@ def posts(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
     listing = site.listing(engine(request), page)
     if listing is None:
         raise HTTPException(404, "no such page of posts")
+    counted = view_service.totals(engine(request), [c.ref for c in listing.cards])
     return {
         "page": listing.page,
         "pages": listing.pages,
@@ -38,6 +46,7 @@ def posts(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
                 "published_at": iso(c.published_at),
                 "updated_at": iso(c.updated_at),
                 "url": f"/posts/{c.slug}",
+                "views": counted[c.ref],
             }
             for c in listing.cards
         ],
@@ -49,7 +58,32 @@ def post(request: Request, ref: str) -> dict[str, Any]:
     found = site.api_post(engine(request), ref)
     if found is None:
         raise HTTPException(404, f"no published post with reference {ref!r}")
-    return found
+    return {**found, "views": view_service.totals(engine(request), [ref])[ref]}
+
+
+@router.get("/most-read", name="api_most_read")
+def most_read(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=view_service.MAX_RANKED)] = 10,
+    days: int = view_service.DEFAULT_WINDOW,
+) -> dict[str, Any]:
+    """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
+    on = view_service.today()
+    ranked = view_service.most_read(engine(request), days, limit, on)
+    return {
+        "days": days,
+        "since": view_service.window_start(days, on).isoformat(),
+        "posts": [
+            {
+                "ref": r.card.ref,
+                "slug": r.card.slug,
+                "title": r.card.title,
+                "url": f"/posts/{r.card.slug}",
+                "views": r.views,
+            }
+            for r in ranked
+        ],
+    }
 
 
 @router.post("/import", name="api_import")
@@ -97,6 +131,12 @@ async def review_post(request: Request, ref: str) -> dict[str, Any]:
             review.approve, engine(request), ref, who.name, note, revision, settings(request)
         )
     else:
+        if not note.strip():
+            raise UsageError(  # 400, before the service's CLI-worded 409 "--note"
+                "reject needs a note saying why",
+                'a non-empty "note" field in the JSON body (it is kept in the review log)',
+                code="AN-REVIEW-002",
+            )
         d = await run_in_threadpool(
             review.reject, engine(request), ref, who.name, note, settings(request)
         )

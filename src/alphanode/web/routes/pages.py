@@ -1,4 +1,4 @@
-"""Reader pages: the latest posts, taxonomy listings, article pages, image placeholders."""
+"""Reader pages: the latest posts, most read, taxonomy listings, articles, image placeholders."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from alphanode.content.document import Image
 from alphanode.services import site
+from alphanode.services import views as view_service
 from alphanode.web import metabox, placeholder, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
@@ -20,9 +21,17 @@ router = APIRouter()
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 
 KIND_TITLES = {"stack": "Stack", "tools": "Tool", "difficulty": "Difficulty", "topic": "Topic"}
+HOME_MOST_READ = 5  # the short list under the latest posts
+MOST_READ_SHOWN = 20
 
 
-def _listing(request: Request, listing: site.Listing | None, heading: str, base: str) -> Response:
+def _listing(
+    request: Request,
+    listing: site.Listing | None,
+    heading: str,
+    base: str,
+    most_read: list[view_service.Ranked] | None = None,
+) -> Response:
     if listing is None:
         raise HTTPException(404)
     return templating.page(
@@ -35,13 +44,40 @@ def _listing(request: Request, listing: site.Listing | None, heading: str, base:
             "canonical": base_url(request)
             + base
             + (f"?page={listing.page}" if listing.page > 1 else ""),
+            "most_read": most_read,
+            "most_read_days": view_service.DEFAULT_WINDOW,
         },
     )
 
 
 @router.get("/", name="home")
 def home(request: Request, page: Page = 1) -> Response:
-    return _listing(request, site.listing(engine(request), page), "Latest posts", "/")
+    listing = site.listing(engine(request), page)
+    # The home page is cached like any listing (30 s), so the short list may lag that long.
+    ranked = (
+        view_service.most_read(engine(request), limit=HOME_MOST_READ)
+        if listing is not None and page == 1
+        else None
+    )
+    return _listing(request, listing, "Latest posts", "/", ranked)
+
+
+@router.get("/most-read", name="most_read")
+def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Response:
+    """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
+    ranked = view_service.most_read(engine(request), days, MOST_READ_SHOWN)
+    default = days == view_service.DEFAULT_WINDOW
+    return templating.page(
+        request,
+        "most_read.html",
+        {
+            "ranked": ranked,
+            "days": days,
+            "windows": view_service.WINDOWS,
+            "default_days": view_service.DEFAULT_WINDOW,
+            "canonical": base_url(request) + "/most-read" + ("" if default else f"?days={days}"),
+        },
+    )
 
 
 def _term_page(request: Request, kind: str, term: str, page: int) -> Response:
@@ -133,12 +169,21 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     }
 
 
+def _counted(request: Request, ref: str) -> int:
+    # Read when the page is rendered: article pages are kept in each worker's page cache for
+    # up to 60 s (cache rule article-page) and views reach the database every
+    # views_flush_seconds, so the count shown may be a minute or so behind. That is fine for
+    # a reader and keeps every request free of database writes.
+    return view_service.totals(engine(request), [ref])[ref]
+
+
 @router.get("/posts/{slug}", name="post")
 def post(request: Request, slug: str) -> Response:
     """The live revision to everyone; to a signed-in reviewer, pending posts with a banner."""
     art = site.article(engine(request), slug)
     if art is not None:
         context = article_context(request, art)
+        context["counted_views"] = _counted(request, art.ref)
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
             context["review_link"] = f"/review/posts/{art.ref}"
@@ -148,6 +193,7 @@ def post(request: Request, slug: str) -> Response:
         raise HTTPException(404)
     preview, status = found
     context = article_context(request, preview)
+    context["counted_views"] = _counted(request, preview.ref)
     context["noindex"] = True
     context["banner"] = (
         f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
