@@ -107,6 +107,25 @@ RULES: tuple[CacheRule, ...] = (
         (Example("/api/v1/posts?fields=title", note="a query string other than page"),),
     ),
     CacheRule(
+        "most-read",
+        "The most-read ranking, page and JSON, per ?days= (7, 30, 365) and ?limit=N: counts "
+        "change all the time and a minute's lag is fine.",
+        r"/most-read|/api/v1/most-read",
+        "public, max-age=60, stale-while-revalidate=300",
+        True,
+        60,
+        PAGE_BYPASS,
+        (
+            Example("/most-read"),
+            Example("/most-read?days=7"),
+            Example("/api/v1/most-read?limit=5&days=30"),
+        ),
+        (
+            Example("/most-read?utm_source=mail", note="a query string other than days/limit"),
+        ),
+        ("days", "limit"),
+    ),
+    CacheRule(
         "search",
         "The search page and GET /api/v1/search, per exact URL (query, filters, page). Kept "
         "in-process for 30 s only: popular and facet-link searches repeat, and an approval or "
