@@ -120,9 +120,7 @@ RULES: tuple[CacheRule, ...] = (
             Example("/most-read?days=7"),
             Example("/api/v1/most-read?limit=5&days=30"),
         ),
-        (
-            Example("/most-read?utm_source=mail", note="a query string other than days/limit"),
-        ),
+        (Example("/most-read?utm_source=mail", note="a query string other than days/limit"),),
         ("days", "limit"),
     ),
     CacheRule(

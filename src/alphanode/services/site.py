@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.store import posts, public, similar
+from alphanode.store import posts, public, similar, state
 from alphanode.store.engine import reading
 
 PAGE_SIZE = 20
@@ -98,13 +100,40 @@ class Article:
     reading_time: int
     terms: list[tuple[str, str, str]]
     similar: list[Similar] = field(default_factory=list)
+    views: int = 0  # counted by this site (views_flush_seconds behind at most)
 
 
-def _similar(engine: Engine, post_id: int) -> list[Similar]:
+class _Parsed:
+    """Parsed documents by (post id, revision number): revisions never change, so a page
+    render need not parse and validate the same stored JSON again (a bounded LRU)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[int, int], Document] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, post_id: int, number: int, text: str) -> Document:
+        key = (post_id, number)
+        with self.lock:
+            doc = self.items.get(key)
+            if doc is not None:
+                self.items.move_to_end(key)
+                return doc
+        doc = jsonl.from_object(json.loads(text)).document
+        with self.lock:
+            self.items[key] = doc
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return doc
+
+
+_parsed = _Parsed()
+
+
+def _similar(conn: Connection, post_id: int) -> list[Similar]:
     """The precomputed list (services/similar.py), only posts that are live now."""
-    with reading(engine) as conn:
-        entries = similar.shown(conn, post_id, SIMILAR_SHOWN)
-        by_id = public.cards_by_ids(conn, [e.other_id for e in entries])
+    entries = similar.shown(conn, post_id, SIMILAR_SHOWN)
+    by_id = public.cards_by_ids(conn, [e.other_id for e in entries])
     return [
         Similar(card_view(by_id[e.other_id]), e.score, e.why)
         for e in entries
@@ -113,12 +142,15 @@ def _similar(engine: Engine, post_id: int) -> list[Similar]:
 
 
 def article(engine: Engine, slug: str) -> Article | None:
+    """A live post with its terms, Similar Posts and counted views, in one read."""
     with reading(engine) as conn:
         live = public.live_post(conn, slug=slug)
         if live is None:
             return None
         terms = public.terms_of(conn, live.post_id)
-    doc = jsonl.from_object(json.loads(live.document)).document
+        shown = _similar(conn, live.post_id)
+        views = state.views_by_ref(conn, [live.ref])[live.ref]
+    doc = _parsed.get(live.post_id, live.revision, live.document)
     return Article(
         live.ref,
         live.slug,
@@ -128,7 +160,8 @@ def article(engine: Engine, slug: str) -> Article | None:
         doc,
         cards.reading_time(doc),
         terms,
-        _similar(engine, live.post_id),
+        shown,
+        views,
     )
 
 
@@ -159,9 +192,10 @@ def preview(engine: Engine, slug: str) -> tuple[Article, str] | None:
         if row is None or row.slug != slug:
             return None
         rev = posts.revision(conn, row.id, row.current_revision)
+        views = state.views_by_ref(conn, [row.ref])[row.ref]
     if rev is None:
         return None
-    doc = jsonl.from_object(json.loads(rev.document)).document
+    doc = _parsed.get(row.id, row.current_revision, rev.document)
     terms = cards.terms(doc)
     article = Article(
         row.ref,
@@ -173,6 +207,7 @@ def preview(engine: Engine, slug: str) -> tuple[Article, str] | None:
         cards.reading_time(doc),
         terms,
         [],
+        views,
     )
     return article, row.status
 

@@ -169,21 +169,15 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     }
 
 
-def _counted(request: Request, ref: str) -> int:
-    # Read when the page is rendered: article pages are kept in each worker's page cache for
-    # up to 60 s (cache rule article-page) and views reach the database every
-    # views_flush_seconds, so the count shown may be a minute or so behind. That is fine for
-    # a reader and keeps every request free of database writes.
-    return view_service.totals(engine(request), [ref])[ref]
-
-
 @router.get("/posts/{slug}", name="post")
 def post(request: Request, slug: str) -> Response:
     """The live revision to everyone; to a signed-in reviewer, pending posts with a banner."""
     art = site.article(engine(request), slug)
     if art is not None:
         context = article_context(request, art)
-        context["counted_views"] = _counted(request, art.ref)
+        # Counted views are read with the page (views_flush_seconds behind at most); the
+        # article-page cache rule may keep the rendered page for up to 60 s more.
+        context["counted_views"] = art.views
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
             context["review_link"] = f"/review/posts/{art.ref}"
@@ -193,7 +187,7 @@ def post(request: Request, slug: str) -> Response:
         raise HTTPException(404)
     preview, status = found
     context = article_context(request, preview)
-    context["counted_views"] = _counted(request, preview.ref)
+    context["counted_views"] = preview.views
     context["noindex"] = True
     context["banner"] = (
         f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
