@@ -187,20 +187,26 @@ SETTINGS += (
     Setting(
         "search_backend",
         str,
-        "tantivy",
-        "The search engine: tantivy (an embedded index in a directory) or postgres "
-        "(a weighted tsvector column with a GIN index; PostgreSQL databases only).",
+        "auto",
+        "The search engine. auto: postgres with a PostgreSQL database, tantivy with SQLite. "
+        "tantivy: an embedded index in a directory (search_index_path). postgres: weighted "
+        "tsvector columns (stemmed, and unstemmed for prefixes) with GIN indexes in the "
+        "database itself (PostgreSQL databases only).",
         "alphanode.store.search",
-        "Searches answer in milliseconds; approvals are searchable within a second.",
-        "Switch back and run `alphanode reindex`; the database stays the source of truth.",
-        choices=("tantivy", "postgres"),
+        "Changing database_url alone moves search too; searches answer in milliseconds and "
+        "approvals are searchable within a second, on every app server with postgres.",
+        "Set the previous value and run `alphanode reindex` (it rebuilds that backend's index "
+        "from the database, the source of truth). Before auto the default was tantivy: set "
+        "tantivy to keep using an existing index directory with PostgreSQL.",
+        choices=("auto", "tantivy", "postgres"),
     ),
     Setting(
         "search_index_path",
         str,
         "",
-        "The tantivy index directory. Empty: `<database file>.search/` next to the SQLite "
-        "file; with PostgreSQL it must be set (a local directory on each web host).",
+        "The tantivy index directory (unused by the postgres backend). Empty: "
+        "`<database file>.search/` next to the SQLite file; with PostgreSQL and "
+        "search_backend=tantivy it must be set (a local directory on each web host).",
         "alphanode.store.search",
         "The directory exists and is writable by every web worker and the CLI.",
         "Point it at a new empty directory and run `alphanode reindex`; deleting the "
@@ -296,6 +302,18 @@ SETTINGS += (
         "Hot queries skip planning on the server; behind a session-aware pool or PgBouncer "
         ">= 1.21 with max_prepared_statements this is safe.",
         "Set it back and restart the app servers (it applies to new connections).",
+    ),
+    Setting(
+        "forwarded_allow_ips",
+        str,
+        "127.0.0.1,::1",
+        "Addresses of the proxies or load balancers whose X-Forwarded-For and "
+        "X-Forwarded-Proto `alphanode serve` believes (comma-separated IPs or networks, or *).",
+        "alphanode.cli.serve",
+        "Behind a trusted proxy each request carries the reader's own address (login limits "
+        "and logs see readers, not the balancer) and scheme; a client cannot forge either.",
+        "Set it back and restart; with the wrong list every reader shares the proxy's address "
+        "and sign-in limits apply to all of them at once.",
     ),
     Setting(
         "metrics_token",

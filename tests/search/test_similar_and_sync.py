@@ -1,5 +1,5 @@
 """Similar Posts against the synthesizer's ground truth, incremental refresh, the outbox's
-crash convergence, reindex, the CLI, HTTP and the PostgreSQL backend."""
+crash convergence, reindex, the CLI and HTTP, on each database and backend."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from alphanode.services import indexing, review, search
+from alphanode.settings import Settings
 from alphanode.store import outbox
 from alphanode.store.engine import reading, writing
 from alphanode.store.schema import posts, similar_posts
 from tests.conftest import Cli
-from tests.search.conftest import Corpus, make_corpus
+from tests.search.conftest import Case, Corpus, make_corpus
 from tests.web.conftest import Client
 
 
@@ -24,8 +25,8 @@ def _ids(corpus: Corpus) -> tuple[set[int], set[int]]:
     return indexing.backend_for(corpus.engine, corpus.settings).post_ids(), live
 
 
-def test_similar_posts_share_problem_or_stack(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path, f"sqlite:///{tmp_path / 's.db'}", 300)
+def test_similar_posts_share_problem_or_stack(tmp_path: Path, case: Case, case_url: str) -> None:
+    corpus = make_corpus(tmp_path, case_url, 300, case)
     good = total = 0
     for ref, truth in list(corpus.truth.items())[:60]:
         _, found = search.similar_to(corpus.engine, ref, 5)
@@ -96,7 +97,13 @@ def test_sync_is_busy_not_broken_while_another_writer_holds_the_index(corpus: Co
 
 def test_reindex_and_cli(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     cli = Cli(str(corpus.settings.database_url))
-    monkeypatch.setenv("ALPHANODE_SEARCH_INDEX_PATH", str(corpus.settings.search_index_path))
+    # Only what the case sets differently from the defaults: the CLI finds the rest itself.
+    for name in ("search_backend", "search_index_path"):
+        value, env = corpus.settings.get(name), "ALPHANODE_" + name.upper()
+        if value != Settings.load(env={}).get(name):
+            monkeypatch.setenv(env, str(value))
+        else:
+            monkeypatch.delenv(env, raising=False)
     r = cli("reindex", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["indexed"] == len(corpus.truth)
@@ -129,28 +136,3 @@ def test_search_over_http(corpus: Corpus) -> None:
         assert client.get("/search", params={"q": "a", "page": 0}).status_code == 400
     finally:
         client.close()
-
-
-@pytest.mark.postgres
-def test_postgres_backend(tmp_path: Path, postgres_url: str) -> None:
-    corpus = make_corpus(tmp_path, postgres_url, 40)
-    corpus.settings = corpus.settings.replace(search_backend="postgres")
-    try:
-        _postgres_checks(corpus)
-    finally:
-        corpus.engine.dispose()
-
-
-def _postgres_checks(corpus: Corpus) -> None:
-    e, s = corpus.engine, corpus.settings
-    indexing.reindex(e, s)
-    problem = str(next(iter(corpus.truth.values()))["problem"])
-    page = search.search(e, s, problem)
-    assert page.hits and corpus.truth[page.hits[0].card.ref]["problem"] == problem
-    assert "<mark>" in page.hits[0].snippet and page.facets["stack"]
-    search.search(e, s, "NEAR( \"x * ' ;")
-    ref = next(iter(corpus.truth))
-    review.retract(e, ref, "t", "gone", s)
-    assert ref not in [h.card.ref for h in search.search(e, s, problem).hits]
-    indexed, live = _ids(corpus)
-    assert indexed == live

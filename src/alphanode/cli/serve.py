@@ -53,6 +53,7 @@ def serve(
         log_config=log_config(str(conf.log_format)),
         access_log=False,  # alphanode.access writes one structured line per request
         proxy_headers=True,
+        forwarded_allow_ips=str(conf.forwarded_allow_ips),
         server_header=False,
     )
 

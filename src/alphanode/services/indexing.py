@@ -27,7 +27,14 @@ from alphanode.settings import Settings
 from alphanode.store import outbox, state
 from alphanode.store import similar as similar_store
 from alphanode.store.engine import reading, writing
-from alphanode.store.search import IndexBusy, IndexDoc, SearchBackend, open_backend
+from alphanode.store.search import (
+    IndexBusy,
+    IndexDoc,
+    SearchBackend,
+    backend_name,
+    index_path,
+    open_backend,
+)
 
 BATCH = 200
 log = logging.getLogger("alphanode.indexing")
@@ -37,11 +44,9 @@ _open_lock = threading.Lock()
 
 def backend_for(engine: Engine, settings: Settings) -> SearchBackend:
     """The process's backend for these settings (a tantivy index is opened once)."""
-    if settings.search_backend == "postgres":
+    if backend_name(settings) == "postgres":
         return open_backend(engine, settings)
-    from alphanode.store.search import index_path
-
-    key = (str(settings.search_backend), str(index_path(settings)))
+    key = ("tantivy", str(index_path(settings)))
     with _open_lock:
         if key not in _open:
             _open[key] = open_backend(engine, settings)

@@ -1,8 +1,10 @@
 """One search interface (index, delete, search, facets, similar candidates, rebuild); backends.
 
-``open_backend(settings)`` picks the backend named by the ``search_backend`` setting:
-``tantivy_index.TantivyBackend`` (an embedded index in a directory, the default) or
-``postgres.PostgresBackend`` (a weighted ``tsvector`` column, PostgreSQL only).
+``open_backend(engine, settings)`` picks the backend that ``backend_name`` resolves the
+``search_backend`` setting to: ``tantivy_index.TantivyBackend`` (an embedded index in a
+directory) or ``postgres.PostgresBackend`` (weighted ``tsvector`` columns, PostgreSQL only).
+The default, ``auto``, follows the database: PostgreSQL searches in PostgreSQL, SQLite in a
+tantivy index beside its file.
 """
 
 from __future__ import annotations
@@ -105,6 +107,21 @@ class SearchBackend(Protocol):
     def close(self) -> None: ...
 
 
+def backend_name(settings: Settings) -> str:
+    """``tantivy`` or ``postgres``: an explicit ``search_backend``, else what the database is."""
+    chosen = str(settings.search_backend)
+    postgres = make_url(str(settings.database_url)).get_backend_name() == "postgresql"
+    if chosen == "auto":
+        return "postgres" if postgres else "tantivy"
+    if chosen == "postgres" and not postgres:
+        raise ConfigError(
+            "search_backend is postgres but the database is not PostgreSQL",
+            "search_backend=auto or tantivy with a SQLite database",
+            code="AN-SEARCH-003",
+        )
+    return chosen
+
+
 def index_path(settings: Settings) -> Path:
     """``search_index_path``, else ``<database file>.search`` beside a SQLite file."""
     configured = str(settings.search_index_path)
@@ -116,13 +133,13 @@ def index_path(settings: Settings) -> Path:
     raise ConfigError(
         "search_index_path is empty and the database is not a SQLite file",
         "ALPHANODE_SEARCH_INDEX_PATH=/var/lib/alphanode/search (a local directory), or "
-        "search_backend=postgres",
+        "search_backend=auto (PostgreSQL databases search in PostgreSQL)",
         code="AN-SEARCH-003",
     )
 
 
 def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
-    if settings.search_backend == "postgres":
+    if backend_name(settings) == "postgres":
         from alphanode.store.search.postgres import PostgresBackend
 
         return PostgresBackend(engine)

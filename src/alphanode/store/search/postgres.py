@@ -1,5 +1,7 @@
-"""The PostgreSQL backend: a weighted tsvector (A title, B topic/summary, C stack/tools/
-entities, D body) in ``search_documents`` with a GIN index; queries built from our tokens."""
+"""The PostgreSQL backend: ``search_documents`` rows with two weighted tsvectors (A title,
+B topic/summary, C stack/tools/entities, D body) and GIN indexes: ``document`` stemmed
+(english) for words and phrases, ``unstemmed`` (simple) for prefixes; queries built from
+our own tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,16 +22,26 @@ from alphanode.store.search.query import ParsedQuery
 _LOCK_KEY = 7_220_514_001  # pg_advisory_lock key of the one search writer
 _TOKEN = re.compile(r"[^\W_]+")
 _START, _STOP = "\x1a<<", ">>\x1a"
+_HEADLINE = f"StartSel={_START},StopSel={_STOP},MaxWords=35,MinWords=15"
+
+
+def _vector(config: str) -> str:
+    return (
+        f"setweight(to_tsvector('{config}', :title), 'A') || "
+        f"setweight(to_tsvector('{config}', :topic), 'B') || "
+        f"setweight(to_tsvector('{config}', :tags), 'C') || "
+        f"setweight(to_tsvector('{config}', :body), 'D')"
+    )
+
+
 _UPSERT = sa.text(
-    "INSERT INTO search_documents (post_id, title, body, stack, tools, difficulty, "
-    "code_language, document) VALUES (:pid, :title, :body, :stack, :tools, :diff, :lang, "
-    "setweight(to_tsvector('english', :title), 'A') || "
-    "setweight(to_tsvector('english', :topic), 'B') || "
-    "setweight(to_tsvector('english', :tags), 'C') || "
-    "setweight(to_tsvector('english', :body), 'D')) "
+    "INSERT INTO search_documents (post_id, title, body, stack, tools, difficulty, "  # noqa: S608 - fixed SQL
+    "code_language, document, unstemmed) VALUES (:pid, :title, :body, :stack, :tools, :diff, "
+    f":lang, {_vector('english')}, {_vector('simple')}) "
     "ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
     "stack = excluded.stack, tools = excluded.tools, difficulty = excluded.difficulty, "
-    "code_language = excluded.code_language, document = excluded.document"
+    "code_language = excluded.code_language, document = excluded.document, "
+    "unstemmed = excluded.unstemmed"
 )
 
 
@@ -36,12 +49,76 @@ def _quote(token: str) -> str:
     return "'" + token.replace("'", "''").replace("\\", "") + "'"
 
 
-def tsquery(query: ParsedQuery) -> str:
-    """A to_tsquery string from our own tokens (letters and digits only, each quoted)."""
-    parts = [_quote(w) for w in query.words]
-    parts += ["(" + " <-> ".join(_quote(t) for t in p) + ")" for p in query.phrases]
-    parts += [_quote(w) + ":*" for w in query.prefixes]
-    return " & ".join(parts)
+def _phrase(tokens: Sequence[str]) -> str:
+    return "(" + " <-> ".join(map(_quote, tokens)) + ")"
+
+
+# Why to_tsquery over our own tokens rather than websearch_to_tsquery over the reader's text:
+# - prefixes: websearch_to_tsquery has no prefix operator, and a prefix must be matched in
+#   the unstemmed vector (the stemmed one holds "pin" for "pinning", so "pinn*" can never
+#   match there): per term, a choice between two vectors that no single tsquery expresses;
+# - one meaning on every backend: store.search.query reads the text once, for tantivy and
+#   PostgreSQL alike; websearch_to_tsquery would make "or" and "-word" operators here only,
+#   so the same search would find different posts depending on the database;
+# - safety: only tokens of letters and digits (``analyze``) reach to_tsquery, each quoted as
+#   one lexeme and joined by operators we write, so no character a reader types is ever read
+#   as tsquery syntax.
+@dataclass
+class Match:
+    """The SQL of one parsed query and filters: conditions, rank and headline, all bound."""
+
+    where: list[str] = field(default_factory=lambda: ["TRUE"])
+    params: dict[str, Any] = field(default_factory=dict)
+    rank: str = "0"
+    headline: str = "''"
+
+    def term(self, stemmed: str, unstemmed: str) -> None:
+        """One word, phrase or prefix: found in either vector. The stemmed one finds other
+        forms of a word; the unstemmed one finds prefixes ("pinn*": pinning) and words that
+        english drops as stop words ("the", "to be"), which tantivy matches too."""
+        n = len(self.where)
+        self.params[f"s{n}"], self.params[f"u{n}"] = stemmed, unstemmed
+        self.where.append(
+            f"(document @@ to_tsquery('english', :s{n}) "
+            f"OR unstemmed @@ to_tsquery('simple', :u{n}))"
+        )
+
+
+def match(query: ParsedQuery, filters: Mapping[str, str]) -> Match:
+    m = Match()
+    whole = [*map(_quote, query.words), *map(_phrase, query.phrases)]
+    stems = list(map(_quote, query.prefixes))  # a prefix's own word, for its other forms
+    starts = [_quote(w) + ":*" for w in query.prefixes]
+    for term in whole:
+        m.term(term, term)
+    for stemmed, unstemmed in zip(stems, starts, strict=True):
+        m.term(stemmed, unstemmed)
+    if not query.empty:
+        # Every term's stems (ts_rank weighs how close they are) plus the unstemmed matches,
+        # so the word as typed ranks above its other forms.
+        m.params["rank_s"] = " & ".join(whole + stems)
+        m.params["rank_u"] = " | ".join(whole + starts)
+        m.rank = (
+            "ts_rank(document, to_tsquery('english', :rank_s)) + "
+            "ts_rank(unstemmed, to_tsquery('simple', :rank_u))"
+        )
+        # Headlines read the body unstemmed ('simple'): each word as typed, each prefix, and
+        # each word's stem as a prefix (to_tsquery('english', 'pinning:*') is 'pin':*, which
+        # marks "pinned" and "pins" too).
+        tokens = list(dict.fromkeys(query.all_terms()))
+        m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
+        m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
+        m.headline = (
+            "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
+            f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
+        )
+    for name, value in filters.items():
+        if name not in FACETS:
+            raise ValueError(f"unknown search filter {name!r}")
+        listed = name in ("stack", "tools")
+        m.where.append(f":f_{name} = ANY({name})" if listed else f"{name} = :f_{name}")
+        m.params[f"f_{name}"] = value
+    return m
 
 
 class _Writer:
@@ -107,21 +184,10 @@ class PostgresBackend:
                 conn.commit()
 
     def analyze(self, text: str) -> list[str]:
-        folded = unicodedata.normalize("NFKD", text).lower()
+        # NFC, not NFKD: PostgreSQL indexes "café" as one word with its accent, and NFKD
+        # would split it at the combining accent into "cafe", which matches nothing there.
+        folded = unicodedata.normalize("NFC", text).lower()
         return [t for t in _TOKEN.findall(folded) if len(t) <= 40]
-
-    def _where(self, query: ParsedQuery, filters: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-        clauses, params = ["TRUE"], {}
-        if not query.empty:
-            clauses.append("document @@ to_tsquery('english', :q)")
-            params["q"] = tsquery(query)
-        for name, value in filters.items():
-            if name in ("stack", "tools"):
-                clauses.append(f":f_{name} = ANY({name})")
-            else:
-                clauses.append(f"{name} = :f_{name}")
-            params[f"f_{name}"] = value
-        return " AND ".join(clauses), params
 
     def search(
         self,
@@ -131,26 +197,21 @@ class PostgresBackend:
         limit: int,
         facets: bool = True,
     ) -> Results:
-        where, params = self._where(query, filters)
-        rank = "ts_rank(document, to_tsquery('english', :q))" if not query.empty else "0"
-        headline = (
-            f"ts_headline('english', body, to_tsquery('english', :q), "
-            f"'StartSel={_START},StopSel={_STOP},MaxWords=35,MinWords=15')"
-            if not query.empty
-            else "''"
-        )
+        m = match(query, filters)
+        where = " AND ".join(m.where)
         sql = (
-            f"SELECT post_id, {rank} AS score, {headline} AS snippet FROM search_documents "  # noqa: S608 - fixed SQL, values bound
-            f"WHERE {where} ORDER BY score DESC, post_id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT post_id, {m.rank} AS score, {m.headline} AS snippet "  # noqa: S608 - fixed SQL, values bound
+            f"FROM search_documents WHERE {where} "
+            "ORDER BY score DESC, post_id DESC LIMIT :limit OFFSET :offset"
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql), {**params, "limit": limit, "offset": offset}).all()
+            rows = conn.execute(sa.text(sql), {**m.params, "limit": limit, "offset": offset})
+            hits = [Hit(r.post_id, float(r.score), _highlight(r.snippet)) for r in rows]
             total = conn.scalar(
                 sa.text(f"SELECT count(*) FROM search_documents WHERE {where}"),  # noqa: S608
-                params,
+                m.params,
             )
-            counts = self._facets(conn, where, params) if facets else {}
-        hits = [Hit(r.post_id, float(r.score), _highlight(r.snippet)) for r in rows]
+            counts = self._facets(conn, where, m.params) if facets else {}
         return Results(hits, int(total or 0), counts)
 
     def _facets(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,6 +21,7 @@ BOOSTS = {"title": 4.0, "topic": 2.0, "tags": 1.5, "body": 1.0}
 SNIPPET_CHARS = 220
 RELOAD_SECONDS = 0.25
 WRITER_HEAP = 64_000_000
+_TOKEN = re.compile(r"[^\W_]+")  # the words of tantivy's simple tokenizer
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -208,14 +210,50 @@ class TantivyBackend:
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            text = ""
-            if snippets is not None:
-                snip = snippets.snippet_from_doc(doc)
-                text = highlight(snip.fragment(), [(r.start, r.end) for r in snip.highlighted()])
+            text = self._snippet(snippets, doc, query.prefixes) if snippets is not None else ""
             hits.append(Hit(_post_id(doc), float(score), text))
         return Results(
             hits, int(getattr(found, "count", 0) or 0), self._facets(searcher, q) if facets else {}
         )
+
+    def _snippet(
+        self, snippets: tantivy.SnippetGenerator, doc: tantivy.Document, prefixes: Sequence[str]
+    ) -> str:
+        """tantivy's best fragment for the words and phrases; it marks no prefix matches, so
+        those are marked here, and a post found by prefixes alone gets the body around the
+        first one."""
+        snip = snippets.snippet_from_doc(doc)
+        fragment, ranges = snip.fragment(), [(r.start, r.end) for r in snip.highlighted()]
+        if prefixes:
+            if not ranges:
+                fragment = self._window(str(doc.get_first("body") or ""), prefixes)
+            ranges += self._prefix_ranges(fragment, prefixes)
+        return highlight(fragment, ranges)
+
+    def _matches(self, text: str, prefixes: Sequence[str]) -> Iterator[re.Match[str]]:
+        starts = tuple(prefixes)
+        for m in _TOKEN.finditer(text):
+            word = m.group()
+            # ASCII words only need lowercasing (the analyzer's one change to them): a long
+            # body is scanned without calling into tantivy for every word.
+            folded = word.lower() if word.isascii() else "".join(self.analyzer.analyze(word))
+            if folded.startswith(starts):
+                yield m
+
+    def _window(self, body: str, prefixes: Sequence[str]) -> str:
+        first = next(self._matches(body, prefixes), None)
+        if first is None:
+            return ""
+        start = body.rfind(" ", 0, max(0, first.start() - SNIPPET_CHARS // 4)) + 1
+        end = body.find(" ", start + SNIPPET_CHARS)
+        return body[start : end if end >= 0 else len(body)].strip()
+
+    def _prefix_ranges(self, fragment: str, prefixes: Sequence[str]) -> list[tuple[int, int]]:
+        """UTF-8 byte ranges of the fragment's words that start with a prefix."""
+        return [
+            (len(fragment[: m.start()].encode()), len(fragment[: m.end()].encode()))
+            for m in self._matches(fragment, prefixes)
+        ]
 
     def _facets(
         self, searcher: tantivy.Searcher, q: tantivy.Query
