@@ -214,3 +214,26 @@ def test_500_page_hides_the_error(client: Client, monkeypatch: pytest.MonkeyPatc
     assert r.status_code == 500
     assert "Server error" in r.text and "secret internal detail" not in r.text
     assert r.headers["content-security-policy"]
+
+
+def test_two_databases_in_one_process_never_share_parsed_pages(tmp_path: Path) -> None:
+    # Post ids restart in every database: the same (id, revision) must not show another
+    # database's article (parsed revisions are kept per worker).
+    from alphanode.services import importer, review
+    from alphanode.services.sources import resolve
+    from alphanode.settings import Settings
+    from alphanode.store.migrate import open_database
+
+    for name in ("one", "two"):
+        page = tmp_path / f"{name}.txt"
+        page.write_text(f"|\n\nthe same slug\n\nthe body of {name}.\n\nSimilar Posts\n", "utf-8")
+        settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / name}.db")
+        engine = open_database(settings)
+        report = importer.import_sources(engine, settings, resolve([str(page)]))
+        review.approve(engine, report.outcomes[0][0], "tester")
+        engine.dispose()
+        client = Client(settings)
+        try:
+            assert f"<p>the body of {name}.</p>" in client.get("/posts/the-same-slug").text
+        finally:
+            client.close()

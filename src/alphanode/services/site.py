@@ -104,16 +104,17 @@ class Article:
 
 
 class _Parsed:
-    """Parsed documents by (post id, revision number): revisions never change, so a page
-    render need not parse and validate the same stored JSON again (a bounded LRU)."""
+    """Parsed documents by revision: a revision never changes, so a page render need not
+    parse and validate the same stored JSON again (a bounded LRU). The key holds the text's
+    hash too: ids are only unique within one database, and a process may open several."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[int, int], Document] = OrderedDict()
+        self.items: OrderedDict[tuple[int, int, int, int], Document] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, post_id: int, number: int, text: str) -> Document:
-        key = (post_id, number)
+        key = (post_id, number, len(text), hash(text))
         with self.lock:
             doc = self.items.get(key)
             if doc is not None:
