@@ -159,3 +159,17 @@ def test_rescan_finds_the_same_after_the_tables_were_emptied(
     # A stricter threshold marks only the closest copies (or none).
     _, strict = near_duplicates.scan(db, 0.99)
     assert strict <= found
+
+
+def test_a_bulk_load_without_detection_is_caught_up_by_a_rescan(
+    db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    items = list(generate(120, 8, SynthOptions(near_duplicates=0.2)))
+    off = settings.replace(near_duplicate_import=False)
+    importer.import_sources(db, off, resolve([str(_write(tmp_path / "a.jsonl", items))]))
+    assert _marked(db) == {}
+    with reading(db) as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(post_fingerprints)) == 0
+    _, found = near_duplicates.scan(db, 0.7)
+    truth = {str(i.document.reference) for i in items if i.near_duplicate_of}
+    assert found == len(truth) and set(_marked(db)) == truth

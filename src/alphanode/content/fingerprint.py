@@ -182,9 +182,14 @@ def best_match(
     estimate's standard deviation is about 0.06 near 0.7, enough to miss a real copy of a
     short page or to pair two pages made of the same template text.
     """
+    pool = list(others)
+    if not pool:
+        return None
+    sims = similarities(mine, [f for _, f in pool])
     best: tuple[int, float] | None = None
-    for other_id, other in others:
-        s = mine.similarity(other)
+    near = threshold - UNCERTAIN if exact is not None else threshold
+    for i in np.flatnonzero(sims >= near):  # the few worth a closer look
+        other_id, s = pool[i][0], float(sims[i])
         if exact is not None and abs(s - threshold) < UNCERTAIN:
             checked = exact(other_id)
             s = s if checked is None else checked
@@ -193,3 +198,15 @@ def best_match(
         ):
             best = (other_id, s)
     return best
+
+
+def similarities(mine: Fingerprint, others: Sequence[Fingerprint]) -> np.ndarray:
+    """``mine.similarity(o)`` for every ``o`` at once (one array operation, not a loop)."""
+    if not others:
+        return np.empty(0)
+    me = np.frombuffer(mine.to_bytes(), dtype="<u4")
+    them = np.frombuffer(b"".join(o.to_bytes() for o in others), dtype="<u4").reshape(-1, SLOTS)
+    filled = ~((them == EMPTY) & (me == EMPTY))
+    same = ((them == me) & filled).sum(axis=1)
+    count = filled.sum(axis=1)
+    return np.where(count > 0, same / np.maximum(count, 1), 0.0)

@@ -99,7 +99,8 @@ def import_sources(
     report = ImportReport()
     max_bytes = int(settings.import_max_document_bytes)
     batch_size = max(1, int(settings.import_batch_size))
-    threshold = float(settings.near_duplicate_threshold)
+    # None: near-duplicate detection is off for this import (setting near_duplicate_import).
+    threshold = float(settings.near_duplicate_threshold) if settings.near_duplicate_import else None
     with writing(engine) as conn:
         report.run_id = rejects.start_run(conn, sources.describe())
     items = iter_items(sources, stdin, max_bytes, stdin_name)
@@ -177,7 +178,9 @@ class _Known:
     content_hash: str
 
 
-def _write(engine: Engine, batch: list[Outcome], report: ImportReport, threshold: float) -> None:
+def _write(
+    engine: Engine, batch: list[Outcome], report: ImportReport, threshold: float | None
+) -> None:
     """Store one batch in one transaction, run again from scratch if it lost a race."""
     prepared = [o for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
@@ -209,7 +212,7 @@ def _write(engine: Engine, batch: list[Outcome], report: ImportReport, threshold
 
 
 def _apply(
-    conn: Connection, prepared: list[Prepared], run_id: int | None, threshold: float
+    conn: Connection, prepared: list[Prepared], run_id: int | None, threshold: float | None
 ) -> list[str]:
     """Decide imported / updated / unchanged for each document and write the rows."""
     refs = list(dict.fromkeys(p.ref for p in prepared))
@@ -238,7 +241,8 @@ def _apply(
     ids = posts.insert_posts(conn, _new_posts(conn, new))
     for ref, post_id in ids.items():
         known[ref].post_id = post_id
-    revs = _mark_near_duplicates(conn, known, revs, set(ids.values()), threshold)
+    if threshold is not None:
+        revs = _mark_near_duplicates(conn, known, revs, set(ids.values()), threshold)
     _store_revisions(conn, known, revs, run_id)
     return results
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["post_id"], ["posts.id"], name="fk_fingerprint_bands_post_id_posts", ondelete="CASCADE"
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_fingerprint_bands_post_id", "fingerprint_bands", ["post_id"])
     op.create_table(
