@@ -106,7 +106,12 @@ def import_sources(
     items = iter_items(sources, stdin, max_bytes, stdin_name)
     workers = int(settings.import_workers)
     parallel = workers > 0 and sources.total_bytes >= PARALLEL_MIN_BYTES
-    outcomes = _parallel(items, max_bytes, workers) if parallel else _inline(items, max_bytes)
+    prints = threshold is not None
+    outcomes = (
+        _parallel(items, max_bytes, workers, prints)
+        if parallel
+        else _inline(items, max_bytes, prints)
+    )
     done_bytes = 0
     batch: list[Outcome] = []
     for chunk_bytes, chunk in outcomes:
@@ -147,16 +152,18 @@ def _size(chunk: list[Item]) -> int:
     return sum(len(i.data) for i in chunk)
 
 
-def _inline(items: Iterable[Item], max_bytes: int) -> Iterator[tuple[int, list[Outcome]]]:
+def _inline(
+    items: Iterable[Item], max_bytes: int, prints: bool
+) -> Iterator[tuple[int, list[Outcome]]]:
     for chunk in _chunks(items):
-        yield _size(chunk), prepare_many(chunk, max_bytes)
+        yield _size(chunk), prepare_many(chunk, max_bytes, prints)
 
 
 def _parallel(
-    items: Iterable[Item], max_bytes: int, workers: int
+    items: Iterable[Item], max_bytes: int, workers: int, prints: bool
 ) -> Iterator[tuple[int, list[Outcome]]]:
     """Parse in worker processes, in order, with a bounded number of chunks in flight."""
-    work = partial(prepare_many, max_bytes=max_bytes)
+    work = partial(prepare_many, max_bytes=max_bytes, prints=prints)
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB handles
     in_flight: deque[tuple[int, Future[list[Outcome]]]] = deque()
     limit = workers * 16  # enough queued work to keep workers busy while a batch is written

@@ -45,7 +45,7 @@ class Prepared:
 Outcome = Prepared | Rejection
 
 
-def _prepared(parsed: ParsedDocument, source: str) -> Prepared:
+def _prepared(parsed: ParsedDocument, source: str, prints: bool = True) -> Prepared:
     doc = parsed.document
     data = doc.to_dict()  # once: serialised for storage and, with sorted keys, for the hash
     return Prepared(
@@ -58,7 +58,7 @@ def _prepared(parsed: ParsedDocument, source: str) -> Prepared:
         warnings=json.dumps([w.to_dict() for w in parsed.warnings], ensure_ascii=False),
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),
-        fingerprint=fingerprint(doc),
+        fingerprint=fingerprint(doc) if prints else None,
     )
 
 
@@ -79,7 +79,7 @@ def _rejection(exc: DocumentRejected, item: Item, line: int | None = None) -> Re
     return Rejection(where, problems, _raw(item.data))
 
 
-def prepare(item: Item, max_bytes: int) -> list[Outcome]:
+def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
     """Every document in one item, each either prepared or rejected (never an exception)."""
     if item.kind == "too_large":
         problem = Problem(
@@ -96,29 +96,33 @@ def prepare(item: Item, max_bytes: int) -> list[Outcome]:
         text = decode(item.data)
         if item.kind == "text":
             parsed = scraped.parse(text)
-            return [_prepared(parsed, f"{item.source}:{parsed.line or 1}")]
+            return [_prepared(parsed, f"{item.source}:{parsed.line or 1}", prints)]
         if item.kind == "jsonl":
-            return [_jsonl_line(text, item)]
-        return [_json_outcome(item, line, o) for line, o in jsonl.parse_json(text)]
+            return [_jsonl_line(text, item, prints)]
+        return [_json_outcome(item, line, o, prints) for line, o in jsonl.parse_json(text)]
     except DocumentRejected as exc:
         return [_rejection(exc, item)]
 
 
-def _jsonl_line(text: str, item: Item) -> Outcome:
+def _jsonl_line(text: str, item: Item, prints: bool = True) -> Outcome:
     for _, outcome in jsonl.iter_jsonl([text], first_line=item.line):
-        return _json_outcome(item, item.line, outcome)
+        return _json_outcome(item, item.line, outcome, prints)
     bad = Problem(CODE_BAD_JSON, "document", "", "a JSON object", False, item.source, item.line)
     return Rejection(f"{item.source}:{item.line}", (bad,), "")
 
 
-def _json_outcome(item: Item, line: int, outcome: ParsedDocument | DocumentRejected) -> Outcome:
+def _json_outcome(
+    item: Item, line: int, outcome: ParsedDocument | DocumentRejected, prints: bool = True
+) -> Outcome:
     if isinstance(outcome, DocumentRejected):
         return _rejection(outcome, item, line)
-    return _prepared(outcome, f"{item.source}:{line}")
+    return _prepared(outcome, f"{item.source}:{line}", prints)
 
 
-def prepare_many(items: Sequence[Item], max_bytes: int) -> list[Outcome]:
+def prepare_many(items: Sequence[Item], max_bytes: int, prints: bool = True) -> list[Outcome]:
+    """Every item prepared; ``prints``: with near-duplicate fingerprints (when the import
+    looks for near-duplicates)."""
     out: list[Outcome] = []
     for item in items:
-        out.extend(prepare(item, max_bytes))
+        out.extend(prepare(item, max_bytes, prints))
     return out
