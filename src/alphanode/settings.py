@@ -317,6 +317,19 @@ SETTINGS += (
         "Set it back and restart the app servers (it applies to new connections).",
     ),
     Setting(
+        "web_threads",
+        int,
+        4,
+        "Threads per `alphanode serve` worker that run page and API handlers (which read the "
+        "database and render templates).",
+        "alphanode.web.app",
+        "Uncached pages: about 790 req/s with 2 workers at 1 to 4 threads, 580 at anyio's "
+        "default 40, which only contend for the GIL. Raise it when the database is far away "
+        "(each thread then mostly waits on the network).",
+        "Set it back and restart `alphanode serve`.",
+        bounds=(1, 1000),
+    ),
+    Setting(
         "forwarded_allow_ips",
         str,
         "127.0.0.1,::1",
@@ -374,7 +387,9 @@ def _convert(setting: Setting, raw: Any, origin: str, typed: bool = False) -> An
     except ValueError:
         expected = {
             bool: "true or false",
-            int: "a whole number, 0 or more",
+            int: f"a whole number from {setting.bounds[0]:g} to {setting.bounds[1]:g}"
+            if setting.bounds
+            else "a whole number, 0 or more",
             float: f"a number from {setting.bounds[0]} to {setting.bounds[1]}"
             if setting.bounds
             else "a number, 0 or more",

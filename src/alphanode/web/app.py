@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TextIO
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -41,6 +42,9 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Page handlers are CPU-bound Python: a few threads per worker beat anyio's default
+        # 40, which only fight over the GIL (measured in docs/benchmarks.md).
+        to_thread.current_default_thread_limiter().total_tokens = int(settings.web_threads)
         views.start()
         access.start()
         syncer.start()
