@@ -170,20 +170,27 @@ def test_similar_posts_share_terms(client: Client) -> None:
     assert "shared problem" in similar and "shared stack: python services" in similar
 
 
-def test_page_without_meta_box(tmp_path: Path) -> None:
+def _one_page_site(tmp_path: Path, name: str, text: str) -> Client:
+    """A site of its own (SQLite file ``name``.db) holding one approved page."""
     from alphanode.services import importer, review
     from alphanode.services.sources import resolve
     from alphanode.settings import Settings
     from alphanode.store.migrate import open_database
 
-    page = tmp_path / "plain.txt"
-    page.write_text("|\n\na plain page\n\nonly one paragraph here.\n\nSimilar Posts\n", "utf-8")
-    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    page = tmp_path / f"{name}.txt"
+    page.write_text(text, "utf-8")
+    settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / name}.db")
     engine = open_database(settings)
     report = importer.import_sources(engine, settings, resolve([str(page)]))
     review.approve(engine, report.outcomes[0][0], "tester")
     engine.dispose()
-    client = Client(settings)
+    return Client(settings)
+
+
+def test_page_without_meta_box(tmp_path: Path) -> None:
+    client = _one_page_site(
+        tmp_path, "p", "|\n\na plain page\n\nonly one paragraph here.\n\nSimilar Posts\n"
+    )
     try:
         html = client.get("/posts/a-plain-page").text
         assert "<p>only one paragraph here.</p>" in html
@@ -219,20 +226,9 @@ def test_500_page_hides_the_error(client: Client, monkeypatch: pytest.MonkeyPatc
 def test_two_databases_in_one_process_never_share_parsed_pages(tmp_path: Path) -> None:
     # Post ids restart in every database: the same (id, revision) must not show another
     # database's article (parsed revisions are kept per worker).
-    from alphanode.services import importer, review
-    from alphanode.services.sources import resolve
-    from alphanode.settings import Settings
-    from alphanode.store.migrate import open_database
-
     for name in ("one", "two"):
-        page = tmp_path / f"{name}.txt"
-        page.write_text(f"|\n\nthe same slug\n\nthe body of {name}.\n\nSimilar Posts\n", "utf-8")
-        settings = Settings.load(env={}, database_url=f"sqlite:///{tmp_path / name}.db")
-        engine = open_database(settings)
-        report = importer.import_sources(engine, settings, resolve([str(page)]))
-        review.approve(engine, report.outcomes[0][0], "tester")
-        engine.dispose()
-        client = Client(settings)
+        text = f"|\n\nthe same slug\n\nthe body of {name}.\n\nSimilar Posts\n"
+        client = _one_page_site(tmp_path, name, text)
         try:
             assert f"<p>the body of {name}.</p>" in client.get("/posts/the-same-slug").text
         finally:

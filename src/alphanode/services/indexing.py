@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from alphanode.content import card as cards
-from alphanode.content.document import Document, Heading, Image, ListBlock, Paragraph
+from alphanode.content.document import Document
+from alphanode.content.fingerprint import body_text
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
 from alphanode.services import similar
@@ -59,18 +60,6 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(" ".join(v.split()).lower() for v in value if isinstance(v, str) and v.strip())
 
 
-def _text(doc: Document) -> str:
-    parts: list[str] = []
-    for b in doc.body:
-        if isinstance(b, Paragraph | Heading):
-            parts.append(b.text)
-        elif isinstance(b, ListBlock):
-            parts.extend(b.items)
-        elif isinstance(b, Image):
-            parts.append(b.caption)
-    return "\n".join(parts)
-
-
 def entities(doc: Document) -> list[str]:
     raw = doc.meta.get("entities")
     names = [e.get("name") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
@@ -91,7 +80,7 @@ def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
             doc.title,
             " ".join([problem, str(topic), cards.summary(doc)]),
             " ".join([*stack, *tools, *ents]),
-            _text(doc),
+            body_text(doc),
             problem,
             stack,
             tools,

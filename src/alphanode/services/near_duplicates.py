@@ -46,7 +46,7 @@ class _Words:
         if post_id not in self.cache:
             text = self.documents.get(post_id)
             if text is None:
-                text = posts.current_documents(self.conn, [post_id]).get(post_id)
+                text = posts.documents(self.conn, [post_id]).get(post_id)
             if text is None:
                 return None
             doc = jsonl.from_object(json.loads(text)).document

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.store import posts as posts_store
 from alphanode.store.posts import now
-from alphanode.store.schema import posts, revisions, search_outbox
+from alphanode.store.schema import posts, search_outbox
 
 _LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
 
@@ -48,20 +49,4 @@ def live_ids(conn: Connection) -> list[int]:
 
 def live_documents(conn: Connection, post_ids: list[int]) -> dict[int, str]:
     """The live revision's document JSON of those posts that are live (the others: absent)."""
-
-    found: dict[int, str] = {}
-    for i in range(0, len(post_ids), 500):
-        chunk = post_ids[i : i + 500]
-        query = (
-            sa.select(posts.c.id, revisions.c.document)
-            .join(
-                revisions,
-                sa.and_(
-                    revisions.c.post_id == posts.c.id,
-                    revisions.c.number == posts.c.live_revision,
-                ),
-            )
-            .where(_LIVE, posts.c.id.in_(chunk))
-        )
-        found.update({r.id: r.document for r in conn.execute(query)})
-    return found
+    return posts_store.documents(conn, post_ids, "live_revision", _LIVE)

@@ -223,21 +223,26 @@ def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
     return _post(row) if row is not None else None
 
 
-def current_documents(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
-    """Each post's current document (canonical JSON), by post id."""
+def documents(
+    conn: Connection,
+    ids: Sequence[int],
+    which: str = "current_revision",
+    where: sa.ColumnElement[bool] | None = None,
+) -> dict[int, str]:
+    """Each post's document (canonical JSON) at ``which`` (``current_revision`` or
+    ``live_revision``), by post id; posts without one, or failing ``where``, are absent."""
     found: dict[int, str] = {}
+    number = posts.c[which]
     for i in range(0, len(ids), _IN_CHUNK):
         query = (
             sa.select(posts.c.id, revisions.c.document)
             .join(
-                revisions,
-                sa.and_(
-                    revisions.c.post_id == posts.c.id,
-                    revisions.c.number == posts.c.current_revision,
-                ),
+                revisions, sa.and_(revisions.c.post_id == posts.c.id, revisions.c.number == number)
             )
             .where(posts.c.id.in_(ids[i : i + _IN_CHUNK]))
         )
+        if where is not None:
+            query = query.where(where)
         found.update({row.id: row.document for row in conn.execute(query)})
     return found
 
