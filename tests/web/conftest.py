@@ -108,8 +108,18 @@ def site(
     postgres_admin: Engine | None,
 ) -> Iterator[Site]:
     """The seeded site every page test reads, once on SQLite and once on PostgreSQL."""
+    yield from seeded_site(request, tmp_path_factory, postgres_admin, "site")
+
+
+def seeded_site(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin: Engine | None,
+    name: str,
+) -> Iterator[Site]:
+    """For fixtures parametrized on the database: ``build_site`` on the one asked for."""
     need(SEED.is_file(), "the shared seed page is missing")
-    directory = tmp_path_factory.mktemp(f"site-{request.param}")
+    directory = tmp_path_factory.mktemp(f"{name}-{request.param}")
     if request.param == "sqlite":
         yield build_site(directory)
         return

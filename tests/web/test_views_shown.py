@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 
 from alphanode.services import review
 from alphanode.services import views as view_service
-from tests.conftest import postgres_database
 from tests.helpers import SEED_REF
 from tests.web.conftest import (
     HOSTILE_REF,
@@ -23,6 +22,7 @@ from tests.web.conftest import (
     Client,
     Site,
     build_site,
+    seeded_site,
 )
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0"
@@ -49,12 +49,7 @@ def own_site(
 ) -> Iterator[Site]:
     """A seeded site of its own: these tests count views and rank by them, so the counts other
     tests leave on the shared site would make the numbers meaningless."""
-    directory = tmp_path_factory.mktemp(f"views-{request.param}")
-    if request.param == "sqlite":
-        yield build_site(directory)
-        return
-    with postgres_database(postgres_admin) as url:
-        yield build_site(directory, url)
+    yield from seeded_site(request, tmp_path_factory, postgres_admin, "views")
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -80,34 +81,44 @@ def sqlite_integrity(path: Path) -> list[str]:
     return [] if rows == [("ok",)] else [str(r[0]) for r in rows]
 
 
-def pg_dump(url: str, target: Path) -> None:
-    tool = shutil.which("pg_dump")
+def _pg_tool(name: str, url: str, args: list[str], expected: str) -> None:
+    """Run PostgreSQL's ``name`` against ``url``; the password goes in PGPASSWORD, never in
+    the command line (where other users of the machine could read it)."""
+    tool = shutil.which(name)
     if tool is None:
-        raise StoreError("pg_dump is not installed", "PostgreSQL's client tools on PATH")
-    libpq = url.replace("postgresql+psycopg://", "postgresql://")
+        raise StoreError(f"{name} is not installed", "PostgreSQL's client tools on PATH")
+    parsed = sa.engine.make_url(url)
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = str(parsed.password)
+    libpq = parsed.set(drivername="postgresql", password=None).render_as_string(False)
     result = subprocess.run(  # noqa: S603 - fixed tool, URL passed as one argument
-        [tool, "--format=custom", "--no-owner", f"--file={target}", libpq],
+        [tool, *args, f"--dbname={libpq}"],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if result.returncode != 0:
-        raise StoreError(f"pg_dump failed: {result.stderr.strip()}", "a reachable database")
+        raise StoreError(f"{name} failed: {result.stderr.strip()}", expected)
+
+
+def pg_dump(url: str, target: Path) -> None:
+    _pg_tool(
+        "pg_dump",
+        url,
+        ["--format=custom", "--no-owner", f"--file={target}"],
+        "a reachable database",
+    )
 
 
 def pg_restore(url: str, source: Path) -> None:
-    tool = shutil.which("pg_restore")
-    if tool is None:
-        raise StoreError("pg_restore is not installed", "PostgreSQL's client tools on PATH")
-    libpq = url.replace("postgresql+psycopg://", "postgresql://")
-    result = subprocess.run(  # noqa: S603 - fixed tool, URL passed as one argument
-        [tool, "--clean", "--if-exists", "--no-owner", f"--dbname={libpq}", str(source)],
-        capture_output=True,
-        text=True,
-        check=False,
+    _pg_tool(
+        "pg_restore",
+        url,
+        ["--clean", "--if-exists", "--no-owner", str(source)],
+        "a valid pg_dump file",
     )
-    if result.returncode != 0:
-        raise StoreError(f"pg_restore failed: {result.stderr.strip()}", "a valid pg_dump file")
 
 
 @dataclass(frozen=True)
