@@ -49,7 +49,7 @@ from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seeds" / "000_aeb991cd76c60bdc.txt"
+SEED = REPO / "tests" / "fixtures" / "seed" / "000_aeb991cd76c60bdc.txt"
 SLUG = (
     "production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide"
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,7 @@ from alphanode.formats.jsonl import dumps, from_object
 from alphanode.formats.render import render
 from alphanode.formats.scraped import parse
 from alphanode.formats.text import decode
-
-SHARED = Path(__file__).parents[2].parent / "shared"
-SEED = SHARED / "seeds" / "000_aeb991cd76c60bdc.txt"
-GOLDEN = SHARED / "golden" / "000_aeb991cd76c60bdc.json"
-
-
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"required under CI=true: {path}")
-        pytest.skip(f"the shared file {path} is missing (../shared beside the repository)")
-    return path
+from tests.conftest import GOLDEN, SEED, need_shared
 
 
 def _lines(text: str) -> list[str]:
@@ -31,8 +19,8 @@ def _lines(text: str) -> list[str]:
 
 
 def test_seed_parses_to_the_golden_document() -> None:
-    golden = json.loads(_need(GOLDEN).read_text("utf-8"))
-    parsed = parse(decode(_need(SEED).read_bytes()))
+    golden = json.loads(GOLDEN.read_text("utf-8"))
+    parsed = parse(decode(SEED.read_bytes()))
     got = parsed.document.to_dict()
     assert got["title"] == golden["title"]
     assert got["body"] == golden["body"]
@@ -43,13 +31,23 @@ def test_seed_parses_to_the_golden_document() -> None:
 
 
 def test_rendering_the_parsed_seed_gives_back_its_text() -> None:
-    text = decode(_need(SEED).read_bytes())
+    text = decode(SEED.read_bytes())
     assert _lines(render(parse(text).document)) == _lines(text)
 
 
 def test_golden_json_reads_as_the_same_document() -> None:
-    golden = json.loads(_need(GOLDEN).read_text("utf-8"))
+    golden = json.loads(GOLDEN.read_text("utf-8"))
     from_json = from_object(golden)
     assert from_json.warnings == ()
-    assert from_json.document == parse(decode(_need(SEED).read_bytes())).document
+    assert from_json.document == parse(decode(SEED.read_bytes())).document
     assert json.loads(dumps(from_json.document)) == golden
+
+
+@pytest.mark.parametrize(
+    ("copy", "shared"),
+    [(SEED, "seeds/000_aeb991cd76c60bdc.txt"), (GOLDEN, "golden/000_aeb991cd76c60bdc.json")],
+    ids=["seed", "golden"],
+)
+def test_the_projects_copies_equal_the_shared_originals(copy: Path, shared: str) -> None:
+    """Conformance: the copies in tests/fixtures/seed are the reference files, byte for byte."""
+    assert copy.read_bytes() == need_shared(shared).read_bytes()

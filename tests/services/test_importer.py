@@ -13,6 +13,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
 from alphanode.store.engine import reading
+from tests.conftest import GOLDEN
 from tests.helpers import SEED_REF, seed_text, variant, write_variants
 
 
@@ -98,12 +99,7 @@ def rejects_raw(engine: Engine) -> str:
 
 
 def test_jsonl_with_bad_lines_goes_on(db: Engine, settings: Settings, tmp_path: Path) -> None:
-    golden = json.loads(
-        Path(__file__)
-        .parents[2]
-        .parent.joinpath("shared/golden/000_aeb991cd76c60bdc.json")
-        .read_text("utf-8")
-    )
+    golden = json.loads(GOLDEN.read_text("utf-8"))
     lines = []
     for n in range(3):
         doc = json.loads(json.dumps(golden))

@@ -22,7 +22,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.app import create_app
-from tests.conftest import SEED, need, postgres_database
+from tests.conftest import postgres_database
 from tests.helpers import SEED_REF, seed_text, variant
 
 HOSTILE_REF = "anp-ref-666666-6666"
@@ -118,7 +118,6 @@ def seeded_site(
     name: str,
 ) -> Iterator[Site]:
     """For fixtures parametrized on the database: ``build_site`` on the one asked for."""
-    need(SEED.is_file(), "the shared seed page is missing")
     directory = tmp_path_factory.mktemp(f"{name}-{request.param}")
     if request.param == "sqlite":
         yield build_site(directory)
