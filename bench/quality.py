@@ -66,6 +66,7 @@ from alphanode.content.fingerprint import (  # noqa: E402
 )
 from alphanode.formats import jsonl  # noqa: E402
 from alphanode.services import importer, indexing, review, search  # noqa: E402
+from alphanode.services.runtime import Site  # noqa: E402
 from alphanode.services.sources import resolve  # noqa: E402
 from alphanode.settings import Settings  # noqa: E402
 from alphanode.store import outbox  # noqa: E402
@@ -167,7 +168,7 @@ def build(tmp: Path, count: int, rate: float, seed: int, size: Size = "normal") 
             step[0] = tenth
             note(f"reindex {tenth * 10} % ({time.perf_counter() - started:.0f} s)")
 
-    indexing.reindex(engine, settings, progress)
+    indexing.reindex(Site(settings, engine=engine), progress)
     with reading(engine) as conn:
         ref_of = {r.id: r.ref for r in conn.execute(sa.select(posts.c.id, posts.c.ref))}
         live = outbox.live_ids(conn)
@@ -435,10 +436,11 @@ def search_quality(corpus: Corpus, count: int) -> dict[str, Any]:
     for pid in corpus.live:
         ref = corpus.ref_of[pid]
         groups[corpus.truth[ref].title].add(corpus.group(ref))
+    site = Site(corpus.settings, engine=corpus.engine)
     with reading(corpus.engine) as conn:
         for q in queries(corpus, count):
             started = time.perf_counter()
-            page = search.search(corpus.engine, corpus.settings, q.text, size=TOP)
+            page = search.search(site, q.text, size=TOP)
             latencies.append(time.perf_counter() - started)
             ours = [h.card.ref for h in page.hits]
             theirs = naive_search(conn, q.text)

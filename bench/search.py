@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _corpus import build, pct  # noqa: E402
 from alphanode.services import indexing, search  # noqa: E402
+from alphanode.services.runtime import Site  # noqa: E402
 from alphanode.store import outbox  # noqa: E402
 from alphanode.store.engine import reading  # noqa: E402
 from alphanode.store.search import query as parser  # noqa: E402
@@ -55,7 +56,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         engine, settings, truth = build(tmp, args.count)
         started = time.perf_counter()
-        report = indexing.reindex(engine, settings)
+        site = Site(settings, engine=engine)
+        report = indexing.reindex(site)
         ours_build = time.perf_counter() - started
         with reading(engine) as conn:
             ids = outbox.live_ids(conn)
@@ -70,7 +72,7 @@ def main() -> None:
             f"build (index + similar lists): alphanode {n / ours_build:,.0f} docs/s "
             f"({report.lists} lists); FTS5 index only {n / fts_build:,.0f} docs/s"
         )
-        backend = indexing.backend_for(engine, settings)
+        backend = site.backend()
         problems = sorted({t["problem"] for t in truth.values()})
         rnd = random.Random(1)
         queries = [rnd.choice(problems) for _ in range(args.queries)]
@@ -82,7 +84,7 @@ def main() -> None:
             found = backend.search(parsed, {}, 0, 10, facets=False)
             ours.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            search.search(engine, settings, q)
+            search.search(site, q)
             ours_service.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             rows = fconn.execute(

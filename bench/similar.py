@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _corpus import build  # noqa: E402
 from alphanode.services import indexing, review  # noqa: E402
+from alphanode.services.runtime import Site  # noqa: E402
 from alphanode.store import similar  # noqa: E402
 from alphanode.store.engine import reading  # noqa: E402
 from alphanode.store.schema import post_terms, posts  # noqa: E402
@@ -62,7 +63,8 @@ def main() -> None:
         engine, settings, truth = build(Path(tmp), args.count)
         settings = settings.replace(search_index_path=str(Path(tmp) / "index"))
         started = time.perf_counter()
-        indexing.reindex(engine, settings)
+        site = Site(settings, engine=engine)
+        indexing.reindex(site)
         build_s = time.perf_counter() - started
         with reading(engine) as conn:
             refs = dict(conn.execute(sa.select(posts.c.id, posts.c.ref)).all())
@@ -91,7 +93,8 @@ def main() -> None:
         importer.import_sources(engine, settings, resolve([str(extra)]))
         ref = str(synthesize(10_000_000).meta["reference"])
         started = time.perf_counter()
-        review.approve(engine, ref, "bench", "bench", settings=settings)
+        review.approve(engine, ref, "bench", "bench")
+        site.index_pending()
         refresh_ms = (time.perf_counter() - started) * 1000
         result = {
             "docs": len(ids),

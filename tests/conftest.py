@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 
@@ -27,6 +29,16 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ALPHANODE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def cheap_hasher() -> PasswordHasher:
+    """Real argon2 with the smallest costs: tests hash many passwords."""
+    return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+def make_site(settings: Settings, engine: Engine | None = None) -> Site:
+    """A test's ``Site``: its own engine (or the one given) and a cheap password hasher."""
+    return Site(settings, hasher=cheap_hasher(), engine=engine)
 
 
 def need_shared(relative: str) -> Path:
@@ -124,6 +136,14 @@ def db(settings: Settings) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def site(settings: Settings, db: Engine) -> Iterator[Site]:
+    """The runtime around ``db``: its search backend, caches and a cheap password hasher."""
+    made = make_site(settings, db)
+    yield made
+    made.close()
+
+
 class Cli:
     """Runs ``alphanode`` in-process against one database, returning the click Result."""
 
@@ -136,7 +156,11 @@ class Cli:
 
     def __call__(self, *args: str, input: str | bytes | None = None):  # type: ignore[no-untyped-def]
         return self.runner.invoke(
-            self.app, ["--db", self.database_url, *args], input=input, catch_exceptions=False
+            self.app,
+            ["--db", self.database_url, *args],
+            input=input,
+            catch_exceptions=False,
+            obj=cheap_hasher(),  # the command's Site hashes passwords with it
         )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from alphanode.errors import ConfigError
@@ -37,49 +39,75 @@ class Setting:
         return "(secret: none by default, set your own)" if self.secret else self.default
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "database_url",
-        str,
+def declare(
+    default: Any,
+    help: str,  # noqa: A002 - the documentation field's name
+    owner: str,
+    expected: str,
+    rollback: str,
+    *,
+    secret: bool = False,
+    choices: tuple[str, ...] = (),
+    bounds: tuple[float, float] | None = None,
+) -> Any:
+    """One setting's field in ``Values``: its default, with its documentation as metadata."""
+    doc = _Doc(help, owner, expected, rollback, secret, choices, bounds)
+    return field(default=default, metadata={"setting": doc})
+
+
+@dataclass(frozen=True)
+class _Doc:
+    help: str
+    owner: str
+    expected: str
+    rollback: str
+    secret: bool
+    choices: tuple[str, ...]
+    bounds: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class Values:
+    """Every setting, declared once: a typed field whose metadata is its documentation.
+
+    ``SETTINGS`` (the registry that ``alphanode defaults``, docs/production-defaults.md and
+    loading read) is derived from these fields, and code reads typed attributes
+    (``settings.import_batch_size`` is an ``int`` to mypy), so a wrong name or type is a
+    type error, not a surprise at run time.
+    """
+
+    database_url: str = declare(
         "sqlite:///alphanode.db",
         "Where posts, revisions, rejects and the review log live: a SQLAlchemy URL "
         "(sqlite:///path or postgresql://user@host/db).",
         "alphanode.store.engine",
         "The file or server is reachable; `alphanode check` reports the schema at head.",
         "Point it back at the previous URL; nothing is written to a database you do not name.",
-    ),
-    Setting(
-        "auto_migrate",
-        bool,
+    )
+    auto_migrate: bool = declare(
         True,
         "Upgrade the schema to the newest migration when a command first opens the database.",
         "alphanode.store.migrate",
         "A fresh database is usable at once; an up-to-date one costs one version look-up.",
         "Set to false and run `alphanode db upgrade` by hand in a release step; "
         "`alphanode db downgrade` undoes the last migration.",
-    ),
-    Setting(
-        "import_batch_size",
-        int,
+    )
+    import_batch_size: int = declare(
         500,
         "Documents written per transaction during import.",
         "alphanode.services.importer",
         "Bulk imports commit every N documents: a crash loses at most one batch, which a "
         "re-run imports again (imports are idempotent).",
         "Lower it (e.g. 50) if a long write transaction blocks readers; any value is safe.",
-    ),
-    Setting(
-        "import_max_document_bytes",
-        int,
+    )
+    import_max_document_bytes: int = declare(
         4 * 1024 * 1024,
         "The largest single document accepted; larger ones are rejected with AN-IMPORT-006.",
         "alphanode.services.importer",
         "Real articles pass; a runaway file does not exhaust memory.",
         "Raise it for unusually long pages; rejected documents stay in `alphanode rejects`.",
-    ),
-    Setting(
-        "import_workers",
-        int,
+    )
+    import_workers: int = declare(
         2,
         "Processes that parse documents while the main process writes them (0 parses in the "
         "writing process). Used for inputs over 2 MiB.",
@@ -88,13 +116,8 @@ SETTINGS: tuple[Setting, ...] = (
         "writer stores batches; see docs/benchmarks.md for the figures.",
         "Set to 0 to parse in the writing process (slower, simplest to debug); any value "
         "gives the same result.",
-    ),
-)
-
-SETTINGS += (
-    Setting(
-        "site_url",
-        str,
+    )
+    site_url: str = declare(
         "",
         "The public base URL (https://example.org) used in canonical links, feeds and the "
         "sitemap. Empty: taken from each request's Host header.",
@@ -102,22 +125,15 @@ SETTINGS += (
         "Canonical, OpenGraph and feed links point at the public address, not at an internal "
         "host or port behind the proxy.",
         "Empty it to fall back to the request's host; links change on the next page render.",
-    ),
-    Setting(
-        "site_name",
-        str,
+    )
+    site_name: str = declare(
         "alphanode",
         "The site's name in page titles, feeds and structured data.",
         "alphanode.web.app",
         "Shown in the header, <title>, the Atom feed and JSON-LD publisher.",
         "Set it back; cached pages show the old name until their cache rule expires.",
-    ),
-)
-
-SETTINGS += (
-    Setting(
-        "session_cookie_secure",
-        bool,
+    )
+    session_cookie_secure: bool = declare(
         True,
         "Send the reviewer session cookie only over HTTPS (Secure); it is always HttpOnly "
         "and SameSite=Lax.",
@@ -125,33 +141,24 @@ SETTINGS += (
         "Behind TLS, sign-in works and the cookie never travels in clear.",
         "Set to false only for plain-HTTP testing on a trusted network; existing sessions "
         "keep working, new sign-ins get a non-Secure cookie.",
-    ),
-    Setting(
-        "api_max_body_bytes",
-        int,
+    )
+    api_max_body_bytes: int = declare(
         32 * 1024 * 1024,
         "The largest request body POST /api/v1/import accepts (413 above it).",
         "alphanode.web.routes.api",
         "Batches of a few thousand documents go through; a runaway upload is refused early.",
         "Raise it for bigger batches, or split the upload; nothing is imported from a refused "
         "request.",
-    ),
-)
-
-SETTINGS += (
-    Setting(
-        "page_cache_entries",
-        int,
+    )
+    page_cache_entries: int = declare(
         2000,
         "Pages each worker keeps in its in-process cache (least recently used go first); 0 "
         "turns the cache off.",
         "alphanode.web.middleware",
         "Hot pages are served from memory (see docs/cache-rules.md); about 15 KB a page.",
         "Set to 0 to serve every request from the database; nothing else changes.",
-    ),
-    Setting(
-        "page_cache_check_seconds",
-        float,
+    )
+    page_cache_check_seconds: float = declare(
         1.0,
         "How often a worker checks whether public content changed (approval, retraction) "
         "and drops its cached pages.",
@@ -159,20 +166,16 @@ SETTINGS += (
         "An approved or retracted post shows everywhere within this many seconds.",
         "Lower it for faster visibility (one tiny query per interval per worker); 0 checks "
         "on every request.",
-    ),
-    Setting(
-        "views_flush_seconds",
-        float,
+    )
+    views_flush_seconds: float = declare(
         10.0,
         "How often each worker writes the views it counted (one batched transaction).",
         "alphanode.web.views",
         "No database write ever happens on a request; counts appear within this interval "
         "and are flushed on shutdown.",
         "Raise it to write less often; a crash loses at most one interval of counts.",
-    ),
-    Setting(
-        "log_format",
-        str,
+    )
+    log_format: str = declare(
         "json",
         "Request and action logs: json (one object per line) or text.",
         "alphanode.web.middleware",
@@ -180,13 +183,8 @@ SETTINGS += (
         "and user-agent class; never a cookie, password or token.",
         "Switch to text for reading on a terminal; the fields are the same.",
         choices=("json", "text"),
-    ),
-)
-
-SETTINGS += (
-    Setting(
-        "search_backend",
-        str,
+    )
+    search_backend: str = declare(
         "auto",
         "The search engine. auto: postgres with a PostgreSQL database, tantivy with SQLite. "
         "tantivy: an embedded index in a directory (search_index_path). postgres: weighted "
@@ -199,10 +197,8 @@ SETTINGS += (
         "from the database, the source of truth). Before auto the default was tantivy: set "
         "tantivy to keep using an existing index directory with PostgreSQL.",
         choices=("auto", "tantivy", "postgres"),
-    ),
-    Setting(
-        "search_index_path",
-        str,
+    )
+    search_index_path: str = declare(
         "",
         "The tantivy index directory (unused by the postgres backend). Empty: "
         "`<database file>.search/` next to the SQLite file; with PostgreSQL and "
@@ -211,74 +207,58 @@ SETTINGS += (
         "The directory exists and is writable by every web worker and the CLI.",
         "Point it at a new empty directory and run `alphanode reindex`; deleting the "
         "directory loses nothing (reindex rebuilds it from the database).",
-    ),
-    Setting(
-        "search_max_query_chars",
-        int,
+    )
+    search_max_query_chars: int = declare(
         500,
         "The longest search query accepted; longer ones get a clear 400 (AN-SEARCH-001).",
         "alphanode.services.search",
         "Real queries pass; a pasted page cannot make a search slow.",
         "Raise it if readers paste long error messages; any value is safe.",
-    ),
-    Setting(
-        "search_sync_seconds",
-        float,
+    )
+    search_sync_seconds: float = declare(
         0.5,
         "How often each web worker drains the search outbox into the index (0: never; "
         "approvals made by the site are still indexed at once).",
         "alphanode.services.indexing",
         "Approvals made from the CLI or another worker are searchable within a second.",
         "Raise it to poll less; nothing is lost, the outbox keeps what is not yet indexed.",
-    ),
-    Setting(
-        "similar_weight_text",
-        float,
+    )
+    similar_weight_text: float = declare(
         1.0,
         "Similar Posts: weight of body text similarity (cosine of tf-idf vectors).",
         "alphanode.services.similar",
         "Posts about the same thing in different words still find each other.",
         "Set it back and run `alphanode reindex` to recompute every list.",
-    ),
-    Setting(
-        "similar_weight_problem",
-        float,
+    )
+    similar_weight_problem: float = declare(
         1.0,
         "Similar Posts: weight of sharing the same problem (ai_outline.problem / topic).",
         "alphanode.services.similar",
         "Posts solving the same problem rank first.",
         "Set it back and run `alphanode reindex` to recompute every list.",
-    ),
-    Setting(
-        "similar_weight_stack",
-        float,
+    )
+    similar_weight_stack: float = declare(
         0.6,
         "Similar Posts: weight of the Jaccard overlap of stacks.",
         "alphanode.services.similar",
         "Among equally close posts, those on the same stack come first.",
         "Set it back and run `alphanode reindex` to recompute every list.",
-    ),
-    Setting(
-        "similar_weight_tools",
-        float,
+    )
+    similar_weight_tools: float = declare(
         0.3,
         "Similar Posts: weight of the Jaccard overlap of tools.",
         "alphanode.services.similar",
         "Shared tools break ties between otherwise similar posts.",
         "Set it back and run `alphanode reindex` to recompute every list.",
-    ),
-    Setting(
-        "similar_weight_entities",
-        float,
+    )
+    similar_weight_entities: float = declare(
         0.2,
         "Similar Posts: weight of the Jaccard overlap of named entities.",
         "alphanode.services.similar",
         "Shared entities add a little to the score.",
         "Set it back and run `alphanode reindex` to recompute every list.",
-    ),
-    Setting(
-        "near_duplicate_threshold",
-        float,
+    )
+    near_duplicate_threshold: float = declare(
         0.7,
         "Estimated Jaccard similarity of two bodies' 4-word shingles (MinHash) at or above "
         "which they are near-duplicates: at import the later post is marked for reviewers; "
@@ -290,10 +270,8 @@ SETTINGS += (
         "Set it back, then `alphanode review duplicates --rescan` (marks are made at import) "
         "and `alphanode reindex` (lists are made at approval).",
         bounds=(0.5, 1.0),
-    ),
-    Setting(
-        "near_duplicate_import",
-        bool,
+    )
+    near_duplicate_import: bool = declare(
         True,
         "Import: look for near-duplicates of every new or changed body while importing. "
         "Off, a bulk load skips that work (about 0.4 ms a document in the single writer) and "
@@ -303,10 +281,8 @@ SETTINGS += (
         "twice as fast until the rescan, and copies wait unmarked in the review queue.",
         "Set it back to true; run `alphanode review duplicates --rescan` for what was "
         "imported while it was off.",
-    ),
-    Setting(
-        "postgres_prepared_statements",
-        bool,
+    )
+    postgres_prepared_statements: bool = declare(
         True,
         "PostgreSQL: let psycopg prepare statements that run often on the server (after 5 "
         "executions per connection). Turn off behind PgBouncer in transaction mode older than "
@@ -315,10 +291,8 @@ SETTINGS += (
         "Hot queries skip planning on the server; behind a session-aware pool or PgBouncer "
         ">= 1.21 with max_prepared_statements this is safe.",
         "Set it back and restart the app servers (it applies to new connections).",
-    ),
-    Setting(
-        "web_threads",
-        int,
+    )
+    web_threads: int = declare(
         4,
         "Threads per `alphanode serve` worker that run page and API handlers (which read the "
         "database and render templates).",
@@ -328,10 +302,8 @@ SETTINGS += (
         "(each thread then mostly waits on the network).",
         "Set it back and restart `alphanode serve`.",
         bounds=(1, 1000),
-    ),
-    Setting(
-        "forwarded_allow_ips",
-        str,
+    )
+    forwarded_allow_ips: str = declare(
         "127.0.0.1,::1",
         "Addresses of the proxies or load balancers whose X-Forwarded-For and "
         "X-Forwarded-Proto `alphanode serve` believes (comma-separated IPs or networks, or *).",
@@ -340,10 +312,8 @@ SETTINGS += (
         "and logs see readers, not the balancer) and scheme; a client cannot forge either.",
         "Set it back and restart; with the wrong list every reader shares the proxy's address "
         "and sign-in limits apply to all of them at once.",
-    ),
-    Setting(
-        "metrics_token",
-        str,
+    )
+    metrics_token: str = declare(
         "",
         "A bearer token that /metrics requires (`Authorization: Bearer <token>`); empty "
         "leaves /metrics open, for a scraper on a private network or behind the proxy's "
@@ -353,10 +323,35 @@ SETTINGS += (
         "traffic or the review queue. Empty: /metrics answers everyone who can reach it.",
         "Unset it (empty) and reload the scraper's configuration without the token.",
         secret=True,
-    ),
-)
+    )
 
-_BY_NAME = {s.name: s for s in SETTINGS}
+
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _registry() -> tuple[Setting, ...]:
+    out = []
+    for f in fields(Values):
+        doc: _Doc = f.metadata["setting"]
+        out.append(
+            Setting(
+                f.name,
+                _TYPES[str(f.type)],
+                f.default,
+                doc.help,
+                doc.owner,
+                doc.expected,
+                doc.rollback,
+                doc.secret,
+                doc.choices,
+                doc.bounds,
+            )
+        )
+    return tuple(out)
+
+
+SETTINGS: tuple[Setting, ...] = _registry()
+_BY_NAME = MappingProxyType({s.name: s for s in SETTINGS})
 
 
 def _convert(setting: Setting, raw: Any, origin: str, typed: bool = False) -> Any:
@@ -402,12 +397,11 @@ def _convert(setting: Setting, raw: Any, origin: str, typed: bool = False) -> An
         ) from None
 
 
-class Settings:
+@dataclass(frozen=True)
+class Settings(Values):
     """Resolved settings: environment, then config file, then default."""
 
-    def __init__(self, values: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> None:
-        self._values = dict(values)
-        self._origins = dict(origins or {})
+    _origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def origin(self, name: str) -> str:
         """Where the value came from: default, config file …, environment …, command line."""
@@ -417,20 +411,17 @@ class Settings:
         """Every setting's value in force and its origin; secrets only say whether set."""
         out = []
         for s in SETTINGS:
-            value = self._values[s.name]
+            value = self.get(s.name)
             if s.secret:
                 value = "(set)" if value else "(not set)"
             out.append({"name": s.name, "value": value, "origin": self.origin(s.name)})
         return out
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
     def get(self, name: str) -> Any:
-        return self._values[name]
+        """A setting's value by name (for generic code: defaults, serve's worker env)."""
+        if name not in _BY_NAME:
+            raise KeyError(name)
+        return getattr(self, name)
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -438,7 +429,7 @@ class Settings:
                 raise ConfigError(f"unknown setting {name!r}", "one of " + ", ".join(_BY_NAME))
             changes[name] = _convert(_BY_NAME[name], value, "command line")
         origins = {**self._origins, **dict.fromkeys(changes, "command line")}
-        return Settings({**self._values, **changes}, origins)
+        return dataclasses.replace(self, **changes, _origins=origins)
 
     @classmethod
     def load(
@@ -478,7 +469,7 @@ class Settings:
                 values[s.name] = _convert(s, file_values[s.name], origins[s.name], typed=True)
             else:
                 values[s.name] = s.default
-        return cls(values, origins)
+        return cls(**values, _origins=origins)
 
 
 def settings_markdown() -> str:

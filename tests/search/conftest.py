@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from alphanode.services import importer, indexing, review
+from alphanode.services import importer, review
+from alphanode.services.runtime import Site
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.synth import generate
-from tests.conftest import postgres_database
+from tests.conftest import make_site, postgres_database
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Corpus:
     engine: Engine
     settings: Settings
     truth: dict[str, dict[str, object]]  # ref → problem, stack
+    site: Site
     case: Case = SQLITE
 
 
@@ -81,11 +83,13 @@ def case_settings(tmp: Path, database_url: str, case: Case = SQLITE) -> Settings
 def make_corpus(tmp: Path, database_url: str, count: int, case: Case = SQLITE) -> Corpus:
     settings = case_settings(tmp, database_url, case)
     engine = open_database(settings)
-    assert indexing.backend_for(engine, settings).name == case.expected
+    site = make_site(settings, engine)
+    assert site.backend().name == case.expected
     truth = write_pages(tmp / "pages", count)
     importer.import_sources(engine, settings, resolve([str(tmp / "pages")]))
-    review.approve_all_pending(engine, "tester", "corpus", settings)
-    return Corpus(engine, settings, truth, case)
+    review.approve_all_pending(engine, "tester", "corpus")
+    site.index_pending()
+    return Corpus(engine, settings, truth, site, case)
 
 
 @contextmanager

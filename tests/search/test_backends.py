@@ -13,7 +13,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store import migrate
 from alphanode.store.search import backend_name, index_path
-from tests.conftest import SEED
+from tests.conftest import SEED, make_site
 from tests.helpers import variant
 from tests.search.conftest import POSTGRES, POSTGRES_TANTIVY, Corpus, make_corpus
 
@@ -82,13 +82,14 @@ def test_migration_0007_gives_an_indexed_site_its_prefixes(
     tmp_path: Path, postgres_url: str
 ) -> None:
     corpus = make_corpus(tmp_path, postgres_url, 20, POSTGRES)
-    e, s = corpus.engine, corpus.settings
+    e, s, site = corpus.engine, corpus.settings, corpus.site
     try:
         pages = tmp_path / "x"
         pages.mkdir()
         (pages / "a.txt").write_text(variant(951, extra_paragraph="zorbpinning it."), "utf-8")
         importer.import_sources(e, s, resolve([str(pages)]))
-        review.approve_all_pending(e, "t", "", s)
+        review.approve_all_pending(e, "t", "")
+        site.index_pending()
         rows, with_topic, queued = _vectors(corpus)
         assert rows == with_topic and queued == 0
         # A site indexed before 0007: no unstemmed vector at all.
@@ -98,11 +99,11 @@ def test_migration_0007_gives_an_indexed_site_its_prefixes(
         assert "unstemmed" not in columns
         migrate.upgrade(e)
         # Prefixes work at once from the columns the table keeps; every row is queued ...
-        assert [h.card.ref for h in search.search(e, s, "zorbpinn").hits] == ["anp-ref-000951-0000"]
+        assert [h.card.ref for h in search.search(site, "zorbpinn").hits] == ["anp-ref-000951-0000"]
         rows, with_topic, queued = _vectors(corpus)
         assert with_topic == 0 and queued == rows
         # ... and the next sync writes them whole (topic and entities too).
-        report = indexing.sync(e, s)
+        report = indexing.sync(site)
         assert report.indexed == rows and _vectors(corpus) == (rows, rows, 0)
     finally:
         e.dispose()
@@ -120,11 +121,12 @@ def test_a_postgres_site_on_the_old_tantivy_default_moves_to_postgres_search(
         migrate.downgrade(e, "0006")
         migrate.upgrade(e)
         upgraded = corpus.settings.replace(search_backend="auto")
-        assert indexing.backend_for(e, upgraded).name == "postgres"
+        site = make_site(upgraded, e)
+        assert site.backend().name == "postgres"
         assert _vectors(corpus) == (0, 0, len(corpus.truth))
-        indexing.sync(e, upgraded)
+        indexing.sync(site)
         assert _vectors(corpus) == (len(corpus.truth), len(corpus.truth), 0)
         problem = str(next(iter(corpus.truth.values()))["problem"])
-        assert search.search(e, upgraded, problem).hits
+        assert search.search(site, problem).hits
     finally:
         e.dispose()

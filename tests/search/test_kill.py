@@ -20,22 +20,25 @@ from alphanode.store import outbox
 from alphanode.store.engine import reading
 from alphanode.store.migrate import open_database
 from alphanode.store.schema import search_outbox, similar_posts
+from tests.conftest import make_site
 from tests.search.conftest import CASES, Case, case_settings, write_pages
 
 WORKER = """
 import sys
 from alphanode.services import indexing, review
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
-from alphanode.store.migrate import open_database
 settings = Settings.load(
     env={}, database_url=sys.argv[1], search_index_path=sys.argv[2], search_backend=sys.argv[4]
 )
-engine = open_database(settings)
+site = Site(settings)
+engine = site.engine
 print("started", flush=True)
 if sys.argv[3] == "approve":
-    review.approve_all_pending(engine, "worker", "bulk", settings)
+    review.approve_all_pending(engine, "worker", "bulk")
+    site.index_pending()
 else:
-    indexing.sync(engine, settings)
+    indexing.sync(site)
 print("finished", flush=True)
 """
 
@@ -84,7 +87,7 @@ def test_kill_9_then_next_start_converges(
             named = set(conn.scalars(sa.select(similar_posts.c.other_id)))
             holders = set(conn.scalars(sa.select(similar_posts.c.post_id)))
         assert len(live) == 250
-        assert indexing.backend_for(engine, settings).post_ids() == live
+        assert make_site(settings, engine).backend().post_ids() == live
         assert left == 0
         assert named <= live and holders == live
     finally:
@@ -97,6 +100,7 @@ def _sync_until_free(engine: Engine, settings: Settings) -> None:
     statement it was running), so the first sync may find the writer busy: nothing is lost,
     a later one drains the outbox."""
     deadline = time.monotonic() + 30
-    while indexing.sync(engine, settings).busy:
+    site = make_site(settings, engine)
+    while indexing.sync(site).busy:
         assert time.monotonic() < deadline, "the search writer stayed busy after the kill"
         time.sleep(0.2)

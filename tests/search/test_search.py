@@ -12,7 +12,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from alphanode.errors import AlphanodeError
-from alphanode.services import importer, indexing, review, search
+from alphanode.services import importer, review, search
 from alphanode.services.sources import resolve
 from alphanode.store import outbox
 from alphanode.store.engine import reading
@@ -30,7 +30,7 @@ def _import(corpus: Corpus, tmp: Path, pages: dict[str, str]) -> None:
 
 
 def refs(corpus: Corpus, q: str, **filters: str) -> list[str]:
-    return [h.card.ref for h in search.search(corpus.engine, corpus.settings, q, filters).hits]
+    return [h.card.ref for h in search.search(corpus.site, q, filters).hits]
 
 
 def ref(n: int) -> str:
@@ -44,7 +44,7 @@ needs_seed = pytest.mark.skipif(not SEED.is_file(), reason="the shared seed page
 def test_pending_rejected_and_retracted_posts_are_never_found(
     corpus: Corpus, tmp_path: Path
 ) -> None:
-    e, s = corpus.engine, corpus.settings
+    e, site = corpus.engine, corpus.site
     _import(
         corpus,
         tmp_path / "x",
@@ -54,15 +54,18 @@ def test_pending_rejected_and_retracted_posts_are_never_found(
             "l": variant(903, title="quokka live post"),
         },
     )
-    review.reject(e, ref(902), "t", "no", s)
-    review.approve(e, ref(903), "t", settings=s)
+    review.reject(e, ref(902), "t", "no")
+    site.index_pending()
+    review.approve(e, ref(903), "t")
+    site.index_pending()
     for q in ("quokka", "quok", "quokka ", "quokka pending", '"quokka rejected"', "qsecr*"):
         assert refs(corpus, q) in ([ref(903)], []), q
     assert refs(corpus, "quokka") == [ref(903)]
     assert refs(corpus, "qsecret") == []
-    review.retract(e, ref(903), "t", "gone", s)
+    review.retract(e, ref(903), "t", "gone")
+    site.index_pending()
     assert refs(corpus, "quokka") == []
-    assert indexing.backend_for(e, s).post_ids() == set(_live_ids(corpus))
+    assert site.backend().post_ids() == set(_live_ids(corpus))
 
 
 def _live_ids(corpus: Corpus) -> list[int]:
@@ -80,7 +83,8 @@ def test_title_match_ranks_above_body_match(corpus: Corpus, tmp_path: Path) -> N
             "title": variant(912, title="narwhal in the title"),
         },
     )
-    review.approve_all_pending(corpus.engine, "t", "", corpus.settings)
+    review.approve_all_pending(corpus.engine, "t", "")
+    corpus.site.index_pending()
     assert refs(corpus, "narwhal") == [ref(912), ref(911)]
     assert refs(corpus, "narwh*") == [ref(912), ref(911)]
 
@@ -98,7 +102,8 @@ def test_prefix_phrase_and_escaped_snippets(corpus: Corpus, tmp_path: Path) -> N
             "b": variant(922, extra_paragraph="rules wombatfood ok."),
         },
     )
-    review.approve_all_pending(corpus.engine, "t", "", corpus.settings)
+    review.approve_all_pending(corpus.engine, "t", "")
+    corpus.site.index_pending()
     both = {ref(921), ref(922)}
     assert set(refs(corpus, "wombatf*")) == both
     assert set(refs(corpus, "wombatfo")) == both  # the last word is a prefix as you type
@@ -107,7 +112,7 @@ def test_prefix_phrase_and_escaped_snippets(corpus: Corpus, tmp_path: Path) -> N
     assert refs(corpus, '"wombatfood rules"') == [ref(921)]
     assert refs(corpus, '"rules wombatfood"') == [ref(922)]
     assert refs(corpus, '"ok wombatfood"') == []
-    (hit,) = search.search(corpus.engine, corpus.settings, '"wombatfood rules" ok').hits
+    (hit,) = search.search(corpus.site, '"wombatfood rules" ok').hits
     assert "<mark>wombatfood</mark>" in hit.snippet
     # Everything but the marks is escaped text (PostgreSQL's parser drops tag-shaped text
     # such as <script>…</script> outright; tantivy keeps it, escaped).
@@ -131,7 +136,8 @@ def test_prefixes_are_not_broken_by_stemming(corpus: Corpus, tmp_path: Path) -> 
             ),
         },
     )
-    review.approve_all_pending(corpus.engine, "t", "", corpus.settings)
+    review.approve_all_pending(corpus.engine, "t", "")
+    corpus.site.index_pending()
     for q in ("zorbpinnin*", "zorbpinn*", "zorbpinnin", "zorbpinning", "zorbpinning*"):
         assert ref(931) in refs(corpus, q), q
     assert set(refs(corpus, "zorbpin*")) == {ref(931), ref(932), ref(933)}
@@ -146,58 +152,57 @@ def test_prefixes_are_not_broken_by_stemming(corpus: Corpus, tmp_path: Path) -> 
     for q in ("brûlée", "brûl", "crème brû", '"crème brûlée"'):
         assert refs(corpus, q) == [ref(933)], q
     assert refs(corpus, "zorbpinning ")[0] == ref(931)  # the word as written ranks first
-    hits = search.search(corpus.engine, corpus.settings, "zorbpinn").hits
+    hits = search.search(corpus.site, "zorbpinn").hits
     snippets = {h.card.ref: h.snippet for h in hits}
     assert set(snippets) == {ref(931), ref(932)}
     assert "<mark>zorbpinning</mark>" in snippets[ref(931)]
     assert "<mark>zorbpinned</mark>" in snippets[ref(932)]
     for q in ("brûlée", "brûl"):
-        (hit,) = search.search(corpus.engine, corpus.settings, q).hits
+        (hit,) = search.search(corpus.site, q).hits
         assert "<mark>brûlée</mark>" in hit.snippet, q
 
 
 @needs_seed
 def test_stop_words_still_have_to_match(corpus: Corpus, tmp_path: Path) -> None:
     _import(corpus, tmp_path / "x", {"a": variant(941, title="to be or not to be quux")})
-    review.approve_all_pending(corpus.engine, "t", "", corpus.settings)
+    review.approve_all_pending(corpus.engine, "t", "")
+    corpus.site.index_pending()
     assert refs(corpus, '"to be or not to be"') == [ref(941)]
     assert ref(941) in refs(corpus, "to be or not to be ")
-    assert search.search(corpus.engine, corpus.settings, "the ").total > 0
+    assert search.search(corpus.site, "the ").total > 0
 
 
 def test_facets_count_and_filters_narrow(corpus: Corpus) -> None:
-    page = search.search(corpus.engine, corpus.settings, "the")
+    page = search.search(corpus.site, "the")
     stacks = dict(page.facets["stack"])
     assert stacks and sum(dict(page.facets["difficulty"]).values()) == page.total
     value, count = next(iter(stacks.items()))
-    narrowed = search.search(corpus.engine, corpus.settings, "the", {"stack": value})
+    narrowed = search.search(corpus.site, "the", {"stack": value})
     assert narrowed.total == count
     assert all(value in [s.lower() for s in h.card.stack] for h in narrowed.hits)
     difficulty, n = page.facets["difficulty"][0]
-    both = search.search(
-        corpus.engine, corpus.settings, "the", {"stack": value, "difficulty": difficulty}
-    )
+    both = search.search(corpus.site, "the", {"stack": value, "difficulty": difficulty})
     assert both.total <= min(count, n)
     assert all(h.card.difficulty.lower() == difficulty for h in both.hits)
     # Filters alone, without words, list every live post they match.
-    assert search.search(corpus.engine, corpus.settings, "", {"stack": value}).total >= count
-    assert search.search(corpus.engine, corpus.settings, "the", {"stack": "no such"}).total == 0
+    assert search.search(corpus.site, "", {"stack": value}).total >= count
+    assert search.search(corpus.site, "the", {"stack": "no such"}).total == 0
 
 
 def test_pages_cover_every_match_once(corpus: Corpus) -> None:
-    e, s = corpus.engine, corpus.settings
-    first = search.search(e, s, "the", page=1, size=7)
+    site = corpus.site
+    first = search.search(site, "the", page=1, size=7)
     assert first.total > 14 and first.pages == -(-first.total // 7) and len(first.hits) == 7
     seen: list[str] = []
     for page in range(1, first.pages + 1):
-        found = search.search(e, s, "the", page=page, size=7)
+        found = search.search(site, "the", page=page, size=7)
         assert found.total == first.total
         seen += [h.card.ref for h in found.hits]
     assert len(seen) == len(set(seen)) == first.total
     assert [h.score for h in first.hits] == sorted((h.score for h in first.hits), reverse=True)
-    assert search.search(e, s, "the", page=first.pages + 1, size=7).hits == []
+    assert search.search(site, "the", page=first.pages + 1, size=7).hits == []
     with pytest.raises(QueryError):
-        search.search(e, s, "the", page=0)
+        search.search(site, "the", page=0)
 
 
 def test_problem_name_finds_its_posts(corpus: Corpus) -> None:
@@ -208,7 +213,7 @@ def test_problem_name_finds_its_posts(corpus: Corpus) -> None:
 
 def test_too_long_query_is_a_clear_400(small: Corpus) -> None:
     with pytest.raises(QueryError) as info:
-        search.search(small.engine, small.settings, "x" * 501)
+        search.search(small.site, "x" * 501)
     assert info.value.code == "AN-SEARCH-001" and info.value.http_status == 400
 
 
@@ -247,7 +252,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("q", HOSTILE)
 def test_hostile_queries_answer(small: Corpus, q: str) -> None:
-    page = search.search(small.engine, small.settings, q)
+    page = search.search(small.site, q)
     assert page.total >= len(page.hits)
 
 
@@ -255,6 +260,6 @@ def test_hostile_queries_answer(small: Corpus, q: str) -> None:
 @hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_text_returns_results_or_a_clear_error(small: Corpus, q: str) -> None:
     try:
-        search.search(small.engine, small.settings, q)
+        search.search(small.site, q)
     except AlphanodeError as exc:
         assert exc.http_status == 400 and exc.code == "AN-SEARCH-001"

@@ -22,7 +22,7 @@ from tests.web.conftest import Client
 def _ids(corpus: Corpus) -> tuple[set[int], set[int]]:
     with reading(corpus.engine) as conn:
         live = set(outbox.live_ids(conn))
-    return indexing.backend_for(corpus.engine, corpus.settings).post_ids(), live
+    return corpus.site.backend().post_ids(), live
 
 
 def test_similar_posts_share_problem_or_stack(tmp_path: Path, case: Case, case_url: str) -> None:
@@ -40,30 +40,32 @@ def test_similar_posts_share_problem_or_stack(tmp_path: Path, case: Case, case_u
 
 
 def test_similar_lists_follow_approval_and_retraction(corpus: Corpus) -> None:
-    e, s = corpus.engine, corpus.settings
+    e, site = corpus.engine, corpus.site
     ref = next(iter(corpus.truth))
     _, before = search.similar_to(e, ref, 10)
     gone = before[0].card.ref
-    review.retract(e, gone, "t", "retracted", s)
+    review.retract(e, gone, "t", "retracted")
+    site.index_pending()
     with reading(e) as conn:
         gone_id = conn.scalar(sa.select(posts.c.id).where(posts.c.ref == gone))
         named = conn.scalar(sa.select(sa.func.count()).where(similar_posts.c.other_id == gone_id))
     assert named == 0
     _, after = search.similar_to(e, ref, 10)
     assert gone not in [x.card.ref for x in after] and len(after) == len(before)
-    review.approve(e, gone, "t", settings=s)
+    review.approve(e, gone, "t")
+    site.index_pending()
     _, again = search.similar_to(e, ref, 10)
     assert gone in [x.card.ref for x in again]
 
 
 def test_outbox_rows_left_by_a_crash_converge(corpus: Corpus) -> None:
-    e, s = corpus.engine, corpus.settings
+    e, site = corpus.engine, corpus.site
     refs = list(corpus.truth)[:5]
     # Decisions committed, then the process died before its sync: only outbox rows remain.
     for ref in refs[:3]:
         review.retract(e, ref, "t", "crash test")
     # A half-applied index: a retracted post indexed again, a live one missing.
-    backend = indexing.backend_for(e, s)
+    backend = site.backend()
     with reading(e) as conn:
         docs = outbox.live_documents(conn, outbox.live_ids(conn)[:1])
     with backend.writing() as w:
@@ -74,7 +76,7 @@ def test_outbox_rows_left_by_a_crash_converge(corpus: Corpus) -> None:
             outbox.enqueue(conn, pid, "index")
     indexed, live = _ids(corpus)
     assert indexed != live
-    report = indexing.sync(e, s)
+    report = indexing.sync(site)
     assert not report.busy
     indexed, live = _ids(corpus)
     assert indexed == live
@@ -83,15 +85,15 @@ def test_outbox_rows_left_by_a_crash_converge(corpus: Corpus) -> None:
 
 
 def test_sync_is_busy_not_broken_while_another_writer_holds_the_index(corpus: Corpus) -> None:
-    backend = indexing.backend_for(corpus.engine, corpus.settings)
+    backend = corpus.site.backend()
     # Nothing waiting: no writer is even asked for.
     with backend.writing():
-        assert not indexing.sync(corpus.engine, corpus.settings).busy
+        assert not indexing.sync(corpus.site).busy
     ref = next(iter(corpus.truth))
     review.retract(corpus.engine, ref, "tester", "make outbox work")  # no settings: queued only
     with backend.writing():
-        assert indexing.sync(corpus.engine, corpus.settings).busy
-    done = indexing.sync(corpus.engine, corpus.settings)
+        assert indexing.sync(corpus.site).busy
+    done = indexing.sync(corpus.site)
     assert not done.busy and done.deleted == 1
 
 

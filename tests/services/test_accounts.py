@@ -13,34 +13,28 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from alphanode.services import accounts
+from alphanode.services.runtime import Site
 from alphanode.store.schema import login_attempts
 
 PASSWORD = "correct horse battery"
 HOME, ELSEWHERE = "192.0.2.10", "198.51.100.20"
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2 with small costs: these tests make a hundred attempts."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
 @pytest.fixture
-def people(db: Engine) -> Engine:
+def people(site: Site) -> Site:
+    """Two reviewers on a site with real argon2 at small costs (a hundred attempts here)."""
     for name in ("rita", "adam"):
-        accounts.add_user(db, name, "reviewer", PASSWORD)
-    return db
+        accounts.add_user(site, name, "reviewer", PASSWORD)
+    return site
 
 
-def fail(db: Engine, name: str, client: str = HOME, times: int = 1) -> None:
+def fail(db: Site, name: str, client: str = HOME, times: int = 1) -> None:
     for _ in range(times):
         with pytest.raises(accounts.AuthError):
             accounts.login(db, name, "wrong password", client)
 
 
-def test_five_failures_block_that_name_from_that_address_only(people: Engine) -> None:
+def test_five_failures_block_that_name_from_that_address_only(people: Site) -> None:
     fail(people, "rita", times=5)
     with pytest.raises(accounts.TooManyAttempts) as blocked:
         accounts.login(people, "rita", PASSWORD, HOME)  # even the right password
@@ -51,19 +45,19 @@ def test_five_failures_block_that_name_from_that_address_only(people: Engine) ->
     accounts.login(people, "rita", PASSWORD, ELSEWHERE)
 
 
-def test_successes_are_never_counted_and_clear_the_names_failures(people: Engine) -> None:
+def test_successes_are_never_counted_and_clear_the_names_failures(people: Site) -> None:
     fail(people, "rita", times=4)
     accounts.login(people, "rita", PASSWORD, HOME)
     fail(people, "rita", times=4)  # would be the 5th to 8th failure without the reset
     for _ in range(60):  # more than any limit
         accounts.login(people, "adam", PASSWORD, HOME)
     accounts.login(people, "rita", PASSWORD, HOME)
-    with people.connect() as conn:
+    with people.engine.connect() as conn:
         # rita's last 4 failures, each counted for her name and for the address
         assert conn.scalar(sa.select(sa.func.count()).select_from(login_attempts)) == 8
 
 
-def test_many_names_failing_from_one_address_block_the_address(people: Engine) -> None:
+def test_many_names_failing_from_one_address_block_the_address(people: Site) -> None:
     for n in range(accounts.CLIENT_LIMIT - 1):
         fail(people, f"guess{n}")
     accounts.login(people, "rita", PASSWORD, HOME)  # 49 failures: still allowed
@@ -73,7 +67,7 @@ def test_many_names_failing_from_one_address_block_the_address(people: Engine) -
     accounts.login(people, "adam", PASSWORD, ELSEWHERE)
 
 
-def test_an_ipv6_client_counts_as_its_64(people: Engine) -> None:
+def test_an_ipv6_client_counts_as_its_64(people: Site) -> None:
     for n in range(5):
         fail(people, "rita", f"2001:db8:0:7::{n + 1}")
     with pytest.raises(accounts.TooManyAttempts):
@@ -83,24 +77,24 @@ def test_an_ipv6_client_counts_as_its_64(people: Engine) -> None:
     assert accounts.client_key("unknown") == "unknown"
 
 
-def test_failures_older_than_the_window_stop_counting(people: Engine) -> None:
+def test_failures_older_than_the_window_stop_counting(people: Site) -> None:
     fail(people, "rita", times=5)
-    with people.begin() as conn:
+    with people.engine.begin() as conn:
         conn.execute(
             login_attempts.update().values(
                 created_at=login_attempts.c.created_at - dt.timedelta(minutes=16)
             )
         )
     accounts.login(people, "rita", PASSWORD, HOME)  # and a success forgets them altogether
-    with people.connect() as conn:
+    with people.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(login_attempts)) == 0
 
 
-def test_the_attempt_log_never_holds_what_was_typed(people: Engine) -> None:
+def test_the_attempt_log_never_holds_what_was_typed(people: Site) -> None:
     # People type their password into the name field by mistake.
     fail(people, PASSWORD)
     fail(people, "rita")
-    with people.connect() as conn:
+    with people.engine.connect() as conn:
         keys = list(conn.scalars(sa.select(login_attempts.c.key)))
     assert len(keys) == 4 and not any(PASSWORD in k or "rita" in k for k in keys)
 
@@ -123,9 +117,9 @@ class Transactions:
 
 
 @pytest.fixture
-def transactions(people: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Transactions]:
-    seen = Transactions(people)
-    inner = accounts._hasher
+def transactions(people: Site) -> Iterator[Transactions]:
+    seen = Transactions(people.engine)
+    inner = people.hasher
 
     class Watched(PasswordHasher):
         def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
@@ -136,13 +130,13 @@ def transactions(people: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tr
             seen.during_argon2.append(seen.open)
             return inner.verify(hash, password)
 
-    monkeypatch.setattr(accounts, "_hasher", Watched())
+    people.hasher = Watched()
     yield seen
     for name, handler in (("begin", seen.begin), ("commit", seen.end), ("rollback", seen.end)):
-        sa.event.remove(people, name, handler)
+        sa.event.remove(people.engine, name, handler)
 
 
-def test_argon2_never_runs_inside_a_transaction(people: Engine, transactions: Transactions) -> None:
+def test_argon2_never_runs_inside_a_transaction(people: Site, transactions: Transactions) -> None:
     accounts.login(people, "rita", PASSWORD, HOME)
     fail(people, "rita")
     fail(people, "nobody")  # an unknown name costs a hash too
@@ -152,14 +146,14 @@ def test_argon2_never_runs_inside_a_transaction(people: Engine, transactions: Tr
     assert transactions.during_argon2 == [0, 0, 0, 0, 0]
 
 
-def test_an_outdated_hash_is_upgraded_at_sign_in(people: Engine) -> None:
+def test_an_outdated_hash_is_upgraded_at_sign_in(people: Site) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=32, parallelism=1)
-    with people.begin() as conn:
+    with people.engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE users SET password_hash = :h WHERE name = 'rita'"),
             {"h": weak.hash(PASSWORD)},
         )
     accounts.login(people, "rita", PASSWORD, HOME)
-    with people.connect() as conn:
+    with people.engine.connect() as conn:
         stored = conn.scalar(sa.text("SELECT password_hash FROM users WHERE name = 'rita'"))
     assert "m=64," in stored and accounts.login(people, "rita", PASSWORD, HOME)

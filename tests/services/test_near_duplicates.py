@@ -22,7 +22,7 @@ from alphanode.store.schema import (
 )
 from alphanode.store.schema import near_duplicates as near_table
 from alphanode.synth import SynthItem, SynthOptions, generate
-from tests.conftest import Cli
+from tests.conftest import Cli, make_site
 from tests.helpers import variant
 
 
@@ -118,8 +118,8 @@ def test_similar_posts_never_suggest_near_duplicates(
     items = list(generate(150, 33, SynthOptions(near_duplicates=0.2)))
     conf = settings.replace(search_index_path=str(tmp_path / "index"))
     importer.import_sources(db, conf, resolve([str(_write(tmp_path / "a.jsonl", items))]))
-    review.approve_all_pending(db, "tester", "all", conf)
-    indexing.sync(db, conf)
+    review.approve_all_pending(db, "tester", "all")
+    indexing.sync(make_site(conf, db))
     with reading(db) as conn:
         pairs = conn.execute(sa.select(similar_posts.c.post_id, similar_posts.c.other_id)).all()
         prints = {

@@ -11,7 +11,7 @@ from alphanode.errors import AlphanodeError
 from alphanode.services import documents, importer, review, site
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
-from tests.conftest import Cli
+from tests.conftest import Cli, make_site
 from tests.helpers import SEED_REF, seed_text, variant
 
 
@@ -33,13 +33,13 @@ def test_everything_starts_pending_and_private(
     load(db, settings, tmp_path)
     assert len(review.pending(db)) == 4
     assert site.listing(db).total == 0  # type: ignore[union-attr]
-    assert site.article(db, "post-1") is None
+    assert site.article(make_site(settings, db), "post-1") is None
 
 
 def test_approve_reject_retract_and_log(db: Engine, settings: Settings, tmp_path: Path) -> None:
     load(db, settings, tmp_path)
     review.approve(db, "anp-ref-000001-0000", "rita", "looks right")
-    assert site.article(db, "post-1") is not None
+    assert site.article(make_site(settings, db), "post-1") is not None
     with pytest.raises(AlphanodeError, match="needs a note"):
         review.reject(db, "anp-ref-000002-0000", "rita", "")
     rejected = review.reject(db, "anp-ref-000002-0000", "rita", "off topic")
@@ -48,7 +48,7 @@ def test_approve_reject_retract_and_log(db: Engine, settings: Settings, tmp_path
     with pytest.raises(AlphanodeError, match="is live"):
         review.reject(db, "anp-ref-000001-0000", "rita", "too late")
     review.retract(db, "anp-ref-000001-0000", "adam", "outdated")
-    assert site.article(db, "post-1") is None
+    assert site.article(make_site(settings, db), "post-1") is None
     with pytest.raises(AlphanodeError, match="not live"):
         review.retract(db, "anp-ref-000001-0000", "adam", "again")
     log = [(e.action, e.actor, e.revision, e.note) for e in review.log(db, "anp-ref-000001-0000")]
@@ -63,13 +63,13 @@ def test_changed_reimport_keeps_live_revision_until_approved(
     edited = tmp_path / "e.txt"
     edited.write_text(seed_text().replace("final notes", "closing notes"), "utf-8")
     importer.import_sources(db, settings, resolve([str(edited)]))
-    live = site.article(db, documents.show(db, SEED_REF).post.slug)
+    live = site.article(make_site(settings, db), documents.show(db, SEED_REF).post.slug)
     assert live is not None and live.revision == 1
     assert review.pending(db) == [SEED_REF]
     view = review.review_view(db, SEED_REF)
     assert ("add", "+closing notes") in view.diff and ("del", "-final notes") in view.diff
     review.approve(db, SEED_REF, "rita")
-    live = site.article(db, documents.show(db, SEED_REF).post.slug)
+    live = site.article(make_site(settings, db), documents.show(db, SEED_REF).post.slug)
     assert live is not None and live.revision == 2
 
 

@@ -21,7 +21,7 @@ from alphanode.store import copy, state
 from alphanode.store.engine import connect, reading, writing
 from alphanode.store.migrate import open_database
 from alphanode.store.schema import post_views, posts
-from tests.conftest import Cli
+from tests.conftest import Cli, make_site
 from tests.helpers import write_variants
 
 
@@ -32,7 +32,7 @@ def _site(url: str, tmp_path: Path) -> Engine:
     importer.import_sources(engine, settings, resolve([str(tmp_path / "in")]))
     review.approve(engine, "anp-ref-000001-0000", "rita", "ok")
     review.reject(engine, "anp-ref-000002-0000", "rita", "no")
-    accounts.add_user(engine, "rita", "reviewer", "a long password here")
+    accounts.add_user(make_site(settings, engine), "rita", "reviewer", "a long password here")
     accounts.create_token(engine, "ci", ["import"])
     return engine
 
@@ -57,8 +57,9 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, postgres_url: str) ->
     assert again.exit_code == 2 and "not empty" in again.stderr
     assert cli("db", "copy", "--from", first, "--to", database_url, "--force").exit_code == 0
     # Ids continue above the copied ones on PostgreSQL.
-    pg = connect(Settings.load(env={}, database_url=database_url))
-    accounts.add_user(pg, "newcomer", "reviewer", "another long password")
+    pg_settings = Settings.load(env={}, database_url=database_url)
+    pg = connect(pg_settings)
+    accounts.add_user(make_site(pg_settings, pg), "newcomer", "reviewer", "another long password")
     pg.dispose()
 
 

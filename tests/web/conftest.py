@@ -22,7 +22,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.app import create_app
-from tests.conftest import postgres_database
+from tests.conftest import make_site, postgres_database
 from tests.helpers import SEED_REF, seed_text, variant
 
 HOSTILE_REF = "anp-ref-666666-6666"
@@ -85,15 +85,18 @@ def build_site(directory: Path, url: str | None = None) -> Site:
         (pages / f"v{n:03d}.txt").write_text(variant(n, title=title, own_body=True), "utf-8")
     (pages / "hostile.txt").write_text(hostile_page(), "utf-8")
     engine = open_database(settings)
+    runtime = make_site(settings, engine)
     importer.import_sources(engine, settings, resolve([str(pages)]))
-    review.approve_all_pending(engine, "test-reviewer", "seeded for tests", settings)
+    review.approve_all_pending(engine, "test-reviewer", "seeded for tests")
+    runtime.index_pending()
     # A pending and a rejected post: never public.
     extra = directory / "extra"
     extra.mkdir()
     (extra / "pending.txt").write_text(variant(777, title="pending secret post"), "utf-8")
     (extra / "rejected.txt").write_text(variant(778, title="rejected secret post"), "utf-8")
     importer.import_sources(engine, settings, resolve([str(extra)]))
-    review.reject(engine, REJECTED_REF, "test-reviewer", "not good enough", settings)
+    review.reject(engine, REJECTED_REF, "test-reviewer", "not good enough")
+    runtime.index_pending()
     engine.dispose()
     assert SEED_REF
     return Site(url, settings, directory)

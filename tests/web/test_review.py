@@ -23,7 +23,7 @@ from alphanode.services import accounts, importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.conftest import postgres_database
+from tests.conftest import make_site, postgres_database
 from tests.helpers import SEED_REF, first, seed_text, variant
 from tests.web.conftest import SEED_SLUG, Client
 
@@ -119,7 +119,7 @@ def _template(tmp: Path, url: str) -> Template:
     importer.import_sources(engine, settings, resolve([str(pages)]))
     review.approve(engine, SEED_REF, "setup")
     for name, role in (("rita", "reviewer"), ("adam", "admin"), ("dora", "reviewer")):
-        accounts.add_user(engine, name, role, PASSWORD)
+        accounts.add_user(make_site(settings, engine), name, role, PASSWORD)
     tokens = {
         "import": accounts.create_token(engine, "importer", ["import"]),
         "review": accounts.create_token(engine, "reviewbot", ["review"]),

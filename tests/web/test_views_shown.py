@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.services import review
 from alphanode.services import views as view_service
+from tests.conftest import make_site
 from tests.helpers import SEED_REF
 from tests.web.conftest import (
     HOSTILE_REF,
@@ -173,7 +174,8 @@ def test_pending_rejected_and_retracted_posts_never_rank(vc: Client, own_site: S
     read(vc, part(24), 30)
     flush(vc)
     assert (part(24), 30) in ranking(vc, "?limit=50")
-    review.retract(eng, ref(24), "views-test", "checking most-read", own_site.settings)
+    review.retract(eng, ref(24), "views-test", "checking most-read")
+    make_site(own_site.settings, eng).index_pending()
     try:
         api = vc.get("/api/v1/most-read?limit=50").text
         page = vc.get("/most-read").text
@@ -186,7 +188,8 @@ def test_pending_rejected_and_retracted_posts_never_rank(vc: Client, own_site: S
             slugs = [s for s, _ in ranking(vc, f"?days={days}&limit=50")]
             assert slugs and part(24) not in slugs and "pending-secret-post" not in slugs
     finally:
-        review.approve(eng, ref(24), "views-test", "restored", settings=own_site.settings)
+        review.approve(eng, ref(24), "views-test", "restored")
+        make_site(own_site.settings, eng).index_pending()
     # Approved again: its counted views were kept and it ranks again.
     assert (part(24), 30) in ranking(vc, "?limit=50")
 

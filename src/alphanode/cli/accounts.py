@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database, print_json
+from alphanode.cli.output import database, print_json, site
 from alphanode.errors import UsageError
 from alphanode.services import accounts
 
@@ -47,7 +47,7 @@ def add(
     """Add an account; the password is prompted for on a terminal, else read as one line of
     standard input (or, with --generate, generated and shown once)."""
     password = _password(generate)
-    shown = accounts.add_user(database(ctx), name, role, password)
+    shown = accounts.add_user(site(ctx), name, role, password)
     typer.echo(f"added {role} {name}")
     if password is None:
         typer.echo(f"password (shown once): {shown}")

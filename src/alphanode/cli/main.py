@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from argon2 import PasswordHasher
 from typer.core import TyperGroup
 
 from alphanode import logs
 from alphanode.errors import AlphanodeError
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
 
 
@@ -30,18 +32,6 @@ class _Group(TyperGroup):
             ctx.exit(0)
 
 
-app = typer.Typer(
-    cls=_Group,
-    name="alphanode",
-    help="alphanode: import, review, search and serve technical articles.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-
-@app.callback()
 def _global(
     ctx: typer.Context,
     db: Annotated[
@@ -66,33 +56,44 @@ def _global(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = Settings.load(config_file=config, database_url=db)
-    logs.setup(str(ctx.obj.log_format), "INFO" if verbose else "WARNING")
-
-
-_registered: list[bool] = []
+    settings = Settings.load(config_file=config, database_url=db)
+    # A caller may hand in the password hasher (``CliRunner.invoke(..., obj=hasher)``: tests
+    # use cheap argon2 costs); otherwise the site makes the production one.
+    hasher = ctx.obj if isinstance(ctx.obj, PasswordHasher) else None
+    site = Site(settings, hasher=hasher)
+    ctx.obj = site
+    ctx.call_on_close(site.close)
+    logs.setup(settings.log_format, "INFO" if verbose else "WARNING")
 
 
 def build_app() -> typer.Typer:
-    """The app with every command group registered (once)."""
-    if not _registered:
-        from alphanode.cli import (
-            accounts,
-            backup,
-            db,
-            defaults,
-            documents,
-            importing,
-            review,
-            search,
-            serve,
-            synth,
-        )
+    """A new ``alphanode`` app with every command group registered."""
+    from alphanode.cli import (
+        accounts,
+        backup,
+        db,
+        defaults,
+        documents,
+        importing,
+        review,
+        search,
+        serve,
+        synth,
+    )
 
-        modules = (documents, importing, review, search, accounts, serve, backup, db, defaults)
-        for module in (*modules, synth):
-            module.register(app)
-        _registered.append(True)
+    app = typer.Typer(
+        cls=_Group,
+        name="alphanode",
+        help="alphanode: import, review, search and serve technical articles.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_global)
+    modules = (documents, importing, review, search, accounts, serve, backup, db, defaults)
+    for module in (*modules, synth):
+        module.register(app)
     return app
 
 

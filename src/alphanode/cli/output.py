@@ -22,23 +22,24 @@ from rich.progress import (
 )
 from sqlalchemy.engine import Engine
 
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
-from alphanode.store.engine import connect
-from alphanode.store.migrate import open_database
 
 
-def settings(ctx: typer.Context) -> Settings:
+def site(ctx: typer.Context) -> Site:
+    """The command's ``Site``, built by the root callback and closed when the command ends."""
     obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)  # noqa: S101 - set by the root callback
+    assert isinstance(obj, Site)  # noqa: S101 - set by the root callback
     return obj
 
 
+def settings(ctx: typer.Context) -> Settings:
+    return site(ctx).settings
+
+
 def database(ctx: typer.Context, *, migrate: bool = True) -> Engine:
-    """The command's database engine, closed when the command ends."""
-    conf = settings(ctx)
-    engine = open_database(conf) if migrate else connect(conf)
-    ctx.call_on_close(engine.dispose)
-    return engine
+    """The command's database engine (the site's; closed when the command ends)."""
+    return site(ctx).engine if migrate else site(ctx).unmigrated_engine()
 
 
 def print_json(data: Any) -> None:

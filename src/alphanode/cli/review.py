@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database, print_json, settings
+from alphanode.cli.output import database, print_json, settings, site
 from alphanode.errors import UsageError
 from alphanode.services import near_duplicates, review
 
@@ -112,12 +112,14 @@ def approve(
     if all_matching and not chosen:
         raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
     if all_pending or all_matching:
-        count = review.approve_matching(engine, chosen, actor, note, settings(ctx))
+        count = review.approve_matching(engine, chosen, actor, note)
+        site(ctx).index_pending()
         typer.echo(f"approved {count}")
         return
     if ref is None:
         raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
-    decision = review.approve(engine, ref, actor, note, settings=settings(ctx))
+    decision = review.approve(engine, ref, actor, note)
+    site(ctx).index_pending()
     typer.echo(f"approved {decision.ref} revision {decision.revision}")
 
 
@@ -129,7 +131,8 @@ def reject(
     note: Note = "",
 ) -> None:
     """Reject a post's newest revision (a note is required)."""
-    decision = review.reject(database(ctx), ref, actor, note, settings(ctx))
+    decision = review.reject(database(ctx), ref, actor, note)
+    site(ctx).index_pending()
     typer.echo(f"rejected {decision.ref} revision {decision.revision} (status {decision.status})")
 
 
@@ -141,7 +144,8 @@ def retract(
     note: Note = "",
 ) -> None:
     """Take a live post down from every public surface (a note is required)."""
-    decision = review.retract(database(ctx), ref, actor, note, settings(ctx))
+    decision = review.retract(database(ctx), ref, actor, note)
+    site(ctx).index_pending()
     typer.echo(f"retracted {decision.ref}")
 
 
@@ -163,7 +167,7 @@ def duplicates(
     engine = database(ctx)
     scanned = None
     if rescan:
-        threshold = float(settings(ctx).near_duplicate_threshold)
+        threshold = settings(ctx).near_duplicate_threshold
         scanned, _ = near_duplicates.scan(engine, threshold)
     pairs, total = near_duplicates.listing(engine, limit)
     if as_json:

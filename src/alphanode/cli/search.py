@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import count_progress, database, print_json, settings
+from alphanode.cli.output import count_progress, print_json, site
 from alphanode.services import indexing
 from alphanode.services import search as search_service
 
@@ -31,16 +31,15 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search published posts (BM25: title > topic > stack/tools > body)."""
-    conf = settings(ctx)
-    engine = database(ctx)
-    indexing.sync_quietly(engine, conf)
+    here = site(ctx)
+    here.index_pending()
     filters = {
         "stack": stack,
         "tools": tools,
         "difficulty": difficulty,
         "code_language": code_language,
     }
-    result = search_service.search(engine, conf, query, filters, 1, limit)
+    result = search_service.search(here, query, filters, 1, limit)
     if as_json:
         print_json(
             {
@@ -75,9 +74,9 @@ def similar(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The precomputed Similar Posts of a live post, with scores and reasons."""
-    engine = database(ctx)
-    indexing.sync_quietly(engine, settings(ctx))
-    post, found = search_service.similar_to(engine, ref, limit)
+    here = site(ctx)
+    here.index_pending()
+    post, found = search_service.similar_to(here.engine, ref, limit)
     if as_json:
         print_json(
             {
@@ -106,14 +105,14 @@ def reindex(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Rebuild the search index and every Similar Posts list from the database."""
-    engine = database(ctx)
+    here = site(ctx)
     with count_progress(None, "reindex") as bar:
 
         def step(done: int, total: int) -> None:
             if bar is not None:
                 bar.update(bar.task_ids[0], completed=done, total=total)
 
-        report = indexing.reindex(engine, settings(ctx), step)
+        report = indexing.reindex(here, step)
     if as_json:
         print_json({"indexed": report.indexed, "lists": report.lists})
         return

@@ -10,8 +10,7 @@ import typer
 import uvicorn
 
 from alphanode import logs
-from alphanode.cli.output import database, err, settings
-from alphanode.services import indexing
+from alphanode.cli.output import err, settings, site
 from alphanode.settings import SETTINGS
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
@@ -32,9 +31,9 @@ def serve(
     conf = settings(ctx)
     if log_format is not None:
         conf = conf.replace(log_format=log_format)
-    engine = database(ctx)  # migrate (when auto_migrate is on) once, before workers start
-    # Catch the search index up with the database (a crash may have left outbox rows).
-    indexing.sync_quietly(engine, conf)
+    # Migrate (when auto_migrate is on) once, before workers start, and catch the search
+    # index up with the database (a crash may have left outbox rows).
+    site(ctx).index_pending()
     # Workers are separate processes that load settings from the environment: every value
     # that is not the default (from --db, --config, --log-format or this environment) goes
     # there, so they run with exactly what this command resolved.
@@ -50,10 +49,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_config=log_config(str(conf.log_format)),
+        log_config=log_config(conf.log_format),
         access_log=False,  # alphanode.access writes one structured line per request
         proxy_headers=True,
-        forwarded_allow_ips=str(conf.forwarded_allow_ips),
+        forwarded_allow_ips=conf.forwarded_allow_ips,
         server_header=False,
     )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,20 +102,19 @@ class Fingerprint:
         return same / filled if filled else 0.0
 
 
-_codes: dict[str, int] = {}  # word -> crc32 + 1; shared by every document in a process
-_CODES_MAX = 200_000
 _C = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-def _code(word: str) -> int:
-    code = _codes.get(word)
-    if code is None:
-        if len(_codes) >= _CODES_MAX:
-            _codes.clear()
-        code = _codes[word] = zlib.crc32(word.encode("utf-8")) + 1
-    return code
+def _codes(words: Sequence[str]) -> Iterator[int]:
+    """Each word's crc32 + 1; a word is encoded once per call (bodies repeat their words)."""
+    seen: dict[str, int] = {}
+    for word in words:
+        code = seen.get(word)
+        if code is None:
+            code = seen[word] = zlib.crc32(word.encode("utf-8")) + 1
+        yield code
 
 
 def shingle_hashes(words: Sequence[str]) -> np.ndarray:
@@ -126,7 +125,7 @@ def shingle_hashes(words: Sequence[str]) -> np.ndarray:
     """
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
-    w = np.fromiter((_code(x) for x in words), dtype=np.uint64, count=len(words))
+    w = np.fromiter(_codes(words), dtype=np.uint64, count=len(words))
     n = len(words) - SHINGLE + 1
     h = ((w[:n] << np.uint64(32)) | w[1 : n + 1]) * _C
     h ^= (w[2 : n + 2] << np.uint64(32)) | w[3 : n + 3]

@@ -9,6 +9,7 @@ import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +20,9 @@ from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.store import accounts
 from alphanode.store.engine import reading, writing
 from alphanode.store.posts import now
+
+if TYPE_CHECKING:
+    from alphanode.services.runtime import Site
 
 ROLES = ("reviewer", "admin")
 SCOPES = ("import", "review")
@@ -32,7 +36,6 @@ LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_LIMIT = 5
 CLIENT_LIMIT = 50
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-_hasher = PasswordHasher()
 
 
 class AuthError(AlphanodeError):
@@ -85,7 +88,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def add_user(engine: Engine, name: str, role: str, password: str | None = None) -> str:
+def add_user(site: Site, name: str, role: str, password: str | None = None) -> str:
     """Create an account; returns the password (generated when none is given)."""
     _check_name(name)
     if role not in ROLES:
@@ -93,9 +96,9 @@ def add_user(engine: Engine, name: str, role: str, password: str | None = None) 
     password = password or secrets.token_urlsafe(12)
     if len(password) < 10:
         raise UsageError("password too short", "at least 10 characters")
-    hashed = _hasher.hash(password)  # argon2 is slow on purpose: never inside a transaction
+    hashed = site.hasher.hash(password)  # argon2 is slow on purpose: never inside a transaction
     try:
-        with writing(engine) as conn:
+        with writing(site.engine) as conn:
             accounts.add_user(conn, name, role, hashed)
     except IntegrityError:
         raise UsageError(f"user {name!r} already exists", "a new name") from None
@@ -150,18 +153,18 @@ def _check_limits(conn: Connection, pair: str, spray: str) -> None:
             raise TooManyAttempts(what, int(wait.total_seconds()) + 1)
 
 
-def _password_ok(user: accounts.UserRow | None, password: str) -> bool:
+def _password_ok(hasher: PasswordHasher, user: accounts.UserRow | None, password: str) -> bool:
     if user is None:
         # Spend the same time on unknown names, so timing does not reveal which exist.
-        _hasher.hash(password)
+        hasher.hash(password)
         return False
     try:
-        return _hasher.verify(user.password_hash, password)
+        return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def login(engine: Engine, name: str, password: str, client: str) -> tuple[str, Principal]:
+def login(site: Site, name: str, password: str, client: str) -> tuple[str, Principal]:
     """Check a password and open a session; returns its token.
 
     ``client`` is the client's address as the web server sees it (see docs/cli.md: behind a
@@ -169,6 +172,7 @@ def login(engine: Engine, name: str, password: str, client: str) -> tuple[str, P
     attempts are limited per (name, address) and per address (``TooManyAttempts``); argon2
     runs outside any transaction, so slow hashing never holds the database's write lock.
     """
+    engine, hasher = site.engine, site.hasher
     pair, spray = attempt_keys(name, client)
     with writing(engine) as conn:
         _check_limits(conn, pair, spray)
@@ -176,9 +180,9 @@ def login(engine: Engine, name: str, password: str, client: str) -> tuple[str, P
         # parallel cannot all pass the check above while argon2 runs.
         provisional = [accounts.record_attempt(conn, pair), accounts.record_attempt(conn, spray)]
         user = accounts.user_by_name(conn, name)
-    if not _password_ok(user, password) or user is None or user.disabled:
+    if not _password_ok(hasher, user, password) or user is None or user.disabled:
         raise AuthError("wrong name or password, or the account is disabled", "valid credentials")
-    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash) else None
+    rehashed = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     with writing(engine) as conn:

@@ -97,14 +97,14 @@ def import_sources(
     """Import every document of ``sources``; bad ones are rejected and the rest go on."""
     started = time.perf_counter()
     report = ImportReport()
-    max_bytes = int(settings.import_max_document_bytes)
-    batch_size = max(1, int(settings.import_batch_size))
+    max_bytes = settings.import_max_document_bytes
+    batch_size = max(1, settings.import_batch_size)
     # None: near-duplicate detection is off for this import (setting near_duplicate_import).
-    threshold = float(settings.near_duplicate_threshold) if settings.near_duplicate_import else None
+    threshold = settings.near_duplicate_threshold if settings.near_duplicate_import else None
     with writing(engine) as conn:
         report.run_id = rejects.start_run(conn, sources.describe())
     items = iter_items(sources, stdin, max_bytes, stdin_name)
-    workers = int(settings.import_workers)
+    workers = settings.import_workers
     parallel = workers > 0 and sources.total_bytes >= PARALLEL_MIN_BYTES
     prints = threshold is not None
     outcomes = (

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
@@ -24,34 +22,16 @@ from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
 from alphanode.services import similar
 from alphanode.services.periodic import Periodic
-from alphanode.settings import Settings
 from alphanode.store import outbox, state
 from alphanode.store import similar as similar_store
 from alphanode.store.engine import reading, writing
-from alphanode.store.search import (
-    IndexBusy,
-    IndexDoc,
-    SearchBackend,
-    backend_name,
-    index_path,
-    open_backend,
-)
+from alphanode.store.search import IndexBusy, IndexDoc
+
+if TYPE_CHECKING:
+    from alphanode.services.runtime import Site
 
 BATCH = 200
 log = logging.getLogger("alphanode.indexing")
-_open: dict[tuple[str, str], SearchBackend] = {}
-_open_lock = threading.Lock()
-
-
-def backend_for(engine: Engine, settings: Settings) -> SearchBackend:
-    """The process's backend for these settings (a tantivy index is opened once)."""
-    if backend_name(settings) == "postgres":
-        return open_backend(engine, settings)
-    key = ("tantivy", str(index_path(settings)))
-    with _open_lock:
-        if key not in _open:
-            _open[key] = open_backend(engine, settings)
-        return _open[key]
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -99,10 +79,11 @@ class SyncReport:
     busy: bool = False
 
 
-def sync(engine: Engine, settings: Settings, *, max_batches: int = 1_000) -> SyncReport:
+def sync(site: Site, *, max_batches: int = 1_000) -> SyncReport:
     """Drain the outbox into the index and the similar lists; ``busy`` when another process
-    holds the index writer (it drains instead: nothing is lost)."""
-    backend = backend_for(engine, settings)
+    holds the index writer (it drains instead: nothing is lost). Reached through
+    ``Site.index_pending`` (the CLI after decisions, the web after decisions, the syncer)."""
+    engine, settings, backend = site.engine, site.settings, site.backend()
     report = SyncReport()
     with reading(engine) as conn:
         if not outbox.pending(conn):
@@ -135,10 +116,10 @@ def sync(engine: Engine, settings: Settings, *, max_batches: int = 1_000) -> Syn
     return report
 
 
-def sync_quietly(engine: Engine, settings: Settings) -> SyncReport | None:
+def sync_quietly(site: Site) -> SyncReport | None:
     """After an approval commits: index now if we can; the outbox keeps it otherwise."""
     try:
-        return sync(engine, settings)
+        return sync(site)
     except ConfigError as exc:
         log.warning("search index not updated: %s", exc.message())
     except Exception:  # the decision is committed; a later sync retries from the outbox
@@ -146,11 +127,9 @@ def sync_quietly(engine: Engine, settings: Settings) -> SyncReport | None:
     return None
 
 
-def reindex(
-    engine: Engine, settings: Settings, progress: Callable[[int, int], None] | None = None
-) -> SyncReport:
+def reindex(site: Site, progress: Callable[[int, int], None] | None = None) -> SyncReport:
     """Rebuild the index and every similar-posts list from the database, from scratch."""
-    backend = backend_for(engine, settings)
+    engine, settings, backend = site.engine, site.settings, site.backend()
     report = SyncReport()
     with backend.writing() as writer:
         with reading(engine) as conn:
@@ -194,12 +173,11 @@ def reindex(
 class Syncer:
     """A web worker's background thread: drains the outbox every ``interval`` seconds."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.interval = float(settings.search_sync_seconds)
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.interval = site.settings.search_sync_seconds
         self._periodic = Periodic(
-            "alphanode-search", self.interval, lambda: sync_quietly(engine, settings), final=False
+            "alphanode-search", self.interval, site.index_pending, final=False
         )
 
     def start(self) -> None:

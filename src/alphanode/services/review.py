@@ -15,8 +15,6 @@ from alphanode.content.document import Document
 from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.formats import jsonl
 from alphanode.formats.render import render
-from alphanode.services import indexing
-from alphanode.settings import Settings
 from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
@@ -85,34 +83,27 @@ def _approve_in(conn: Connection, row: posts.PostRow, number: int, actor: str, n
     review.log(conn, row.id, number, "approve", actor, note)
 
 
-def _indexed(engine: Engine, settings: Settings | None) -> None:
-    """After the decision commits: feed search and Similar Posts from the outbox at once
-    (without settings, the next sync of a web worker or of ``alphanode serve`` does it)."""
-    if settings is not None:
-        indexing.sync_quietly(engine, settings)
-
-
 def approve(
     engine: Engine,
     ref_or_slug: str,
     actor: str,
     note: str = "",
     revision: int | None = None,
-    settings: Settings | None = None,
 ) -> Decision:
-    """Make a revision (default: the newest) the live one; it becomes public and indexable."""
+    """Make a revision (default: the newest) the live one; it becomes public and indexable.
+
+    The outbox row is written in this transaction (``review.make_live``); the caller's
+    ``Site.index_pending`` (or its background syncer) feeds the index from there.
+    """
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = revision or row.current_revision
         _approve_in(conn, row, number, actor, note)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
-    _indexed(engine, settings)
     return Decision(row.ref, number, "approve", "approved")
 
 
-def reject(
-    engine: Engine, ref_or_slug: str, actor: str, note: str, settings: Settings | None = None
-) -> Decision:
+def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
     """Refuse the newest revision; a post that was never live becomes ``rejected``."""
     _need_note("reject", note)
     with writing(engine) as conn:
@@ -131,13 +122,10 @@ def reject(
             status = "rejected"
         review.log(conn, row.id, number, "reject", actor, note)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
-    _indexed(engine, settings)
     return Decision(row.ref, number, "reject", status)
 
 
-def retract(
-    engine: Engine, ref_or_slug: str, actor: str, note: str, settings: Settings | None = None
-) -> Decision:
+def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
     """Take a live post down: it leaves every public surface at once."""
     _need_note("retract", note)
     with writing(engine) as conn:
@@ -151,7 +139,6 @@ def retract(
         review.take_down(conn, row.id, "retracted")
         review.log(conn, row.id, row.live_revision, "retract", actor, note)
     logger.info("review: %s retracted %s", actor, row.ref)
-    _indexed(engine, settings)
     return Decision(row.ref, row.live_revision, "retract", "retracted")
 
 
@@ -177,7 +164,6 @@ def approve_matching(
     filters: Filters,
     actor: str,
     note: str = "",
-    settings: Settings | None = None,
 ) -> int:
     """Approve every pending revision matching ``filters``, in batched transactions."""
     done = 0
@@ -191,14 +177,11 @@ def approve_matching(
         done += len(batch)
         if len(batch) < BULK_BATCH:
             logger.info("review: %s approved %d matching %s", actor, done, list(filters))
-            _indexed(engine, settings)
             return done
 
 
-def approve_all_pending(
-    engine: Engine, actor: str, note: str = "", settings: Settings | None = None
-) -> int:
-    return approve_matching(engine, (), actor, note, settings)
+def approve_all_pending(engine: Engine, actor: str, note: str = "") -> int:
+    return approve_matching(engine, (), actor, note)
 
 
 def facet_values(engine: Engine, filters: Filters = ()) -> dict[str, list[tuple[str, int]]]:

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import NotFound, UsageError
-from alphanode.services import indexing
+from alphanode.services.runtime import Site
 from alphanode.services.site import CardView, Similar, card_view
-from alphanode.settings import Settings
 from alphanode.store import public, similar
 from alphanode.store.engine import reading
 from alphanode.store.search import FACETS
@@ -51,8 +50,7 @@ def clean_filters(raw: Mapping[str, str | None]) -> dict[str, str]:
 
 
 def search(
-    engine: Engine,
-    settings: Settings,
+    site: Site,
     q: str,
     filters: Mapping[str, str | None] | None = None,
     page: int = 1,
@@ -62,13 +60,13 @@ def search(
     chosen = clean_filters(filters or {})
     if page < 1 or page > MAX_PAGE:
         raise parser.QueryError(f"page {page}", f"a page from 1 to {MAX_PAGE}")
-    backend = indexing.backend_for(engine, settings)
-    parsed = parser.parse(q, backend.analyze, int(settings.search_max_query_chars))
+    backend = site.backend()
+    parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
     if parsed.empty and not chosen:
         return SearchPage(q, chosen, [], 0, 1, 1)
     found = backend.search(parsed, chosen, (page - 1) * size, size)
     ids = [h.post_id for h in found.hits]
-    with reading(engine) as conn:
+    with reading(site.engine) as conn:
         # The index may lag a retraction by a moment: only what is live now is shown.
         by_id = public.cards_by_ids(conn, ids)
     hits = [

@@ -41,12 +41,12 @@ class Weights:
     @classmethod
     def of(cls, settings: Settings) -> Weights:
         return cls(
-            float(settings.similar_weight_text),
-            float(settings.similar_weight_problem),
-            float(settings.similar_weight_stack),
-            float(settings.similar_weight_tools),
-            float(settings.similar_weight_entities),
-            float(settings.near_duplicate_threshold),
+            settings.similar_weight_text,
+            settings.similar_weight_problem,
+            settings.similar_weight_stack,
+            settings.similar_weight_tools,
+            settings.similar_weight_entities,
+            settings.near_duplicate_threshold,
         )
 
 

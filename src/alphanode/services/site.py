@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
-from alphanode.formats import jsonl
+from alphanode.services.runtime import Site
 from alphanode.store import posts, public, similar, state
 from alphanode.store.engine import reading
 
@@ -103,34 +101,6 @@ class Article:
     views: int = 0  # counted by this site (views_flush_seconds behind at most)
 
 
-class _Parsed:
-    """Parsed documents by revision: a revision never changes, so a page render need not
-    parse and validate the same stored JSON again (a bounded LRU). The key holds the text's
-    hash too: ids are only unique within one database, and a process may open several."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[int, int, int, int], Document] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, post_id: int, number: int, text: str) -> Document:
-        key = (post_id, number, len(text), hash(text))
-        with self.lock:
-            doc = self.items.get(key)
-            if doc is not None:
-                self.items.move_to_end(key)
-                return doc
-        doc = jsonl.from_object(json.loads(text)).document
-        with self.lock:
-            self.items[key] = doc
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return doc
-
-
-_parsed = _Parsed()
-
-
 def _similar(conn: Connection, post_id: int) -> list[Similar]:
     """The precomputed list (services/similar.py), only posts that are live now."""
     entries = similar.shown(conn, post_id, SIMILAR_SHOWN)
@@ -142,16 +112,16 @@ def _similar(conn: Connection, post_id: int) -> list[Similar]:
     ]
 
 
-def article(engine: Engine, slug: str) -> Article | None:
+def article(site: Site, slug: str) -> Article | None:
     """A live post with its terms, Similar Posts and counted views, in one read."""
-    with reading(engine) as conn:
+    with reading(site.engine) as conn:
         live = public.live_post(conn, slug=slug)
         if live is None:
             return None
         terms = public.terms_of(conn, live.post_id)
         shown = _similar(conn, live.post_id)
         views = state.views_by_ref(conn, [live.ref])[live.ref]
-    doc = _parsed.get(live.post_id, live.revision, live.document)
+    doc = site.parsed.get(live.post_id, live.revision, live.document)
     return Article(
         live.ref,
         live.slug,
@@ -186,9 +156,9 @@ def sitemap(engine: Engine) -> list[tuple[str, dt.datetime]]:
         return public.sitemap(conn)
 
 
-def preview(engine: Engine, slug: str) -> tuple[Article, str] | None:
+def preview(site: Site, slug: str) -> tuple[Article, str] | None:
     """For reviewers: a post's newest revision whatever its status, and that status."""
-    with reading(engine) as conn:
+    with reading(site.engine) as conn:
         row = posts.find(conn, slug)
         if row is None or row.slug != slug:
             return None
@@ -196,7 +166,7 @@ def preview(engine: Engine, slug: str) -> tuple[Article, str] | None:
         views = state.views_by_ref(conn, [row.ref])[row.ref]
     if rev is None:
         return None
-    doc = _parsed.get(row.id, row.current_revision, rev.document)
+    doc = site.parsed.get(row.id, row.current_revision, rev.document)
     terms = cards.terms(doc)
     article = Article(
         row.ref,

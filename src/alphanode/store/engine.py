@@ -30,7 +30,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 def connect(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` (nothing is created at import time)."""
-    url = normalise_url(str(settings.database_url))
+    url = normalise_url(settings.database_url)
     try:
         # Behind PgBouncer in transaction mode a prepared statement may meet another server
         # connection that never saw it: psycopg's automatic preparing can be switched off.

@@ -15,10 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from alphanode.errors import AlphanodeError
-from alphanode.services import indexing
 from alphanode.services import views as view_service
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
-from alphanode.store.migrate import open_database
 from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
 from alphanode.web.metrics import Metrics
@@ -30,13 +29,20 @@ from alphanode.web.views import ViewCounter
 HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastAPI:
-    """The whole site; request lines go to ``access_stream`` (default: stderr)."""
-    engine = open_database(settings)
+def create_app(
+    settings: Settings, access_stream: TextIO | None = None, *, site: Site | None = None
+) -> FastAPI:
+    """The whole site; request lines go to ``access_stream`` (default: stderr).
 
-    views = ViewCounter(engine, float(settings.views_flush_seconds))
-    # Drains the search outbox: approvals made elsewhere (CLI, other workers) become searchable.
-    syncer = indexing.Syncer(engine, settings)
+    The app runs one ``Site`` (built here from ``settings`` unless given, e.g. by a test with
+    a cheap password hasher): its lifespan starts the site's workers (the outbox syncer and
+    the view counter) and closes the site at shutdown.
+    """
+    site = site or Site(settings)
+    settings = site.settings
+    engine = site.engine
+    views = ViewCounter(engine, settings.views_flush_seconds)
+    site.add_worker(views)
     access = AccessLog(access_stream)
     metrics = Metrics()
 
@@ -44,15 +50,12 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Page handlers are CPU-bound Python: a few threads per worker beat anyio's default
         # 40, which only fight over the GIL (measured in docs/benchmarks.md).
-        to_thread.current_default_thread_limiter().total_tokens = int(settings.web_threads)
-        views.start()
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         access.start()
-        syncer.start()
+        site.start()  # the outbox syncer (approvals made elsewhere) and the view counter
         yield
-        syncer.stop()
-        views.stop()
+        site.close()
         access.stop()
-        engine.dispose()
 
     app = FastAPI(
         title="alphanode",
@@ -63,6 +66,7 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         # Our own metrics and logs cover this; FastAPI's OpenTelemetry probe costs per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    app.state.site = site
     app.state.settings = settings
     app.state.engine = engine
     app.state.templates = make_templates(HERE / "templates", settings)
@@ -100,9 +104,9 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         metrics=metrics,
         views=views,
         version=lambda: view_service.content_version(engine),
-        entries=int(settings.page_cache_entries),
-        check_seconds=float(settings.page_cache_check_seconds),
-        log_format=str(settings.log_format),
+        entries=settings.page_cache_entries,
+        check_seconds=settings.page_cache_check_seconds,
+        log_format=settings.log_format,
         access=access,
         crash_html=errors.crash_page(app.state.templates),
         crash_json=errors.crash_json(),

@@ -104,7 +104,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
         max_age=accounts.SESSION_DAYS * 86400,
         httponly=True,
         samesite="lax",
-        secure=bool(settings(request).session_cookie_secure),
+        secure=settings(request).session_cookie_secure,
         path="/",
     )
 
@@ -114,7 +114,7 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def _login_cookie(request: Request) -> tuple[str, bool]:
-    secure = bool(settings(request).session_cookie_secure)
+    secure = settings(request).session_cookie_secure
     return (LOGIN_COOKIE if secure else LOGIN_COOKIE_PLAIN), secure
 
 

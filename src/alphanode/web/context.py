@@ -1,25 +1,28 @@
-"""Per-request helpers: the engine, settings and the site's public base URL."""
+"""Per-request helpers: the site's runtime, its engine and settings, its public base URL."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from sqlalchemy.engine import Engine
 
+from alphanode.services.runtime import Site
 from alphanode.settings import Settings
 
 
-def engine(request: Request) -> Engine:
-    value = request.app.state.engine
-    assert isinstance(value, Engine)  # noqa: S101 - set by create_app
+def site(request: Request) -> Site:
+    value = request.app.state.site
+    assert isinstance(value, Site)  # noqa: S101 - set by create_app
     return value
+
+
+def engine(request: Request) -> Engine:
+    return site(request).engine
 
 
 def settings(request: Request) -> Settings:
-    value = request.app.state.settings
-    assert isinstance(value, Settings)  # noqa: S101 - set by create_app
-    return value
+    return site(request).settings
 
 
 def base_url(request: Request) -> str:
-    configured = str(settings(request).site_url).rstrip("/")
+    configured = settings(request).site_url.rstrip("/")
     return configured or str(request.base_url).rstrip("/")

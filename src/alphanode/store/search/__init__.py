@@ -109,8 +109,8 @@ class SearchBackend(Protocol):
 
 def backend_name(settings: Settings) -> str:
     """``tantivy`` or ``postgres``: an explicit ``search_backend``, else what the database is."""
-    chosen = str(settings.search_backend)
-    postgres = make_url(str(settings.database_url)).get_backend_name() == "postgresql"
+    chosen = settings.search_backend
+    postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
     if chosen == "auto":
         return "postgres" if postgres else "tantivy"
     if chosen == "postgres" and not postgres:
@@ -124,10 +124,10 @@ def backend_name(settings: Settings) -> str:
 
 def index_path(settings: Settings) -> Path:
     """``search_index_path``, else ``<database file>.search`` beside a SQLite file."""
-    configured = str(settings.search_index_path)
+    configured = settings.search_index_path
     if configured:
         return Path(configured)
-    url = make_url(str(settings.database_url))
+    url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database + ".search")
     raise ConfigError(

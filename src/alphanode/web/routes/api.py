@@ -19,6 +19,7 @@ from alphanode.services import importer, review, site
 from alphanode.services import views as view_service
 from alphanode.web.auth import require_token
 from alphanode.web.context import engine, settings
+from alphanode.web.context import site as context_site
 from alphanode.web.routes.pages import iso
 
 router = APIRouter(prefix="/api/v1")
@@ -94,7 +95,7 @@ async def import_(request: Request) -> JSONResponse:
     imported; the body is the same summary ``alphanode import --json`` prints).
     """
     who = await run_in_threadpool(require_token, request, "import")
-    limit = int(settings(request).api_max_body_bytes)
+    limit = settings(request).api_max_body_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"the body is larger than {limit} bytes")
@@ -127,9 +128,7 @@ async def review_post(request: Request, ref: str) -> dict[str, Any]:
     if action == "approve":
         if revision is not None and not (isinstance(revision, int) and revision > 0):
             raise UsageError(f"revision {revision!r}", "a revision number")
-        d = await run_in_threadpool(
-            review.approve, engine(request), ref, who.name, note, revision, settings(request)
-        )
+        d = await run_in_threadpool(review.approve, engine(request), ref, who.name, note, revision)
     else:
         if not note.strip():
             raise UsageError(  # 400, before the service's CLI-worded 409 "--note"
@@ -137,7 +136,6 @@ async def review_post(request: Request, ref: str) -> dict[str, Any]:
                 'a non-empty "note" field in the JSON body (it is kept in the review log)',
                 code="AN-REVIEW-002",
             )
-        d = await run_in_threadpool(
-            review.reject, engine(request), ref, who.name, note, settings(request)
-        )
+        d = await run_in_threadpool(review.reject, engine(request), ref, who.name, note)
+    await run_in_threadpool(context_site(request).index_pending)  # the decision, searchable now
     return {"ref": d.ref, "revision": d.revision, "action": d.action, "status": d.status}

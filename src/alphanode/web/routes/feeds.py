@@ -43,14 +43,14 @@ def feed(request: Request) -> Response:
     cards = listing.cards[:FEED_ENTRIES] if listing else []
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
-    _sub(root, f"{{{ATOM}}}title", str(settings(request).site_name))
+    _sub(root, f"{{{ATOM}}}title", settings(request).site_name)
     _sub(root, f"{{{ATOM}}}id", base + "/")
     _sub(root, f"{{{ATOM}}}link", href=base + "/feed.xml", rel="self")
     _sub(root, f"{{{ATOM}}}link", href=base + "/", rel="alternate")
     updated = max((iso(c.updated_at) for c in cards), default="1970-01-01T00:00:00+00:00")
     _sub(root, f"{{{ATOM}}}updated", updated)
     author = _sub(root, f"{{{ATOM}}}author")
-    _sub(author, f"{{{ATOM}}}name", str(settings(request).site_name))
+    _sub(author, f"{{{ATOM}}}name", settings(request).site_name)
     for c in cards:
         entry = _sub(root, f"{{{ATOM}}}entry")
         url = f"{base}/posts/{c.slug}"

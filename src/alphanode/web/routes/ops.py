@@ -33,7 +33,7 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics", name="metrics")
 async def metrics(request: Request) -> Response:
     """Prometheus text; with the ``metrics_token`` setting, only for that bearer token."""
-    token = str(settings(request).metrics_token)
+    token = settings(request).metrics_token
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

@@ -15,6 +15,7 @@ from alphanode.services import views as view_service
 from alphanode.web import metabox, placeholder, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
+from alphanode.web.context import site as context_site
 from alphanode.web.urls import MAX_SIDE, image_view, safe_url
 
 router = APIRouter()
@@ -172,7 +173,7 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
 @router.get("/posts/{slug}", name="post")
 def post(request: Request, slug: str) -> Response:
     """The live revision to everyone; to a signed-in reviewer, pending posts with a banner."""
-    art = site.article(engine(request), slug)
+    art = site.article(context_site(request), slug)
     if art is not None:
         context = article_context(request, art)
         # Counted views are read with the page (views_flush_seconds behind at most); the
@@ -182,7 +183,7 @@ def post(request: Request, slug: str) -> Response:
             context["banner"] = "A newer revision of this post awaits review."
             context["review_link"] = f"/review/posts/{art.ref}"
         return templating.page(request, "post.html", context)
-    found = site.preview(engine(request), slug) if is_reviewer(request) else None
+    found = site.preview(context_site(request), slug) if is_reviewer(request) else None
     if found is None:
         raise HTTPException(404)
     preview, status = found

@@ -26,7 +26,7 @@ from alphanode.web.auth import (
     set_login_cookie,
     set_session_cookie,
 )
-from alphanode.web.context import engine, settings
+from alphanode.web.context import engine, site
 
 router = APIRouter()
 PER_PAGE = 50
@@ -76,7 +76,7 @@ async def login(request: Request) -> Response:
     try:
         token, _ = await run_in_threadpool(
             accounts.login,
-            engine(request),
+            site(request),
             data.get("name", "").strip().lower(),
             data.get("password", ""),
             client_address(request),
@@ -170,17 +170,16 @@ async def approve(request: Request, ref: str) -> Response:
         who.name,
         data.get("note", ""),
         revision,
-        settings=settings(request),
     )
+    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back(f"approved {d.ref} revision {d.revision}")
 
 
 @router.post("/review/posts/{ref}/reject", name="review_reject")
 async def reject(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
-    d = await run_in_threadpool(
-        review.reject, engine(request), ref, who.name, data.get("note", ""), settings(request)
-    )
+    d = await run_in_threadpool(review.reject, engine(request), ref, who.name, data.get("note", ""))
+    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back(f"rejected {d.ref} revision {d.revision}")
 
 
@@ -188,8 +187,9 @@ async def reject(request: Request, ref: str) -> Response:
 async def retract(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "retract")
     d = await run_in_threadpool(
-        review.retract, engine(request), ref, who.name, data.get("note", ""), settings(request)
+        review.retract, engine(request), ref, who.name, data.get("note", "")
     )
+    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back(f"retracted {d.ref}")
 
 
@@ -211,6 +211,6 @@ async def bulk_approve(request: Request) -> Response:
         filters,
         who.name,
         data.get("note", ""),
-        settings(request),
     )
+    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back(f"approved {done}")

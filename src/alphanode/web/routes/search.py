@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from alphanode.services import search as search_service
 from alphanode.web import templating
-from alphanode.web.context import engine, settings
+from alphanode.web.context import site
 from alphanode.web.routes.pages import iso
 
 router = APIRouter()
@@ -43,9 +43,7 @@ async def _run(request: Request, p: Params) -> search_service.SearchPage:
         "difficulty": p.difficulty,
         "code_language": p.code_language,
     }
-    return await run_in_threadpool(
-        search_service.search, engine(request), settings(request), p.q, filters, p.page
-    )
+    return await run_in_threadpool(search_service.search, site(request), p.q, filters, p.page)
 
 
 def _link(result: search_service.SearchPage, **changes: Any) -> str:
