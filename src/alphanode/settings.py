@@ -326,7 +326,7 @@ class Values:
     )
 
 
-_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+_TYPES = MappingProxyType({"str": str, "int": int, "float": float, "bool": bool})
 
 
 def _registry() -> tuple[Setting, ...]:
