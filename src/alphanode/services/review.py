@@ -17,7 +17,6 @@ from alphanode.content.states import (
     PostStatus,
     Publication,
     ReviewAction,
-    RevisionState,
     transition,
 )
 from alphanode.errors import AlphanodeError, NotFound, UsageError
@@ -87,20 +86,15 @@ def _decide(
     action: ReviewAction,
     actor: str,
     note: str,
-    revision_state: str | None = None,
 ) -> Outcome:
     """Apply ``action`` to revision ``number`` as the state machine says, and log it: every
     review path (single, bulk, CLI, desk, API) comes through here."""
-    if revision_state is None:
-        revision_state = review.revision_state(conn, row.id, number)
-    if not revision_state:
+    rev = posts.revision(conn, row.id, number)
+    if rev is None:
         raise NotFound(f"post {row.ref} has no revision {number}", "an existing revision")
     subject = row.ref if action is ReviewAction.RETRACT else f"revision {number} of {row.ref}"
-    outcome = transition(row.status, revision_state, action, subject)
+    outcome = transition(row.status, rev.review_state, action, subject)
     if outcome.publication is Publication.PUBLISH:
-        rev = posts.revision(conn, row.id, number)
-        if rev is None:
-            raise NotFound(f"post {row.ref} has no revision {number}", "an existing revision")
         doc = _document(rev.document)
         card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
         review.make_live(conn, row.id, number, card_json, cards.terms(doc))
@@ -199,16 +193,8 @@ def approve_matching(
             batch = review.queue(conn, filters, 0, BULK_BATCH)
             for q in batch:
                 row = posts.find(conn, q.ref)
-                if row is not None:  # queued revisions are pending by definition
-                    _decide(
-                        conn,
-                        row,
-                        q.revision,
-                        ReviewAction.APPROVE,
-                        actor,
-                        note,
-                        RevisionState.PENDING,
-                    )
+                if row is not None:
+                    _decide(conn, row, q.revision, ReviewAction.APPROVE, actor, note)
         done += len(batch)
         if len(batch) < BULK_BATCH:
             logger.info("review: %s approved %d matching %s", actor, done, list(filters))
