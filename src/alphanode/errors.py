@@ -159,3 +159,12 @@ class StoreError(AlphanodeError):
     code = "AN-STORE-001"
     http_status = 503
     exit_code = EXIT_FAILURE
+
+
+class IllegalTransition(AlphanodeError):
+    """A review action that the post's state does not allow (see ``content/states.py``):
+    rejecting the live revision, retracting a post that is not live."""
+
+    code = "AN-REVIEW-003"
+    http_status = 409
+    exit_code = EXIT_USAGE

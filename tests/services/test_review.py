@@ -150,3 +150,34 @@ def test_cli_review_users_tokens(database_url: str, tmp_path: Path, seed_path: P
     assert token.startswith("an_") and len(token) > 30
     assert cli("tokens", "create", "bad", "--scopes", "delete").exit_code == 2
     assert token not in cli("tokens", "list").stdout
+
+
+def test_illegal_transitions_are_one_error_on_every_path(
+    database_url: str, seed_path: Path
+) -> None:
+    cli = Cli(database_url)
+    cli("import", str(seed_path))
+    early = cli("review", "retract", SEED_REF, "--as", "x", "--note", "not yet live")
+    assert early.exit_code == 2 and "AN-REVIEW-003" in early.output
+    assert "not live (status pending_review)" in early.output
+    assert cli("review", "approve", SEED_REF, "--as", "x").exit_code == 0
+    live = cli("review", "reject", SEED_REF, "--as", "x", "--note", "too late")
+    assert live.exit_code == 2 and "AN-REVIEW-003" in live.output and "is live" in live.output
+
+
+def test_approving_an_older_revision_after_a_retraction_supersedes_the_newer_one(
+    db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    load(db, settings, tmp_path, 0)
+    edited = tmp_path / "e.txt"
+    edited.write_text(seed_text().replace("final notes", "closing notes"), "utf-8")
+    importer.import_sources(db, settings, resolve([str(edited)]))
+    review.approve(db, SEED_REF, "rita")  # revision 2
+    review.retract(db, SEED_REF, "adam", "wrong version")
+    review.approve(db, SEED_REF, "adam", "back to the first", revision=1)
+    assert review.review_view(db, SEED_REF).state == "superseded"  # revision 2: not live
+    # So rejecting the newest revision is no attempt on the live one: the post stays live.
+    decision = review.reject(db, SEED_REF, "rita", "not this one")
+    assert (decision.revision, decision.status) == (2, "approved")
+    live = site.article(db, documents.show(db, SEED_REF).post.slug)
+    assert live is not None and live.revision == 1

@@ -500,6 +500,17 @@ def test_api_reject_without_a_note_names_the_json_field(rv: Review) -> None:
     assert review.pending(rv.client.app.state.engine)[:1] == ["anp-ref-000001-0000"]
 
 
+def test_api_refuses_to_reject_the_live_revision(rv: Review) -> None:
+    auth = {"authorization": f"Bearer {rv.tokens['review']}"}
+    body = {"action": "reject", "note": "too late"}
+    r = rv.client.request("POST", f"/api/v1/posts/{SEED_REF}/review", headers=auth, json=body)
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "AN-REVIEW-003" and "is live" in error["what"]
+    assert error["retry_safe"] is False and "retract" in error["expected"]
+    assert rv.client.get(f"/api/v1/posts/{SEED_REF}").status_code == 200
+
+
 def test_queue_facet_counts_follow_the_active_filters(rv: Review) -> None:
     cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
 

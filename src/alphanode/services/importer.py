@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content.fingerprint import Fingerprint
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
+from alphanode.content.states import ImportOutcome
 from alphanode.services import near_duplicates
 from alphanode.services.preparing import Outcome, Prepared, prepare_many
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
@@ -61,10 +62,7 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0
         return {
-            "imported": self.imported,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
+            **self.counts(),
             "warnings": self.warnings,
             "documents": self.documents,
             "run_id": self.run_id,
@@ -74,12 +72,8 @@ class ImportReport:
         }
 
     def counts(self) -> dict[str, int]:
-        return {
-            "imported": self.imported,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-        }
+        """Documents by outcome (each outcome is a field of the report)."""
+        return {o.value: int(getattr(self, o.value)) for o in ImportOutcome}
 
 
 Progress = Callable[[int, int], None]  # (bytes read so far, documents so far)
@@ -215,7 +209,7 @@ def _write(
     for r in rejected:
         report.rejected += 1
         report.errors.extend(p.to_dict() for p in r.problems)
-        report.note(r.source, "rejected")
+        report.note(r.source, ImportOutcome.REJECTED.value)
 
 
 def _apply(
@@ -236,14 +230,14 @@ def _apply(
             known[p.ref] = _Known(None, 1, p.content_hash)
             new.append(p)
             revs.append((p.ref, 1, p))
-            results.append("imported")
+            results.append(ImportOutcome.IMPORTED.value)
         elif state.content_hash == p.content_hash:
-            results.append("unchanged")
+            results.append(ImportOutcome.UNCHANGED.value)
         else:
             state.number += 1
             state.content_hash = p.content_hash
             revs.append((p.ref, state.number, p))
-            results.append("updated")
+            results.append(ImportOutcome.UPDATED.value)
     new.sort(key=lambda p: p.ref)  # the same order in every importer: no deadlocks
     ids = posts.insert_posts(conn, _new_posts(conn, new))
     for ref, post_id in ids.items():

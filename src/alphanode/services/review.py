@@ -12,6 +12,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
+from alphanode.content.states import (
+    Outcome,
+    PostStatus,
+    Publication,
+    ReviewAction,
+    transition,
+)
 from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.formats import jsonl
 from alphanode.formats.render import render
@@ -33,8 +40,8 @@ class ReviewError(AlphanodeError):
 class Decision:
     ref: str
     revision: int
-    action: str
-    status: str
+    action: ReviewAction
+    status: PostStatus
 
 
 Filters = Sequence[tuple[str, str]]
@@ -70,17 +77,32 @@ def _need_note(action: str, note: str) -> None:
         )
 
 
-def _approve_in(conn: Connection, row: posts.PostRow, number: int, actor: str, note: str) -> None:
+def _decide(
+    conn: Connection,
+    row: posts.PostRow,
+    number: int,
+    action: ReviewAction,
+    actor: str,
+    note: str,
+) -> Outcome:
+    """Apply ``action`` to revision ``number`` as the state machine says, and log it: every
+    review path (single, bulk, CLI, desk, API) comes through here."""
     rev = posts.revision(conn, row.id, number)
     if rev is None:
         raise NotFound(f"post {row.ref} has no revision {number}", "an existing revision")
-    doc = _document(rev.document)
-    card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
-    review.make_live(conn, row.id, number, card_json, cards.terms(doc))
-    if row.live_revision is not None and row.live_revision != number:
-        review.set_revision_state(conn, row.id, row.live_revision, "superseded")
-    review.set_revision_state(conn, row.id, number, "approved")
-    review.log(conn, row.id, number, "approve", actor, note)
+    subject = row.ref if action is ReviewAction.RETRACT else f"revision {number} of {row.ref}"
+    outcome = transition(row.status, rev.review_state, action, subject)
+    if outcome.publication is Publication.PUBLISH:
+        doc = _document(rev.document)
+        card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
+        review.make_live(conn, row.id, number, card_json, cards.terms(doc))
+        review.supersede_others(conn, row.id, number)
+    elif outcome.publication is Publication.TAKE_DOWN:
+        review.take_down(conn, row.id, outcome.status.value)
+    if outcome.revision is not None:
+        review.set_revision_state(conn, row.id, number, outcome.revision.value)
+    review.log(conn, row.id, number, action.value, actor, note)
+    return outcome
 
 
 def approve(
@@ -98,9 +120,9 @@ def approve(
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = revision or row.current_revision
-        _approve_in(conn, row, number, actor, note)
+        outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
-    return Decision(row.ref, number, "approve", "approved")
+    return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)
 
 
 def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
@@ -109,20 +131,9 @@ def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = row.current_revision
-        if row.live_revision == number:
-            raise ReviewError(
-                f"revision {number} of {row.ref} is live",
-                "retract to take a live post down, or reject a newer pending revision",
-                code="AN-REVIEW-003",
-            )
-        review.set_revision_state(conn, row.id, number, "rejected")
-        status = row.status
-        if row.live_revision is None:
-            review.take_down(conn, row.id, "rejected")
-            status = "rejected"
-        review.log(conn, row.id, number, "reject", actor, note)
+        outcome = _decide(conn, row, number, ReviewAction.REJECT, actor, note)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
-    return Decision(row.ref, number, "reject", status)
+    return Decision(row.ref, number, ReviewAction.REJECT, outcome.status)
 
 
 def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
@@ -130,16 +141,12 @@ def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision
     _need_note("retract", note)
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
-        if row.live_revision is None:
-            raise ReviewError(
-                f"{row.ref} is not live (status {row.status})",
-                "an approved post",
-                code="AN-REVIEW-004",
-            )
-        review.take_down(conn, row.id, "retracted")
-        review.log(conn, row.id, row.live_revision, "retract", actor, note)
+        # The live revision is the one taken down (a post that is not live has none: the
+        # state machine refuses before the number is used).
+        number = row.live_revision or row.current_revision
+        outcome = _decide(conn, row, number, ReviewAction.RETRACT, actor, note)
     logger.info("review: %s retracted %s", actor, row.ref)
-    return Decision(row.ref, row.live_revision, "retract", "retracted")
+    return Decision(row.ref, number, ReviewAction.RETRACT, outcome.status)
 
 
 def queue(
@@ -173,7 +180,7 @@ def approve_matching(
             for q in batch:
                 row = posts.find(conn, q.ref)
                 if row is not None:
-                    _approve_in(conn, row, q.revision, actor, note)
+                    _decide(conn, row, q.revision, ReviewAction.APPROVE, actor, note)
         done += len(batch)
         if len(batch) < BULK_BATCH:
             logger.info("review: %s approved %d matching %s", actor, done, list(filters))

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.content.states import SearchAction
 from alphanode.store import posts as posts_store
+from alphanode.store.live import is_live
 from alphanode.store.posts import now
 from alphanode.store.schema import posts, search_outbox
-
-_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,11 @@ class Entry:
 
 def enqueue(conn: Connection, post_id: int, action: str) -> None:
     """Called inside the transaction that changes what is public (so both commit or neither)."""
-    conn.execute(search_outbox.insert().values(post_id=post_id, action=action, created_at=now()))
+    conn.execute(
+        search_outbox.insert().values(
+            post_id=post_id, action=SearchAction(action).value, created_at=now()
+        )
+    )
 
 
 def batch(conn: Connection, limit: int) -> list[Entry]:
@@ -44,9 +48,9 @@ def last_id(conn: Connection) -> int:
 
 
 def live_ids(conn: Connection) -> list[int]:
-    return list(conn.scalars(sa.select(posts.c.id).where(_LIVE).order_by(posts.c.id)))
+    return list(conn.scalars(sa.select(posts.c.id).where(is_live()).order_by(posts.c.id)))
 
 
 def live_documents(conn: Connection, post_ids: list[int]) -> dict[int, str]:
     """The live revision's document JSON of those posts that are live (the others: absent)."""
-    return posts_store.documents(conn, post_ids, "live_revision", _LIVE)
+    return posts_store.documents(conn, post_ids, "live_revision", is_live())

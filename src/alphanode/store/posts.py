@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.content.states import PostStatus, RevisionState
 from alphanode.store.engine import bulk_insert
 from alphanode.store.schema import posts, revision_facets, revisions
 
@@ -42,6 +43,7 @@ class RevisionRow:
     warnings: str
     source: str
     created_at: dt.datetime
+    review_state: str = RevisionState.PENDING.value
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def insert_posts(conn: Connection, rows: Sequence[NewPost]) -> dict[str, int]:
             {
                 "ref": r.ref,
                 "slug": r.slug,
-                "status": "pending_review",
+                "status": PostStatus.PENDING_REVIEW.value,
                 "title": r.title,
                 "current_revision": 1,
                 "content_hash": r.content_hash,
@@ -160,7 +162,8 @@ def set_current(conn: Connection, updates: Iterable[tuple[int, int, str, str]]) 
         .values(
             # New content of a post that has nothing live goes back to review.
             status=sa.case(
-                (posts.c.live_revision.is_(None), "pending_review"), else_=posts.c.status
+                (posts.c.live_revision.is_(None), PostStatus.PENDING_REVIEW.value),
+                else_=posts.c.status,
             ),
             current_revision=sa.bindparam("b_num"),
             title=sa.bindparam("b_title"),
@@ -199,7 +202,7 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
                 r.source,
                 run_id,
                 stamp,
-                "pending",
+                RevisionState.PENDING.value,
             )
             for r in rows
         ],
@@ -261,6 +264,7 @@ def _revision(row: Any) -> RevisionRow:
         row.warnings,
         row.source,
         row.created_at,
+        row.review_state,
     )
 
 

@@ -11,9 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.store.live import is_live
 from alphanode.store.schema import post_terms, post_views, posts, revisions
-
-_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -74,14 +73,14 @@ def cards(
     term: str | None = None,
 ) -> list[LiveCard]:
     """Live posts, newest first."""
-    query = sa.select(*_CARD_COLUMNS).where(_LIVE)
+    query = sa.select(*_CARD_COLUMNS).where(is_live())
     query = _filtered(query, kind, term)
     query = query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
     return [_card(r) for r in conn.execute(query.offset(offset).limit(limit))]
 
 
 def count(conn: Connection, kind: str | None = None, term: str | None = None) -> int:
-    query = _filtered(sa.select(sa.func.count()).select_from(posts).where(_LIVE), kind, term)
+    query = _filtered(sa.select(sa.func.count()).select_from(posts).where(is_live()), kind, term)
     return int(conn.scalar(query) or 0)
 
 
@@ -109,7 +108,7 @@ def live_post(
             revisions,
             sa.and_(revisions.c.post_id == posts.c.id, revisions.c.number == posts.c.live_revision),
         )
-        .where(_LIVE)
+        .where(is_live())
     )
     query = (
         query.where(posts.c.slug == slug) if slug is not None else query.where(posts.c.ref == ref)
@@ -125,7 +124,7 @@ def live_post(
 def sitemap(conn: Connection, limit: int = 50_000) -> list[tuple[str, dt.datetime]]:
     query = (
         sa.select(posts.c.slug, posts.c.updated_at)
-        .where(_LIVE)
+        .where(is_live())
         .order_by(posts.c.published_at.desc())
         .limit(limit)
     )
@@ -142,7 +141,7 @@ def terms_of(conn: Connection, post_id: int) -> list[tuple[str, str, str]]:
 def cards_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, LiveCard]:
     if not ids:
         return {}
-    query = sa.select(*_CARD_COLUMNS).where(_LIVE, posts.c.id.in_(list(ids)))
+    query = sa.select(*_CARD_COLUMNS).where(is_live(), posts.c.id.in_(list(ids)))
     return {r.id: _card(r) for r in conn.execute(query)}
 
 
@@ -150,7 +149,7 @@ def most_read(conn: Connection, *, since: dt.date, limit: int) -> list[tuple[Liv
     """Live posts by the views counted on ``since`` and later, most first (ties: newest first).
 
     Posts that are not live (pending, rejected, retracted) keep their counted views but never
-    rank: the ``_LIVE`` filter is applied after the views are summed.
+    rank: the live filter is applied after the views are summed.
     """
     counted = (
         sa.select(post_views.c.post_id, sa.func.sum(post_views.c.views).label("views"))
@@ -161,7 +160,7 @@ def most_read(conn: Connection, *, since: dt.date, limit: int) -> list[tuple[Liv
     query = (
         sa.select(*_CARD_COLUMNS, counted.c.views)
         .select_from(posts.join(counted, counted.c.post_id == posts.c.id))
-        .where(_LIVE)
+        .where(is_live())
         .order_by(counted.c.views.desc(), posts.c.published_at.desc(), posts.c.id.desc())
         .limit(limit)
     )

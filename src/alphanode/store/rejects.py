@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.content.states import ImportOutcome
 from alphanode.errors import Problem
 from alphanode.store.posts import now
 from alphanode.store.schema import import_runs, rejects
@@ -101,7 +102,7 @@ def listing(conn: Connection, run_id: int | None = None, limit: int = 1000) -> l
     ]
 
 
-RESULTS = ("imported", "updated", "unchanged", "rejected")
+RESULTS = tuple(o.value for o in ImportOutcome)
 
 
 def run_totals(conn: Connection) -> dict[str, int]:

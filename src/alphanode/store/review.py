@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.content.states import PostStatus, RevisionState, SearchAction
 from alphanode.store import outbox, state
 from alphanode.store.posts import now
 from alphanode.store.schema import post_terms, posts, review_log, revision_facets, revisions
@@ -33,6 +34,19 @@ def set_revision_state(conn: Connection, post_id: int, number: int, state: str) 
     )
 
 
+def supersede_others(conn: Connection, post_id: int, number: int) -> None:
+    """Every other approved revision of the post is superseded by revision ``number``."""
+    conn.execute(
+        revisions.update()
+        .where(
+            revisions.c.post_id == post_id,
+            revisions.c.number != number,
+            revisions.c.review_state == RevisionState.APPROVED.value,
+        )
+        .values(review_state=RevisionState.SUPERSEDED.value)
+    )
+
+
 def make_live(
     conn: Connection,
     post_id: int,
@@ -46,7 +60,7 @@ def make_live(
         posts.update()
         .where(posts.c.id == post_id)
         .values(
-            status="approved",
+            status=PostStatus.APPROVED.value,
             live_revision=number,
             live_card=card_json,
             published_at=sa.func.coalesce(posts.c.published_at, stamp),
@@ -54,7 +68,7 @@ def make_live(
         )
     )
     _replace_terms(conn, post_id, terms)
-    outbox.enqueue(conn, post_id, "index")
+    outbox.enqueue(conn, post_id, SearchAction.INDEX)
     state.bump_content_version(conn)
 
 
@@ -66,7 +80,7 @@ def take_down(conn: Connection, post_id: int, status: str) -> None:
         .values(status=status, live_revision=None, live_card=None, updated_at=now())
     )
     _replace_terms(conn, post_id, [])
-    outbox.enqueue(conn, post_id, "delete")
+    outbox.enqueue(conn, post_id, SearchAction.DELETE)
     state.bump_content_version(conn)
 
 
@@ -131,7 +145,7 @@ def _queue_query(filters: Sequence[tuple[str, str]]) -> sa.Select[Any]:
                 revisions.c.number == posts.c.current_revision,
             ),
         )
-        .where(revisions.c.review_state == "pending")
+        .where(revisions.c.review_state == RevisionState.PENDING.value)
     )
     for kind, value in filters:
         query = query.where(

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
+
 import sqlalchemy as sa
+
+from alphanode.content.states import (
+    ImportOutcome,
+    PostStatus,
+    RevisionState,
+    SearchAction,
+)
 
 metadata = sa.MetaData(
     naming_convention={
@@ -14,7 +24,11 @@ metadata = sa.MetaData(
     }
 )
 
-POST_STATUSES = ("pending_review", "approved", "rejected", "retracted")
+
+def _one_of(column: str, values: Iterable[StrEnum]) -> str:
+    """The CHECK text ``column IN ('a', 'b')`` (the values are enum members, never input)."""
+    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
 
 posts = sa.Table(
     "posts",
@@ -22,7 +36,9 @@ posts = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("ref", sa.String(200), nullable=False, unique=True),
     sa.Column("slug", sa.String(200), nullable=False, unique=True),
-    sa.Column("status", sa.String(20), nullable=False, server_default="pending_review"),
+    sa.Column(
+        "status", sa.String(20), nullable=False, server_default=PostStatus.PENDING_REVIEW.value
+    ),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("current_revision", sa.Integer, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
@@ -34,9 +50,7 @@ posts = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("live_card", sa.Text, nullable=True),
     sa.Index("ix_posts_live", "status", "published_at"),
-    sa.CheckConstraint(
-        "status IN ('pending_review', 'approved', 'rejected', 'retracted')", name="status"
-    ),
+    sa.CheckConstraint(_one_of("status", PostStatus), name="status"),
 )
 
 revisions = sa.Table(
@@ -51,11 +65,11 @@ revisions = sa.Table(
     sa.Column("source", sa.Text, nullable=False, server_default=""),
     sa.Column("run_id", sa.Integer, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("review_state", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column(
+        "review_state", sa.String(20), nullable=False, server_default=RevisionState.PENDING.value
+    ),
     sa.UniqueConstraint("post_id", "number"),
 )
-
-REVIEW_ACTIONS = ("approve", "reject", "retract")
 
 review_log = sa.Table(
     "review_log",
@@ -89,10 +103,8 @@ import_runs = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("sources", sa.Text, nullable=False, server_default=""),
-    sa.Column("imported", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    # One count per import outcome: imported, updated, unchanged, rejected.
+    *(sa.Column(o.value, sa.Integer, nullable=False, server_default="0") for o in ImportOutcome),
 )
 
 rejects = sa.Table(
@@ -193,7 +205,6 @@ post_views = sa.Table(
 # Search and Similar Posts (fed from the outbox, see services/indexing.py).
 # Tables that migrations create on PostgreSQL only (its search backend), not declared here.
 POSTGRES_ONLY_TABLES = ("search_documents",)
-SEARCH_ACTIONS = ("index", "delete")
 
 # Written in the same transaction as an approval or retraction; drained into the search index
 # and the similar-posts lists, then deleted. Rows left by a crash are drained on the next sync.
@@ -204,7 +215,7 @@ search_outbox = sa.Table(
     sa.Column("post_id", sa.Integer, nullable=False),
     sa.Column("action", sa.String(10), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("action IN ('index', 'delete')", name="action"),
+    sa.CheckConstraint(_one_of("action", SearchAction), name="action"),
 )
 
 # Each live post's text vector (its top body terms by tf-idf, normalised) and the taxonomy it

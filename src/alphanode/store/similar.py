@@ -10,9 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.store.live import is_live
 from alphanode.store.schema import post_vectors, posts, similar_posts
-
-_LIVE = sa.and_(posts.c.status == "approved", posts.c.live_revision.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def shown(conn: Connection, post_id: int, limit: int) -> list[Entry]:
     query = (
         sa.select(similar_posts)
         .join(posts, posts.c.id == similar_posts.c.other_id)
-        .where(similar_posts.c.post_id == post_id, _LIVE)
+        .where(similar_posts.c.post_id == post_id, is_live())
         .order_by(similar_posts.c.rank)
         .limit(limit)
     )
