@@ -179,5 +179,5 @@ def test_approving_an_older_revision_after_a_retraction_supersedes_the_newer_one
     # So rejecting the newest revision is no attempt on the live one: the post stays live.
     decision = review.reject(db, SEED_REF, "rita", "not this one")
     assert (decision.revision, decision.status) == (2, "approved")
-    live = site.article(db, documents.show(db, SEED_REF).post.slug)
+    live = site.article(make_site(settings, db), documents.show(db, SEED_REF).post.slug)
     assert live is not None and live.revision == 1
