@@ -104,8 +104,8 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         check_seconds=float(settings.page_cache_check_seconds),
         log_format=str(settings.log_format),
         access=access,
-        crash_html=errors.crash_page(app.state.templates),
-        crash_json=errors.crash_json(),
+        crash=errors.fixed(app.state.templates, 500, "Something went wrong on our side."),
+        bad_query=errors.fixed(app.state.templates, 400, "The query string is not valid UTF-8."),
     )
     return app
 
