@@ -100,6 +100,7 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         metrics=metrics,
         views=views,
         version=lambda: view_service.content_version(engine),
+        last_change=lambda: view_service.last_change(engine),
         entries=int(settings.page_cache_entries),
         check_seconds=float(settings.page_cache_check_seconds),
         log_format=str(settings.log_format),

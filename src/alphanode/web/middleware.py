@@ -41,6 +41,7 @@ class Frontline:
         metrics: Metrics,
         views: ViewCounter,
         version: Callable[[], int],
+        last_change: Callable[[], float | None] | None = None,
         entries: int,
         check_seconds: float,
         log_format: str,
@@ -55,7 +56,7 @@ class Frontline:
         self.metrics = metrics
         self.views = views
         self.cache = PageCache(entries)
-        self.version = ContentVersion(version, check_seconds, self.cache.clear)
+        self.version = ContentVersion(version, check_seconds, self.cache.clear, last_change)
         self.book = RuleBook()
         self.negotiate = lru_cache(maxsize=512)(encoding.negotiate)
         self.lines = LogLines(log_format)
@@ -164,8 +165,12 @@ class Frontline:
             b"".join(chunks),
             last_modified=self._last_modified(ex),
             may_compress=ex.may_compress,
+            now=time.time(),
         )
-        return Entry(answer, now + ex.rule.ttl, route_of(ex.scope))
+        # A page whose Last-Modified was left out (content changed this very second) is
+        # rebuilt a second later, with it.
+        ttl = min(ex.rule.ttl, 1) if status == 200 and not answer.last_modified else ex.rule.ttl
+        return Entry(answer, now + ttl, route_of(ex.scope))
 
     def _holds(self, ex: Exchange, status: int, headers: Headers) -> bool:
         """Wait for the body of a GET answer when it decides the ETag (a 200) or may be
@@ -207,6 +212,7 @@ class Frontline:
                         message.get("body", b""),
                         last_modified=self._last_modified(ex),
                         may_compress=ex.may_compress,
+                        now=time.time(),
                     )
                     variant = answer.variant(ex.coding)
                     await self._send(ex, answer, variant, variant.headers + tracing, send)

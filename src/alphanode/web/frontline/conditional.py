@@ -59,8 +59,12 @@ def matches(tag: bytes, wanted: bytes) -> bool:
 
 
 def http_date(when: float | dt.datetime) -> bytes:
-    """An IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``), to the second."""
-    stamp = when.timestamp() if isinstance(when, dt.datetime) else when
+    """An IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``), to the second. A datetime without
+    a zone is UTC (SQLite hands them back that way)."""
+    if isinstance(when, dt.datetime):
+        stamp = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+    else:
+        stamp = when
     return email.utils.formatdate(int(stamp), usegmt=True).encode()
 
 
@@ -73,6 +77,13 @@ def parse_date(value: bytes) -> int | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return int(parsed.timestamp())
+
+
+def settled(last_modified: bytes, now: float) -> bool:
+    """A Last-Modified whose second is over: a change later in the same second could not be
+    told apart from it (HTTP dates have whole seconds), so such a date is not sent."""
+    when = parse_date(last_modified)
+    return when is not None and when < int(now)
 
 
 def not_modified(tag: bytes, last_modified: bytes, none_match: bytes, since: bytes) -> bool:

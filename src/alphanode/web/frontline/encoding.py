@@ -66,7 +66,9 @@ def negotiate(header: str | None) -> str:
             best, best_q = coding, q
     if best_q <= 0.0:
         return IDENTITY
-    identity_q = weights.get(IDENTITY, star if star is not None else 1.0)
+    # identity is always acceptable unless refused, but a listed coding is preferred to it
+    # unless identity is weighted above it, by name or by ``*``.
+    identity_q = weights.get(IDENTITY, star if star is not None else 0.0)
     return best if best_q >= identity_q else IDENTITY
 
 

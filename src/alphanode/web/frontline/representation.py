@@ -41,9 +41,14 @@ class Representation:
         *,
         last_modified: bytes = b"",
         may_compress: bool = True,
+        now: float | None = None,
     ) -> Representation:
-        """``last_modified`` is used when the app did not set one itself."""
+        """``last_modified`` is used when the app did not set one itself; given ``now``, a
+        Last-Modified in the current second is left out (``conditional.settled``)."""
         found = dict(headers)
+        modified = found.get(b"last-modified") or (last_modified if status == 200 else b"")
+        if modified and now is not None and not conditional.settled(modified, now):
+            modified = b""
         coded = b"content-encoding" in found
         compress = (
             may_compress
@@ -59,7 +64,7 @@ class Representation:
             body=body,
             tagged=status == 200,
             app_etag=found.get(b"etag", b""),
-            last_modified=found.get(b"last-modified") or (last_modified if status == 200 else b""),
+            last_modified=modified,
             vary=vary,
             compress=compress,
         )
