@@ -72,3 +72,12 @@ def most_read(
 def content_version(engine: Engine) -> int:
     with reading(engine) as conn:
         return state.content_version(conn)
+
+
+def last_change(engine: Engine) -> float | None:
+    """Seconds since the epoch of the last change to any post, or None on an empty site."""
+    with reading(engine) as conn:
+        when = state.last_post_change(conn)
+    if when is None:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()

@@ -19,6 +19,15 @@ def content_version(conn: Connection) -> int:
     return int(value or 0)
 
 
+def last_post_change(conn: Connection) -> dt.datetime | None:
+    """When any post last changed (approval and retraction stamp ``updated_at``): an upper
+    bound on when public content last changed, for a worker that has just started."""
+    value = conn.scalar(sa.select(sa.func.max(posts.c.updated_at)))
+    if isinstance(value, str):  # SQLite hands back an aggregate's datetime as text
+        value = dt.datetime.fromisoformat(value)
+    return value if isinstance(value, dt.datetime) else None
+
+
 def bump_content_version(conn: Connection) -> None:
     """Public content changed: every process drops its cached pages on its next check."""
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(site_state)

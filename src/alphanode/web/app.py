@@ -104,12 +104,13 @@ def create_app(
         metrics=metrics,
         views=views,
         version=lambda: view_service.content_version(engine),
+        last_change=lambda: view_service.last_change(engine),
         entries=settings.page_cache_entries,
         check_seconds=settings.page_cache_check_seconds,
         log_format=settings.log_format,
         access=access,
-        crash_html=errors.crash_page(app.state.templates),
-        crash_json=errors.crash_json(),
+        crash=errors.fixed(app.state.templates, 500, "Something went wrong on our side."),
+        bad_query=errors.fixed(app.state.templates, 400, "The query string is not valid UTF-8."),
     )
     return app
 

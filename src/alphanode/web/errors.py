@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -57,17 +58,29 @@ def respond(
     )
 
 
-def crash_page(templates: Any) -> bytes:
-    """The 500 page, rendered once at start-up: serving it must not depend on anything that
-    might be what just failed."""
+@dataclass(frozen=True)
+class FixedError:
+    """An error answer rendered once at start-up, which the front line sends without the app:
+    the error page for pages, the JSON error shape for ``/api/``."""
+
+    html: bytes
+    json: bytes
+
+    def for_path(self, path: str) -> tuple[bytes, bytes]:
+        """The body and its content type."""
+        if path.startswith("/api/"):
+            return self.json, b"application/json"
+        return self.html, b"text/html; charset=utf-8"
+
+
+def fixed_json(status: int, message: str) -> bytes:
+    return json.dumps(error_body(status, message)).encode("utf-8")
+
+
+def fixed(templates: Any, status: int, message: str) -> FixedError:
+    shown = MESSAGES.get(status, message if status < 500 else "Something went wrong on our side.")
     template = templates.env.get_template("error.html")
     html = template.render(
-        status=500,
-        title=TITLES[500],
-        message=MESSAGES.get(500, "Something went wrong on our side."),
+        status=status, title=TITLES.get(status, f"Error {status}"), message=shown
     )
-    return str(html).encode("utf-8")
-
-
-def crash_json() -> bytes:
-    return json.dumps(error_body(500, "Something went wrong on our side.")).encode("utf-8")
+    return FixedError(str(html).encode("utf-8"), fixed_json(status, message))

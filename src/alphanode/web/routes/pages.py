@@ -16,6 +16,7 @@ from alphanode.web import metabox, placeholder, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
 from alphanode.web.context import site as context_site
+from alphanode.web.frontline.conditional import http_date
 from alphanode.web.urls import MAX_SIDE, image_view, safe_url
 
 router = APIRouter()
@@ -182,7 +183,10 @@ def post(request: Request, slug: str) -> Response:
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
             context["review_link"] = f"/review/posts/{art.ref}"
-        return templating.page(request, "post.html", context)
+        response = templating.page(request, "post.html", context)
+        # The post's last change, for If-Modified-Since (the front line adds it to cached pages).
+        response.headers["last-modified"] = http_date(art.updated_at).decode()
+        return response
     found = site.preview(context_site(request), slug) if is_reviewer(request) else None
     if found is None:
         raise HTTPException(404)
