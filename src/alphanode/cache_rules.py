@@ -185,6 +185,26 @@ RULES: tuple[CacheRule, ...] = (
         (),
     ),
     CacheRule(
+        "preview-images",
+        "Link-preview PNGs: a post's card (/og/posts/<slug>.png, 1200×630, og:image and "
+        "JSON-LD image) and the site's logo (/og/site.png, JSON-LD publisher.logo). Drawn "
+        "from the slug or the site name alone, so a day's caching is safe; the logo changes "
+        "only when site_name does.",
+        r"/og/posts/[^/]+\.png|/og/site\.png",
+        "public, max-age=86400, stale-while-revalidate=604800",
+        False,
+        0,
+        (),
+        (
+            Example(
+                "/og/posts/production-checklist-for-documenting-production-defaults-in-python-services-maintenance-guide.png",
+                note="the seed article's card",
+            ),
+            Example("/og/site.png", note="the publisher logo"),
+        ),
+        (),
+    ),
+    CacheRule(
         "private-screens",
         "Sign-in and review screens, and every write: never stored anywhere.",
         r"/login|/logout|/review(/.*)?|/api/v1/import|/api/v1/posts/[^/]+/review|/metrics",

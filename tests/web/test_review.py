@@ -212,6 +212,8 @@ PUBLIC = {
     ("GET", "/sitemap.xml"),
     ("GET", "/robots.txt"),
     ("GET", "/placeholder/{width}x{height}.svg"),
+    ("GET", "/og/posts/{slug}.png"),
+    ("GET", "/og/site.png"),
     ("GET", "/api/v1/posts"),
     ("GET", "/api/v1/posts/{ref}"),
     ("GET", "/most-read"),

@@ -1,4 +1,4 @@
-"""Discovery: the Atom feed, the sitemap and robots.txt (only live posts, always valid XML)."""
+"""Discovery: the Atom feed (full, sanitised content), the sitemap and robots.txt (live only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from alphanode.services import site
+from alphanode.web import body, previews
 from alphanode.web.context import base_url, engine, settings
+from alphanode.web.context import site as context_site
 from alphanode.web.routes.pages import iso
 
 router = APIRouter()
@@ -43,15 +45,20 @@ def feed(request: Request) -> Response:
     cards = listing.cards[:FEED_ENTRIES] if listing else []
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
-    _sub(root, f"{{{ATOM}}}title", settings(request).site_name)
+    site_name = settings(request).site_name
+    _sub(root, f"{{{ATOM}}}title", site_name)
     _sub(root, f"{{{ATOM}}}id", base + "/")
     _sub(root, f"{{{ATOM}}}link", href=base + "/feed.xml", rel="self")
     _sub(root, f"{{{ATOM}}}link", href=base + "/", rel="alternate")
     updated = max((iso(c.updated_at) for c in cards), default="1970-01-01T00:00:00+00:00")
     _sub(root, f"{{{ATOM}}}updated", updated)
     author = _sub(root, f"{{{ATOM}}}author")
-    _sub(author, f"{{{ATOM}}}name", settings(request).site_name)
+    _sub(author, f"{{{ATOM}}}name", site_name)
+    env = request.app.state.templates.env
     for c in cards:
+        art = site.article(context_site(request), c.slug)
+        if art is None:  # retracted between the listing and this read
+            continue
         entry = _sub(root, f"{{{ATOM}}}entry")
         url = f"{base}/posts/{c.slug}"
         _sub(entry, f"{{{ATOM}}}title", c.title)
@@ -59,7 +66,11 @@ def feed(request: Request) -> Response:
         _sub(entry, f"{{{ATOM}}}link", href=url, rel="alternate")
         _sub(entry, f"{{{ATOM}}}published", iso(c.published_at))
         _sub(entry, f"{{{ATOM}}}updated", iso(c.updated_at))
+        who = _sub(entry, f"{{{ATOM}}}author")
+        _sub(who, f"{{{ATOM}}}name", previews.author_name(art.document) or site_name)
         _sub(entry, f"{{{ATOM}}}summary", c.summary, type="text")
+        # The full body, sanitised: the page's own markup (web/body.py), escaped as text here.
+        _sub(entry, f"{{{ATOM}}}content", body.html(env, art.document, base), type="html")
         for s in c.stack:
             _sub(entry, f"{{{ATOM}}}category", term=s)
     return _xml(root, "application/atom+xml; charset=utf-8")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
-from alphanode.content.document import Image
+from alphanode.content.slug import is_slug
 from alphanode.services import site
 from alphanode.services import views as view_service
-from alphanode.web import metabox, placeholder, templating
+from alphanode.web import body, metabox, ogimage, placeholder, previews, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
 from alphanode.web.context import site as context_site
 from alphanode.web.frontline.conditional import http_date
-from alphanode.web.urls import MAX_SIDE, image_view, safe_url
+from alphanode.web.urls import MAX_SIDE
 
 router = APIRouter()
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
@@ -116,34 +115,18 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def _json_ld(data: dict[str, Any]) -> str:
-    # "<" escaped so that no text in the data can close the script element.
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     doc = art.document
     base = base_url(request)
+    site_name = str(settings(request).site_name)
     canonical = f"{base}/posts/{art.slug}"
-    blocks: list[dict[str, Any]] = []
-    og_image = None
-    for b in doc.body:
-        item = b.to_dict()
-        if isinstance(b, Image):
-            view = image_view(b.url, b.alt or b.caption)
-            item["view"] = view
-            if og_image is None:
-                og_image = view.src if view.external else base + view.src
-        blocks.append(item)
+    blocks = body.blocks(doc)
     summary = doc.meta.get("summary")
     description = (summary if isinstance(summary, str) else "") or next(
         (b["text"] for b in blocks if b["type"] == "paragraph"), doc.title
     )
     keywords = [label for kind, _, label in art.terms if kind in ("stack", "tools")]
-    ld: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "Article",
+    fields = {
         "headline": doc.title[:110],
         "description": description[:300],
         "datePublished": iso(art.published_at),
@@ -153,10 +136,8 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
         "wordCount": doc.word_count(),
         "timeRequired": f"PT{art.reading_time}M",
         "keywords": keywords,
-        "publisher": {"@type": "Organization", "name": settings(request).site_name},
     }
-    if og_image and safe_url(og_image):
-        ld["image"] = og_image
+    og_image = previews.card_image(base, art.slug)
     return {
         "doc": doc,
         "blocks": blocks,
@@ -167,7 +148,10 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
         "canonical": canonical,
         "description": description[:300],
         "og_image": og_image,
-        "json_ld": _json_ld(ld),
+        "author_name": previews.author_name(doc) or site_name,
+        "json_ld": previews.script_json(
+            previews.article_ld(doc, fields, site_name, base, og_image)
+        ),
     }
 
 
@@ -210,3 +194,17 @@ def image_placeholder(width: int, height: int, text: str = "") -> Response:
         media_type="image/svg+xml",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
+
+
+@router.get("/og/posts/{slug}.png", name="og_card")
+def og_card(slug: str) -> Response:
+    """A post's link-preview card (PNG, 1200×630), drawn from its slug alone."""
+    if not is_slug(slug):
+        raise HTTPException(404)
+    return Response(ogimage.card(slug), media_type=ogimage.MEDIA_TYPE)
+
+
+@router.get("/og/site.png", name="og_logo")
+def og_logo(request: Request) -> Response:
+    """The site's logo (PNG, 256×256): JSON-LD ``publisher.logo``."""
+    return Response(ogimage.logo(str(settings(request).site_name)), media_type=ogimage.MEDIA_TYPE)
