@@ -258,9 +258,8 @@ def read_json(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]
         return
     for line, outcome in parse_json(text):
         if isinstance(outcome, DocumentRejected) and first_line > 1:
-            yield shifted(outcome, first_line)
-        else:
-            yield line + first_line - 1, outcome
+            outcome = outcome.located("", first_line - 1)
+        yield line + first_line - 1, outcome
 
 
 def read_jsonl(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:

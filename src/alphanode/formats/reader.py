@@ -35,6 +35,6 @@ class Reader:
 
 
 def shifted(exc: DocumentRejected, first_line: int) -> tuple[int, DocumentRejected]:
-    """A rejection of text that starts on ``first_line`` of the input, with its lines moved."""
-    moved = exc.located("", first_line - 1)
-    return moved.problems[0].line or first_line, moved
+    """A rejection of a document that starts on ``first_line`` of the input: where the
+    document starts, and its problems with their lines counted in the whole input."""
+    return first_line, exc.located("", first_line - 1)

@@ -6,8 +6,14 @@ processes while the main process writes.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -110,3 +116,29 @@ def prepare_many(items: Sequence[Item], max_bytes: int, prints: bool = True) -> 
     for item in items:
         out.extend(prepare(item, max_bytes, prints))
     return out
+
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 1.0
+
+
+def worker_start(parent: int) -> None:
+    """Run in each parse worker first: the worker ends when the importer that started it
+    dies (a killed importer must not leave its workers running)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog below still ends the worker
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    # PR_SET_PDEATHSIG fires when the parent's *thread* that started the worker ends, and
+    # exists only on Linux: the watchdog covers the rest.
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
