@@ -1,6 +1,6 @@
 """JSON array parse time at 40,000 and 400,000 elements: linear scaling means a ratio ~10x.
 
-    .venv/bin/python bench/json_array.py
+.venv/bin/python bench/json_array.py
 """
 
 from __future__ import annotations

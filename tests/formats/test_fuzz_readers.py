@@ -54,4 +54,4 @@ def test_json_values_and_deep_nesting(value: object, depth: int) -> None:
 
     text = "[" * depth + json.dumps(value) + "]" * depth
     check_all(text.encode())
-    check_all(("{\"a\":" * depth + json.dumps(value) + "}" * depth).encode())
+    check_all(('{"a":' * depth + json.dumps(value) + "}" * depth).encode())

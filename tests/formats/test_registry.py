@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from alphanode.content.document import ParsedDocument
+from alphanode.content.document import Document, ParsedDocument
 from alphanode.errors import DocumentRejected, UsageError
 from alphanode.formats import jsonl, registry
 from alphanode.formats.jsonl import dumps, parse_json
@@ -52,8 +54,10 @@ def test_sniffing_picks_the_reader(data: bytes, kind: str) -> None:
 
 
 def test_a_page_whose_title_starts_with_a_brace_is_a_page() -> None:
-    page = seed_text().removeprefix("|\n\n").replace(
-        "production checklist for documenting", "{fast} checklist for documenting", 1
+    page = (
+        seed_text()
+        .removeprefix("|\n\n")
+        .replace("production checklist for documenting", "{fast} checklist for documenting", 1)
     )
     assert page.startswith("{fast}")
     ((_, outcome),) = outcomes(page.encode())
@@ -68,7 +72,10 @@ def test_a_page_whose_title_starts_with_a_brace_is_a_page() -> None:
     ("data", "kind"),
     [
         (WXR, "a WordPress export (WXR)"),
-        (b'<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">', "an RSS or Atom feed"),
+        (
+            b'<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
+            "an RSS or Atom feed",
+        ),
         (b'<?xml version="1.0"?>\n<note>hi</note>', "XML"),
         (b"<!DOCTYPE html>\n<html><head><title>x</title>", "HTML"),
         (b"\n  <html lang=en><body>x</body></html>", "HTML"),
@@ -146,7 +153,7 @@ def test_jsonl_errors_name_their_own_line() -> None:
 
 
 def test_u2028_inside_a_jsonl_string_stays_in_its_document() -> None:
-    one = dumps(ParsedDocumentTitle("a\u2028b")).replace("\\u2028", "\u2028")
+    one = dumps(titled("a\u2028b")).replace("\\u2028", "\u2028")
     assert "\u2028" in one
     data = (one + "\n" + one + "\n").encode()
     found = outcomes(data)
@@ -154,8 +161,8 @@ def test_u2028_inside_a_jsonl_string_stays_in_its_document() -> None:
     assert all(isinstance(o, ParsedDocument) and "\u2028" in o.document.title for _, o in found)
 
 
-def ParsedDocumentTitle(title: str):  # type: ignore[no-untyped-def]  # noqa: N802
-    ((_, outcome),) = parse_json(f'{{"title": {jsonl.json.dumps(title)}, "body": []}}')
+def titled(title: str) -> Document:
+    ((_, outcome),) = parse_json(json.dumps({"title": title, "body": []}))
     assert isinstance(outcome, ParsedDocument)
     return outcome.document
 

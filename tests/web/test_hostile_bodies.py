@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from tests.helpers import SEED_REF
-from tests.web.test_review import Review, rv, template  # noqa: F401 - fixtures
+from tests.web import test_review
+from tests.web.test_review import Review
+
+# The review tests' site (people, tokens, sessions), a copy per test, on both databases.
+template = test_review.template
+rv = test_review.rv
 
 DEEP_ARRAY = b"[" * 100_000
 DEEP_OBJECTS = b'{"a":' * 5000 + b"1" + b"}" * 5000
@@ -84,8 +91,6 @@ def test_review_body_size_is_bounded(rv: Review, body: bytes) -> None:
 
 @pytest.mark.parametrize("revision", ["\u00b2", "\u0663", "\uff11", "1" * 30, "-1", "0", " 1"])
 def test_approve_form_revision_must_be_ascii_digits_in_range(rv: Review, revision: str) -> None:
-    from urllib.parse import urlencode
-
     body = urlencode({"csrf": rv.csrf["rita"], "note": "ok", "revision": revision})
     r = rv.client.request(
         "POST",

@@ -110,14 +110,14 @@ def nesting(text: str, limit: int) -> int:
     (strings skipped; it need not be valid JSON). Linear, and fast for a request body."""
     depth = deepest = 0
     for m in _TOKENS.finditer(text):
-        token = m.group()
-        if token in "[{":
+        part = m.group()
+        if part in ("[", "{"):
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest > limit:
                     return deepest
-        elif token in "]}":
+        elif part in ("]", "}"):
             depth -= 1
     return deepest
 

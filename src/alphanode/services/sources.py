@@ -108,9 +108,7 @@ def _file_items(path: Path, max_bytes: int, fmt: str) -> Iterator[Item]:
     yield _sized(Item(name, 1, kind, data), max_bytes)
 
 
-def _items(
-    name: str, kind: str, data: bytes, stream: BinaryIO, max_bytes: int
-) -> Iterator[Item]:
+def _items(name: str, kind: str, data: bytes, stream: BinaryIO, max_bytes: int) -> Iterator[Item]:
     """One item for the whole input, or one per piece when its reader streams (JSONL)."""
     pieces = registry.pieces_of(kind)
     if pieces is None:

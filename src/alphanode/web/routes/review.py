@@ -13,7 +13,6 @@ from alphanode.errors import UsageError
 from alphanode.services import accounts, review
 from alphanode.services.accounts import Principal
 from alphanode.web import templating
-from alphanode.web.bodies import form_number
 from alphanode.web.auth import (
     clear_login_cookie,
     clear_session_cookie,
@@ -27,6 +26,7 @@ from alphanode.web.auth import (
     set_login_cookie,
     set_session_cookie,
 )
+from alphanode.web.bodies import form_number
 from alphanode.web.context import engine, settings
 
 router = APIRouter()
