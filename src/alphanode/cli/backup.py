@@ -9,6 +9,7 @@ import typer
 
 from alphanode.cli.output import database, err, print_json, settings
 from alphanode.services import backup as service
+from alphanode.services import importer
 from alphanode.services.backup import Report
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
@@ -74,10 +75,22 @@ def restore(
 def check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check integrity, migration state and that every post's revisions exist (exit 1 if not).
 
+    Import runs that never finished (still running, or killed) are listed as notes.
+
     A SQLite database file that does not exist is reported (exit 1), never created.
     """
-    report = service.check(database(ctx, migrate=False))
-    _show(report, as_json)
+    engine = database(ctx, migrate=False)
+    report = service.check(engine)
+    runs = importer.unfinished_runs(engine) if report.ok else []
+    if as_json:
+        print_json({**report.to_dict(), "unfinished_imports": [r.to_dict() for r in runs]})
+    else:
+        _show(report, as_json)
+        for run in runs:
+            started = run.started_at.isoformat(timespec="seconds")
+            err(f"note: import run {run.id} started {started} has not finished ({run.sources})")
+        if runs:
+            err(f"note: {importer.RESUME_NOTE}")
     if not report.ok:
         raise typer.Exit(1)
 

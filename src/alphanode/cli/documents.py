@@ -9,62 +9,54 @@ from typing import Annotated, TextIO
 import typer
 
 from alphanode.cli.output import count_progress, database, err, print_json
-from alphanode.content.document import ParsedDocument
 from alphanode.errors import EXIT_REJECTED, DocumentRejected, UsageError
-from alphanode.formats import jsonl, scraped
+from alphanode.formats import jsonl, registry
 from alphanode.formats.render import render
-from alphanode.formats.text import decode
 from alphanode.services import documents
-from alphanode.services.sources import resolve
+from alphanode.services.sources import display_name, resolve
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help=f"The input's format: {registry.AUTO} (by extension, then by content) or "
+        + ", ".join(registry.names())
+        + ".",
+    ),
+]
 
 
 def parse(
     file: Annotated[str, typer.Argument(help="A scraped page, a .json or .jsonl file, or -.")],
     as_json: JsonOption = False,
+    fmt: FormatOption = registry.AUTO,
 ) -> None:
-    """Read one file and print the canonical document(s); touches no database."""
-    found = resolve([file])
+    """Read one file and print the canonical document(s); touches no database.
+
+    The same reader as `alphanode import` reads it, so both report the same problems.
+    """
+    found = resolve([file], fmt)
     data = sys.stdin.buffer.read() if found.stdin else found.files[0].read_bytes()
-    kind = (
-        "jsonl"
-        if file.endswith((".jsonl", ".ndjson"))
-        else "json"
-        if file.endswith(".json")
-        else "text"
-    )
-    if kind == "jsonl":
-        outcomes = [
-            (n, o) for n, o in jsonl.iter_jsonl(data.decode("utf-8", "replace").splitlines())
-        ]
-    else:
-        outcomes = _one(kind, data)
+    name = display_name(file)
+    kind = registry.choose(file, data[: registry.SNIFF_BYTES], fmt)
     failed = False
-    for _, outcome in outcomes:
+    for _, outcome in registry.read_all(kind, data):
         if isinstance(outcome, DocumentRejected):
             failed = True
-            for problem in outcome.located(file).problems:
+            for problem in outcome.located(name).problems:
                 err(f"rejected: {problem.message()}")
             continue
         for w in outcome.warnings:
-            err(f"warning: {file}:{w.line or '?'} {w.field}: {w.detail} ({w.value!r})")
+            err(f"warning: {name}:{w.line or '?'} {w.field}: {w.detail} ({w.value!r})")
         if as_json:
             sys.stdout.write(jsonl.dumps(outcome.document, indent=2) + "\n")
         else:
             sys.stdout.write(render(outcome.document))
     if failed:
         raise typer.Exit(EXIT_REJECTED)
-
-
-def _one(kind: str, data: bytes) -> list[tuple[int, ParsedDocument | DocumentRejected]]:
-    try:
-        text = decode(data)
-        if kind == "json":
-            return list(jsonl.parse_json(text))
-        return [(1, scraped.parse(text))]
-    except DocumentRejected as exc:
-        return [(1, exc)]
 
 
 def show(

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from alphanode.cli.documents import FormatOption
 from alphanode.cli.output import byte_progress, database, err, print_json, settings
 from alphanode.errors import EXIT_OK, EXIT_REJECTED
+from alphanode.formats import registry
 from alphanode.services import importer, sources
 from alphanode.services.importer import ImportReport
 
@@ -24,6 +26,7 @@ def import_(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
     ] = False,
+    fmt: FormatOption = registry.AUTO,
 ) -> None:
     """Import scraped pages and JSON/JSONL documents; re-importing is safe (idempotent).
 
@@ -31,7 +34,7 @@ def import_(
     imported; see `alphanode rejects`), 2 for usage errors.
     """
     conf = settings(ctx)
-    found = sources.resolve(paths)
+    found = sources.resolve(paths, fmt)
     engine = database(ctx)
     with byte_progress(found.total_bytes or None, "importing") as bar:
 

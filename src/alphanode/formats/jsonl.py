@@ -10,13 +10,29 @@ from typing import Any
 import orjson
 
 from alphanode.content.document import Document, ParsedDocument
-from alphanode.content.validate import CODE_BAD_JSON, CODE_EMPTY, document_from_dict
+from alphanode.content.validate import CODE_BAD_JSON, CODE_EMPTY, MAX_DEPTH, document_from_dict
 from alphanode.errors import DocumentRejected, Problem
-from alphanode.formats.text import line_of
+from alphanode.formats.reader import Reader, shifted
+from alphanode.formats.text import decode, line_of
 
 Outcome = ParsedDocument | DocumentRejected
 
-_DECODER = json.JSONDecoder()
+# Digits a whole number may have: more than any 64-bit value, far fewer than the 4,300
+# after which int() refuses (a ValueError that would name sys.set_int_max_str_digits).
+MAX_INT_DIGITS = 40
+
+
+class NumberTooLong(ValueError):
+    """A JSON number with more digits than ``MAX_INT_DIGITS``."""
+
+
+def _int(digits: str) -> int:
+    if len(digits) > MAX_INT_DIGITS + 1:  # a minus sign is allowed
+        raise NumberTooLong(digits)
+    return int(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_int)
 _WS = re.compile(r"[ \t\n\r]*")
 # Line separators that JSON allows raw inside strings but that str.splitlines() and some
 # JSONL readers split on: written escaped so that one document stays on one line.
@@ -66,7 +82,11 @@ def loads_line(text: str) -> tuple[Any, bool]:
     try:
         return orjson.loads(text), _SUSPECT_ESCAPE.search(text) is None
     except orjson.JSONDecodeError:
-        return json.loads(text), False
+        return _DECODER.decode(text), False
+
+
+DEEP = f"JSON nested at most {MAX_DEPTH} levels deep"
+LONG_NUMBER = f"JSON numbers of at most {MAX_INT_DIGITS} digits"
 
 
 def _bad_json(exc: Exception, text: str, line: int) -> DocumentRejected:
@@ -74,10 +94,32 @@ def _bad_json(exc: Exception, text: str, line: int) -> DocumentRejected:
         seen = exc.doc[max(0, exc.pos - 20) : exc.pos + 20]
         expected = f"valid JSON ({exc.msg} at column {exc.colno})"
     elif isinstance(exc, RecursionError):
-        seen, expected = text[:40], "JSON nested less deeply"
-    else:  # ValueError: a number too long for Python to read
+        seen, expected = text[:40], DEEP
+    elif isinstance(exc, NumberTooLong):
+        seen, expected = f"a number of {len(str(exc).lstrip('-'))} digits", LONG_NUMBER
+    else:  # any other ValueError from the decoder
         seen, expected = text[:40], f"valid JSON ({exc})"
     return DocumentRejected([Problem(CODE_BAD_JSON, "document", seen, expected, line=line)])
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def nesting(text: str, limit: int) -> int:
+    """How deep ``text``'s arrays and objects nest, counting no further than ``limit + 1``
+    (strings skipped; it need not be valid JSON). Linear, and fast for a request body."""
+    depth = deepest = 0
+    for m in _TOKENS.finditer(text):
+        part = m.group()
+        if part in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif part in ("]", "}"):
+            depth -= 1
+    return deepest
 
 
 def _empty(line: int) -> DocumentRejected:
@@ -92,7 +134,7 @@ def parse_json(text: str) -> list[tuple[int, Outcome]]:
         return [(1, _empty(1))]
     if text[start] != "[":
         try:
-            data = json.loads(text)
+            data = _DECODER.decode(text)
         except (ValueError, RecursionError) as exc:
             line = exc.lineno if isinstance(exc, json.JSONDecodeError) else line_of(text, start)
             return [(line, _bad_json(exc, text, line))]
@@ -109,8 +151,9 @@ def _array(text: str, start: int) -> Iterator[tuple[int, Outcome]]:
         if pos < len(text):
             yield _stray(text, pos)
         return
+    lines = _Lines(text)
     while True:
-        line = line_of(text, pos)
+        line = lines.at(pos)
         try:
             data, pos = _DECODER.raw_decode(text, pos)
         except (ValueError, RecursionError) as exc:
@@ -126,6 +169,27 @@ def _array(text: str, start: int) -> Iterator[tuple[int, Outcome]]:
         else:
             yield _stray(text, pos)
             return
+
+
+class _Lines:
+    """``line_of`` for positions that only move forward: each character is counted once,
+    so reading an array of n documents is linear, not quadratic."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:
+            return line_of(self.text, pos)
+        text, start = self.text, self.pos
+        ends = text.count("\n", start, pos) + text.count("\r", start, pos)
+        ends -= text.count("\r\n", start, pos)
+        if 0 < start < pos and text[start - 1] == "\r" and text[start] == "\n":
+            ends -= 1  # a CRLF split by the last position: its CR was counted already
+        self.pos, self.line = pos, self.line + ends
+        return self.line
 
 
 def _stray(text: str, pos: int) -> tuple[int, Outcome]:
@@ -156,3 +220,73 @@ def iter_jsonl(lines: Iterable[str], first_line: int = 1) -> Iterator[tuple[int,
 def parse_jsonl(text: str) -> Iterator[tuple[int, Outcome]]:
     """A ``.jsonl`` text: split on ``\\n`` only, since JSON strings may hold U+2028 and kin."""
     return iter_jsonl(text.split("\n"))
+
+
+def _head_text(head: bytes) -> str:
+    return head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+
+
+def sniff_json(head: bytes) -> bool:
+    """One JSON value: an array (of documents), or a document that is not one per line."""
+    text = _head_text(head)
+    if text.startswith("["):
+        return True
+    if not text.startswith("{"):
+        return False
+    try:
+        orjson.loads(text)
+        return True
+    except orjson.JSONDecodeError:
+        pass
+    lines = [line for line in text.split("\n") if line.strip()]
+    # A stream with every line an object on its own is JSONL (a broken line or a cut-off
+    # head included); a pretty-printed or broken single document is JSON.
+    return len(lines) < 2 or not all(line.startswith("{") for line in lines)
+
+
+def sniff_jsonl(head: bytes) -> bool:
+    """One JSON object per line (tried after ``sniff_json``)."""
+    return _head_text(head).startswith("{")
+
+
+def read_json(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+    """A ``.json`` input: one document object, or an array of them."""
+    try:
+        text = decode(data)
+    except DocumentRejected as exc:
+        yield shifted(exc, first_line)
+        return
+    for line, outcome in parse_json(text):
+        if isinstance(outcome, DocumentRejected) and first_line > 1:
+            outcome = outcome.located("", first_line - 1)
+        yield line + first_line - 1, outcome
+
+
+def read_jsonl(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+    """JSONL text starting on ``first_line``: each non-blank line one document."""
+    try:
+        text = decode(data)
+    except DocumentRejected as exc:
+        yield shifted(exc, first_line)
+        return
+    yield from iter_jsonl(text.split("\n"), first_line)
+
+
+def jsonl_pieces(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Each non-blank line with its number: lines end at ``\\n`` only (never U+2028)."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line
+
+
+JSON = Reader(
+    "json", (".json",), sniff_json, read_json, help="one JSON document, or an array of them"
+)
+JSONL = Reader(
+    "jsonl",
+    (".jsonl", ".ndjson"),
+    sniff_jsonl,
+    read_jsonl,
+    jsonl_pieces,
+    help="one JSON document per line",
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from alphanode.content.document import (
@@ -33,7 +34,9 @@ from alphanode.formats.metabox import (
     marker,
     read_meta,
 )
-from alphanode.formats.text import check_text, empty_document, raw_lines
+from alphanode.formats.reader import Outcome, Reader, shifted
+from alphanode.formats.sniffing import binary, markup_kind
+from alphanode.formats.text import check_text, decode, empty_document, raw_lines
 
 __all__ = [
     "BULLET",
@@ -69,6 +72,27 @@ def caption_match(text: str) -> re.Match[str] | None:
     if ":" not in text:  # cheap test first: most lines are no caption
         return None
     return _CAPTION_RE.fullmatch(text)
+
+
+def sniff(head: bytes) -> bool:
+    """Text that is a scraped page: not markup, and not JSON unless the page's structure (a
+    meta box or Similar Posts line) shows (a title may start with ``{`` or ``[``)."""
+    if binary(head) or markup_kind(head) is not None:
+        return False
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text[:1] not in ("{", "["):
+        return True
+    return any(marker(line.strip()) is not None for line in text.splitlines()[1:])
+
+
+def read(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+    """One scraped page (``first_line`` > 1 when it starts mid-input)."""
+    try:
+        parsed = parse(decode(data))
+    except DocumentRejected as exc:
+        yield shifted(exc, first_line)
+        return
+    yield (parsed.line or 1) + first_line - 1, parsed
 
 
 def parse(text: str) -> ParsedDocument:
@@ -231,3 +255,6 @@ def _join_images(
             )
         body[k] = Image(image.alt, image.caption, image.source, url)
     return body
+
+
+READER = Reader("scraped", (".txt",), sniff, read, help="the scraped alphanode page")

@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 import multiprocessing
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +23,7 @@ from alphanode.content.fingerprint import Fingerprint
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
 from alphanode.content.states import ImportOutcome
 from alphanode.services import near_duplicates
-from alphanode.services.preparing import Outcome, Prepared, prepare_many
+from alphanode.services.preparing import Outcome, Prepared, prepare_many, worker_start
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
@@ -161,7 +162,12 @@ def _parallel(
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB handles
     in_flight: deque[tuple[int, Future[list[Outcome]]]] = deque()
     limit = workers * 16  # enough queued work to keep workers busy while a batch is written
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=worker_start,
+        initargs=(os.getpid(),),
+    ) as pool:
         for chunk in _chunks(items):
             in_flight.append((_size(chunk), pool.submit(work, chunk)))
             if len(in_flight) >= limit:
@@ -348,6 +354,18 @@ def import_bytes(engine: Engine, settings: Settings, name: str, data: bytes) -> 
     return import_sources(
         engine, settings, Sources((), True, len(data)), stdin=io.BytesIO(data), stdin_name=name
     )
+
+
+RESUME_NOTE = (
+    "imports are idempotent: if no import is running now, run the same `alphanode import` "
+    "again to finish it (documents already stored are reported unchanged)"
+)
+
+
+def unfinished_runs(engine: Engine) -> list[rejects.UnfinishedRun]:
+    """Import runs that never finished: still running, or killed (``alphanode check``)."""
+    with reading(engine) as conn:
+        return rejects.unfinished_runs(conn)
 
 
 def list_rejects(

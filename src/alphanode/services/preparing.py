@@ -6,8 +6,14 @@ processes while the main process writes.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,11 +22,10 @@ import orjson
 from alphanode.content.card import review_facets
 from alphanode.content.document import ParsedDocument
 from alphanode.content.fingerprint import Fingerprint, fingerprint
-from alphanode.content.validate import CODE_BAD_JSON, CODE_TOO_LARGE
+from alphanode.content.validate import CODE_EMPTY, CODE_TOO_LARGE
 from alphanode.errors import DocumentRejected, Problem
-from alphanode.formats import jsonl, scraped
-from alphanode.formats.text import decode
-from alphanode.services.sources import Item
+from alphanode.formats import jsonl, registry
+from alphanode.services.sources import TOO_LARGE, Item
 from alphanode.store.rejects import Rejection
 
 RAW_KEEP = 1024 * 1024  # how much of a rejected document is kept in the rejects table
@@ -81,7 +86,7 @@ def _rejection(exc: DocumentRejected, item: Item, line: int | None = None) -> Re
 
 def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
     """Every document in one item, each either prepared or rejected (never an exception)."""
-    if item.kind == "too_large":
+    if item.kind == TOO_LARGE:
         problem = Problem(
             CODE_TOO_LARGE,
             "document",
@@ -92,31 +97,16 @@ def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
             item.line,
         )
         return [Rejection(f"{item.source}:{item.line}", (problem,), _raw(item.data))]
-    try:
-        text = decode(item.data)
-        if item.kind == "text":
-            parsed = scraped.parse(text)
-            return [_prepared(parsed, f"{item.source}:{parsed.line or 1}", prints)]
-        if item.kind == "jsonl":
-            return [_jsonl_line(text, item, prints)]
-        return [_json_outcome(item, line, o, prints) for line, o in jsonl.parse_json(text)]
-    except DocumentRejected as exc:
-        return [_rejection(exc, item)]
-
-
-def _jsonl_line(text: str, item: Item, prints: bool = True) -> Outcome:
-    for _, outcome in jsonl.iter_jsonl([text], first_line=item.line):
-        return _json_outcome(item, item.line, outcome, prints)
-    bad = Problem(CODE_BAD_JSON, "document", "", "a JSON object", False, item.source, item.line)
-    return Rejection(f"{item.source}:{item.line}", (bad,), "")
-
-
-def _json_outcome(
-    item: Item, line: int, outcome: ParsedDocument | DocumentRejected, prints: bool = True
-) -> Outcome:
-    if isinstance(outcome, DocumentRejected):
-        return _rejection(outcome, item, line)
-    return _prepared(outcome, f"{item.source}:{line}", prints)
+    out: list[Outcome] = []
+    for line, outcome in registry.read(item.kind, item.data, item.line):
+        if isinstance(outcome, DocumentRejected):
+            out.append(_rejection(outcome, item, line))
+        else:
+            out.append(_prepared(outcome, f"{item.source}:{line}", prints))
+    if not out:  # a reader found nothing at all: say so rather than drop the input
+        bad = Problem(CODE_EMPTY, "document", "", "a document", False, item.source, item.line)
+        out.append(Rejection(f"{item.source}:{item.line}", (bad,), _raw(item.data)))
+    return out
 
 
 def prepare_many(items: Sequence[Item], max_bytes: int, prints: bool = True) -> list[Outcome]:
@@ -126,3 +116,29 @@ def prepare_many(items: Sequence[Item], max_bytes: int, prints: bool = True) -> 
     for item in items:
         out.extend(prepare(item, max_bytes, prints))
     return out
+
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 1.0
+
+
+def worker_start(parent: int) -> None:
+    """Run in each parse worker first: the worker ends when the importer that started it
+    dies (a killed importer must not leave its workers running)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watchdog below still ends the worker
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    # PR_SET_PDEATHSIG fires when the parent's *thread* that started the worker ends, and
+    # exists only on Linux: the watchdog covers the rest.
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-import json
+import io
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from alphanode.errors import UsageError
+from alphanode.formats import registry
+from alphanode.formats.registry import AUTO, SNIFF_BYTES
 
-SUFFIXES = {".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 STDIN = "-"
-
-Kind = Literal["text", "json", "jsonl", "too_large"]
+TOO_LARGE = "too_large"
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One document's raw input (or, for ``.json``, one file that may hold several)."""
+    """One document's raw input (or one input that may hold several, e.g. a JSON array).
+
+    ``kind`` names the reader (``formats.registry``), or is ``too_large``, or
+    ``unsupported:<what it looks like>``.
+    """
 
     source: str
     line: int
-    kind: Kind
+    kind: str
     data: bytes
 
 
@@ -31,23 +36,29 @@ class Sources:
     files: tuple[Path, ...]
     stdin: bool
     total_bytes: int
+    format: str = AUTO  # a reader name from formats.registry, or auto
 
     def describe(self) -> str:
-        names = [str(p) for p in self.files[:20]]
+        names = [display_name(p) for p in self.files[:20]]
         if self.stdin:
             names.append("<stdin>")
         more = len(self.files) - 20
         return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-def _kind(path: Path) -> Kind:
-    return SUFFIXES.get(path.suffix.lower(), "text")  # type: ignore[return-value]
+def display_name(path: Path | str) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not
+    UTF-8 (read as surrogate escapes) are shown as ``\\xff``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def resolve(paths: Sequence[str]) -> Sources:
-    """Expand directories (recursively, ``*.txt *.json *.jsonl``); refuse missing paths."""
+def resolve(paths: Sequence[str], fmt: str = AUTO) -> Sources:
+    """Expand directories (recursively, every extension a reader knows); refuse missing
+    paths and unknown formats."""
+    registry.check_format(fmt)
     if not paths:
         raise UsageError("no input given", "one or more files, directories or - for stdin")
+    known = registry.suffixes()
     files: list[Path] = []
     stdin = False
     for raw in paths:
@@ -56,16 +67,17 @@ def resolve(paths: Sequence[str]) -> Sources:
             continue
         path = Path(raw)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            found = [p for p in path.rglob("*") if p.suffix.lower() in known and p.is_file()]
             files.extend(sorted(found, key=str))
         elif path.is_file():
             files.append(path)
         else:
             raise UsageError(
-                f"{raw}: no such file or directory", "an existing file, a directory or -"
+                f"{display_name(raw)}: no such file or directory",
+                "an existing file, a directory or -",
             )
     total = sum(p.stat().st_size for p in files)
-    return Sources(tuple(files), stdin, total)
+    return Sources(tuple(files), stdin, total, fmt)
 
 
 def iter_items(
@@ -73,49 +85,40 @@ def iter_items(
 ) -> Iterator[Item]:
     """Items in a stable order: files as listed (directories sorted), then stdin."""
     for path in sources.files:
-        yield from _file_items(path, max_bytes)
+        yield from _file_items(path, max_bytes, sources.format)
     if sources.stdin and stdin is not None:
-        yield from _stream_items(stdin_name, stdin.read(), max_bytes)
+        data = stdin.read()
+        kind = registry.choose(stdin_name, data[:SNIFF_BYTES], sources.format)
+        yield from _items(stdin_name, kind, data, io.BytesIO(data), max_bytes)
 
 
-def _file_items(path: Path, max_bytes: int) -> Iterator[Item]:
-    kind = _kind(path)
-    name = str(path)
-    if kind == "jsonl":
-        with path.open("rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    yield _sized(Item(name, number, "jsonl", line), max_bytes)
+def _file_items(path: Path, max_bytes: int, fmt: str) -> Iterator[Item]:
+    name = display_name(path)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        kind = registry.choose(str(path), head, fmt)
+        fh.seek(0)
+        if registry.pieces_of(kind) is not None:
+            yield from _items(name, kind, b"", fh, max_bytes)
+            return
+        if path.stat().st_size > max_bytes:
+            yield Item(name, 1, TOO_LARGE, head[:4096])
+            return
+        data = fh.read()
+    yield _sized(Item(name, 1, kind, data), max_bytes)
+
+
+def _items(name: str, kind: str, data: bytes, stream: BinaryIO, max_bytes: int) -> Iterator[Item]:
+    """One item for the whole input, or one per piece when its reader streams (JSONL)."""
+    pieces = registry.pieces_of(kind)
+    if pieces is None:
+        yield _sized(Item(name, 1, kind, data), max_bytes)
         return
-    size = path.stat().st_size
-    if size > max_bytes:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-        yield Item(name, 1, "too_large", head)
-        return
-    yield Item(name, 1, kind, path.read_bytes())
+    for number, piece in pieces(stream):
+        yield _sized(Item(name, number, kind, piece), max_bytes)
 
 
 def _sized(item: Item, max_bytes: int) -> Item:
     if len(item.data) > max_bytes:
-        return Item(item.source, item.line, "too_large", item.data[:4096])
+        return Item(item.source, item.line, TOO_LARGE, item.data[:4096])
     return item
-
-
-def _stream_items(name: str, data: bytes, max_bytes: int) -> Iterator[Item]:
-    """Stdin holds one scraped page, one JSON document or array, or JSONL."""
-    head = data.lstrip()[:1]
-    if head == b"[":
-        yield _sized(Item(name, 1, "json", data), max_bytes)
-        return
-    if head == b"{":
-        try:
-            json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            for number, line in enumerate(data.splitlines(), start=1):
-                if line.strip():
-                    yield _sized(Item(name, number, "jsonl", line), max_bytes)
-            return
-        yield _sized(Item(name, 1, "json", data), max_bytes)
-        return
-    yield _sized(Item(name, 1, "text", data), max_bytes)

@@ -47,6 +47,31 @@ def start_run(conn: Connection, sources: str) -> int:
     return int(key[0])
 
 
+@dataclass(frozen=True)
+class UnfinishedRun:
+    id: int
+    started_at: dt.datetime
+    sources: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "sources": self.sources,
+        }
+
+
+def unfinished_runs(conn: Connection, limit: int = 100) -> list[UnfinishedRun]:
+    """Import runs with no finish time (still running, or stopped before they finished)."""
+    query = (
+        sa.select(import_runs.c.id, import_runs.c.started_at, import_runs.c.sources)
+        .where(import_runs.c.finished_at.is_(None))
+        .order_by(import_runs.c.id)
+        .limit(limit)
+    )
+    return [UnfinishedRun(r.id, r.started_at, r.sources) for r in conn.execute(query)]
+
+
 def finish_run(conn: Connection, run_id: int, counts: dict[str, int]) -> None:
     conn.execute(
         import_runs.update().where(import_runs.c.id == run_id).values(finished_at=now(), **counts)

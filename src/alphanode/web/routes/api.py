@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from alphanode.errors import UsageError
 from alphanode.services import importer, review, site
 from alphanode.services import views as view_service
+from alphanode.web import bodies
 from alphanode.web.auth import require_token
 from alphanode.web.context import engine, settings
 from alphanode.web.context import site as context_site
@@ -95,19 +96,11 @@ async def import_(request: Request) -> JSONResponse:
     imported; the body is the same summary ``alphanode import --json`` prints).
     """
     who = await run_in_threadpool(require_token, request, "import")
-    limit = settings(request).api_max_body_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise HTTPException(413, f"the body is larger than {limit} bytes")
+    body = await bodies.read_body(request, settings(request).api_max_body_bytes)
     if not body.strip():
         raise UsageError("empty request body", "a scraped page, a JSON document or JSONL")
     report = await run_in_threadpool(
-        importer.import_bytes, engine(request), settings(request), f"api:{who.name}", bytes(body)
+        importer.import_bytes, engine(request), settings(request), f"api:{who.name}", body
     )
     return JSONResponse(report.to_dict(), status_code=422 if report.rejected else 200)
 
@@ -116,18 +109,15 @@ async def import_(request: Request) -> JSONResponse:
 async def review_post(request: Request, ref: str) -> dict[str, Any]:
     """``{"action": "approve"|"reject", "note": "...", "revision": N}``; scope ``review``."""
     who = await run_in_threadpool(require_token, request, "review")
-    try:
-        data = await request.json()
-    except ValueError:
-        raise UsageError("the body is not JSON", '{"action": "approve", "note": "..."}') from None
+    data = await bodies.read_json(request, bodies.REVIEW_BODY_BYTES)
     action = data.get("action") if isinstance(data, dict) else None
     note = data.get("note", "") if isinstance(data, dict) else ""
     if action not in ("approve", "reject") or not isinstance(note, str):
         raise UsageError(f"action {action!r}", '"approve" or "reject", with a text "note"')
     revision = data.get("revision")
     if action == "approve":
-        if revision is not None and not (isinstance(revision, int) and revision > 0):
-            raise UsageError(f"revision {revision!r}", "a revision number")
+        if revision is not None:
+            revision = bodies.whole_number(revision, "revision")
         d = await run_in_threadpool(review.approve, engine(request), ref, who.name, note, revision)
     else:
         if not note.strip():

@@ -26,6 +26,7 @@ from alphanode.web.auth import (
     set_login_cookie,
     set_session_cookie,
 )
+from alphanode.web.bodies import form_number
 from alphanode.web.context import engine, site
 
 router = APIRouter()
@@ -162,7 +163,7 @@ def _back(done: str) -> Response:
 @router.post("/review/posts/{ref}/approve", name="review_approve")
 async def approve(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
-    revision = int(data["revision"]) if data.get("revision", "").isdigit() else None
+    revision = form_number(data.get("revision", ""), "revision")
     d = await run_in_threadpool(
         review.approve,
         engine(request),
