@@ -23,6 +23,7 @@ from alphanode.content.meta import (
     label,
 )
 from alphanode.formats.scraped import caption_match, is_heading
+from tests.formats.rich_strategies import json_only_blocks, rich_blocks
 
 # Pieces of the format's own syntax, so that generated text runs into its corners.
 TOKENS = (
@@ -235,6 +236,8 @@ _any_blocks: st.SearchStrategy[Block] = st.one_of(
     st.builds(Heading, _ANY_TEXT),
     st.builds(lambda items: ListBlock(tuple(items)), st.lists(_ANY_TEXT, max_size=3)),
     st.builds(Image, _ANY_TEXT, _ANY_TEXT, _ANY_TEXT, _ANY_TEXT),
+    rich_blocks(_ANY_TEXT, _ANY_TEXT, _ANY_TEXT),
+    json_only_blocks(_ANY_TEXT),
 )
 _ANY_KNOWN: dict[str, st.SearchStrategy[Any]] = {
     **dict.fromkeys(("topic", "summary", "ai_brief", "code_language", "hash"), _ANY_TEXT),

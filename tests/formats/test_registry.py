@@ -107,7 +107,7 @@ def test_extension_first_then_content() -> None:
     assert registry.choose("posts.json", b"hello") == "json"
     assert registry.choose("POSTS.NDJSON", b"hello") == "jsonl"
     assert registry.choose("page.txt", DOC.encode()) == "scraped"
-    assert registry.choose("page.md", DOC.encode()) == "json"  # no reader for .md yet
+    assert registry.choose("page.md", DOC.encode()) == "markdown"
     assert registry.choose("page.txt", DOC.encode(), "json") == "json"
 
 

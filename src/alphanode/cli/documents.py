@@ -10,7 +10,7 @@ import typer
 
 from alphanode.cli.output import count_progress, database, err, print_json
 from alphanode.errors import EXIT_REJECTED, DocumentRejected, UsageError
-from alphanode.formats import jsonl, registry
+from alphanode.formats import jsonl, markdown_writer, registry
 from alphanode.formats.render import render
 from alphanode.services import documents
 from alphanode.services.sources import display_name, resolve
@@ -43,7 +43,7 @@ def parse(
     name = display_name(file)
     kind = registry.choose(file, data[: registry.SNIFF_BYTES], fmt)
     failed = False
-    for _, outcome in registry.read_all(kind, data):
+    for _, outcome in registry.read_all(kind, data, file):
         if isinstance(outcome, DocumentRejected):
             failed = True
             for problem in outcome.located(name).problems:
@@ -79,25 +79,36 @@ def show(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (lossless) or text.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (lossless), markdown (lossless) or text.")
+    ] = "jsonl",
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="A file for jsonl (default stdout); a directory for text."),
+        typer.Option(
+            "--out", help="A file for jsonl (default stdout); a directory for text and markdown."
+        ),
     ] = None,
 ) -> None:
     """Write every post's current revision; importing the export re-creates the same posts."""
-    if fmt not in ("jsonl", "text"):
-        raise UsageError(f"--format {fmt!r}", "jsonl or text")
+    if fmt not in ("jsonl", "text", "markdown"):
+        raise UsageError(f"--format {fmt!r}", "jsonl, markdown or text")
     engine = database(ctx)
-    if fmt == "text":
+    if fmt in ("text", "markdown"):
+        suffix = ".md" if fmt == "markdown" else ".txt"
         if out is None or (out.exists() and not out.is_dir()):
             raise UsageError(
-                "--format text needs --out DIRECTORY", "a directory to write one .txt per post"
+                f"--format {fmt} needs --out DIRECTORY",
+                f"a directory to write one {suffix} per post",
             )
         out.mkdir(parents=True, exist_ok=True)
         with count_progress(None, "exporting") as bar:
             for row, doc in documents.export(engine):
-                (out / f"{row.slug}.txt").write_text(render(doc), encoding="utf-8")
+                if fmt == "markdown":
+                    when = (row.published_at or row.created_at).date().isoformat()
+                    text = markdown_writer.render(doc, slug=row.slug, date=when)
+                else:
+                    text = render(doc)
+                (out / f"{row.slug}{suffix}").write_text(text, encoding="utf-8")
                 if bar is not None:
                     bar.advance(bar.task_ids[0])
         return

@@ -2,12 +2,32 @@
 
 from alphanode.content.document import (
     Block,
+    BlockQuote,
+    Code,
     Document,
+    Embed,
     Heading,
     Image,
     ListBlock,
+    ListItem,
     Paragraph,
     ParsedDocument,
+    Table,
+    ThematicBreak,
 )
 
-__all__ = ["Block", "Document", "Heading", "Image", "ListBlock", "Paragraph", "ParsedDocument"]
+__all__ = [
+    "Block",
+    "BlockQuote",
+    "Code",
+    "Document",
+    "Embed",
+    "Heading",
+    "Image",
+    "ListBlock",
+    "ListItem",
+    "Paragraph",
+    "ParsedDocument",
+    "Table",
+    "ThematicBreak",
+]

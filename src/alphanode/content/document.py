@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -14,54 +15,341 @@ from alphanode.errors import DocumentWarning
 JSONValue: TypeAlias = Any
 
 
+# Inline nodes (mdast names: text, emphasis, strong, delete, inlineCode, link, break).
+# In JSON a text node is a bare string; the others are objects with their mdast ``type``.
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    value: str
+
+    def to_json(self) -> JSONValue:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Emphasis:
+    children: tuple[Inline, ...]
+    type: Literal["emphasis"] = "emphasis"
+
+    def to_json(self) -> JSONValue:
+        return {"type": self.type, "children": inlines_to_json(self.children)}
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    children: tuple[Inline, ...]
+    type: Literal["strong"] = "strong"
+
+    def to_json(self) -> JSONValue:
+        return {"type": self.type, "children": inlines_to_json(self.children)}
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Strikethrough (GFM ``~~text~~``)."""
+
+    children: tuple[Inline, ...]
+    type: Literal["delete"] = "delete"
+
+    def to_json(self) -> JSONValue:
+        return {"type": self.type, "children": inlines_to_json(self.children)}
+
+
+@dataclass(frozen=True, slots=True)
+class InlineCode:
+    value: str
+    type: Literal["inlineCode"] = "inlineCode"
+
+    def to_json(self) -> JSONValue:
+        return {"type": self.type, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link. ``url`` (the href) is kept as given; only the web layer decides if it links."""
+
+    url: str
+    children: tuple[Inline, ...]
+    title: str = ""
+    type: Literal["link"] = "link"
+
+    def to_json(self) -> JSONValue:
+        out: dict[str, Any] = {"type": self.type, "url": self.url}
+        if self.title:
+            out["title"] = self.title
+        out["children"] = inlines_to_json(self.children)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A hard line break inside a paragraph."""
+
+    type: Literal["break"] = "break"
+
+    def to_json(self) -> JSONValue:
+        return {"type": self.type}
+
+
+Inline: TypeAlias = Text | Emphasis | Strong | Delete | InlineCode | Link | Break
+
+
+def inlines_to_json(nodes: tuple[Inline, ...]) -> list[JSONValue]:
+    return [n.to_json() for n in nodes]
+
+
+def inline_text(nodes: tuple[Inline, ...]) -> str:
+    """The plain text of inline nodes, as a reader reads it (a break is a space)."""
+    parts: list[str] = []
+    for n in nodes:
+        if isinstance(n, Text | InlineCode):
+            parts.append(n.value)
+        elif isinstance(n, Break):
+            parts.append(" ")
+        else:
+            parts.append(inline_text(n.children))
+    return "".join(parts)
+
+
+def normal_inlines(nodes: Iterable[Inline]) -> tuple[Inline, ...]:
+    """Inline nodes in their one canonical form: adjacent text joined, empty text dropped."""
+    out: list[Inline] = []
+    for n in nodes:
+        if isinstance(n, Text):
+            if not n.value:
+                continue
+            if out and isinstance(out[-1], Text):
+                out[-1] = Text(out[-1].value + n.value)
+                continue
+        out.append(n)
+    return tuple(out)
+
+
+def is_plain(nodes: tuple[Inline, ...]) -> bool:
+    return all(isinstance(n, Text) for n in nodes)
+
+
+def _text_or_children(text: str, children: tuple[Inline, ...]) -> dict[str, Any]:
+    return {"children": inlines_to_json(children)} if children else {"text": text}
+
+
+# Blocks. The four blocks of the scraped page keep their JSON shape exactly; the new ones
+# follow mdast (thematicBreak, blockquote, code, table) plus ``embed``.
+
+
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A paragraph. ``text`` is always its plain text; ``children`` is set only for markup."""
+
     text: str
     type: Literal["paragraph"] = "paragraph"
+    children: tuple[Inline, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "paragraph", "text": self.text}
+        return {"type": "paragraph", **_text_or_children(self.text, self.children)}
+
+
+def paragraph(nodes: Iterable[Inline]) -> Paragraph:
+    """The canonical paragraph of inline nodes: plain text when there is no markup."""
+    children = normal_inlines(nodes)
+    if is_plain(children):
+        return Paragraph(inline_text(children))
+    return Paragraph(inline_text(children), children=children)
 
 
 @dataclass(frozen=True, slots=True)
 class Heading:
+    """A heading of ``depth`` 2–6 (the title is the only level 1); 2 is not written in JSON."""
+
     text: str
     type: Literal["heading"] = "heading"
+    children: tuple[Inline, ...] = ()
+    depth: int = 2
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "heading", "text": self.text}
+        out: dict[str, Any] = {"type": "heading"}
+        if self.depth != 2:
+            out["depth"] = self.depth
+        return {**out, **_text_or_children(self.text, self.children)}
+
+
+def heading(nodes: Iterable[Inline], depth: int = 2) -> Heading:
+    children = normal_inlines(nodes)
+    depth = min(6, max(2, depth))
+    if is_plain(children):
+        return Heading(inline_text(children), depth=depth)
+    return Heading(inline_text(children), children=children, depth=depth)
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A list item holding blocks; ``checked`` is set for a task list item."""
+
+    children: tuple[Block, ...]
+    checked: bool | None = None
+
+    def to_json(self) -> JSONValue:
+        out: dict[str, Any] = {}
+        if self.checked is not None:
+            out["checked"] = self.checked
+        out["children"] = [b.to_dict() for b in self.children]
+        return out
+
+
+def list_item(children: Iterable[Block], checked: bool | None = None) -> str | ListItem:
+    """The canonical item: plain text for one plain paragraph (or none), else a ``ListItem``."""
+    blocks = tuple(children)
+    if checked is None:
+        if not blocks:
+            return ""
+        only = blocks[0]
+        if len(blocks) == 1 and isinstance(only, Paragraph) and not only.children:
+            return only.text
+    return ListItem(blocks, checked)
+
+
+def item_text(item: str | ListItem) -> str:
+    return item if isinstance(item, str) else "\n".join(block_text(b) for b in item.children)
 
 
 @dataclass(frozen=True, slots=True)
 class ListBlock:
-    items: tuple[str, ...]
+    """A list. Items are text, or ``ListItem`` for markup, nested lists and task items."""
+
+    items: tuple[str | ListItem, ...]
     type: Literal["list"] = "list"
+    ordered: bool = False
+    start: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "list", "items": list(self.items)}
+        out: dict[str, Any] = {"type": "list"}
+        if self.ordered:
+            out["ordered"] = True
+            if self.start != 1:
+                out["start"] = self.start
+        out["items"] = [i if isinstance(i, str) else i.to_json() for i in self.items]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """A figure. ``url`` is kept as given; only the web layer decides if it may become a link."""
+    """A figure. ``url`` and ``link`` are kept as given; only the web layer decides if they
+    may become links. ``source`` is the credit line."""
 
     alt: str
     caption: str
     source: str
     url: str
     type: Literal["image"] = "image"
+    link: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "type": "image",
             "alt": self.alt,
             "caption": self.caption,
             "source": self.source,
             "url": self.url,
         }
+        if self.link:
+            out["link"] = self.link
+        return out
 
 
-Block: TypeAlias = Paragraph | Heading | ListBlock | Image
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A fenced code block: its text, the language named on the fence, an optional file name."""
+
+    value: str
+    lang: str = ""
+    filename: str = ""
+    type: Literal["code"] = "code"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "code"}
+        if self.lang:
+            out["lang"] = self.lang
+        if self.filename:
+            out["filename"] = self.filename
+        out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class BlockQuote:
+    children: tuple[Block, ...]
+    type: Literal["blockquote"] = "blockquote"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "blockquote", "children": [b.to_dict() for b in self.children]}
+
+
+ALIGNS = ("left", "center", "right")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A GFM table: ``rows[0]`` is the header; each cell is inline nodes; ``align`` per column
+    (``None``, "left", "center", "right")."""
+
+    align: tuple[str | None, ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+    type: Literal["table"] = "table"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "table",
+            "align": list(self.align),
+            "rows": [[_cell_json(c) for c in row] for row in self.rows],
+        }
+
+
+def _cell_json(cell: tuple[Inline, ...]) -> JSONValue:
+    return inline_text(cell) if is_plain(cell) else inlines_to_json(cell)
+
+
+@dataclass(frozen=True, slots=True)
+class ThematicBreak:
+    type: Literal["thematicBreak"] = "thematicBreak"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "thematicBreak"}
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """A source element alphanode does not model, kept as inert text with its original kind
+    (``wp:shortcode/gallery``, ``html/iframe``, ``ghost:card/bookmark``...)."""
+
+    kind: str
+    value: str
+    type: Literal["embed"] = "embed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "embed", "kind": self.kind, "value": self.value}
+
+
+Block: TypeAlias = (
+    Paragraph | Heading | ListBlock | Image | Code | BlockQuote | Table | ThematicBreak | Embed
+)
+
+
+def block_text(b: Block) -> str:
+    """The words of a block as a reader reads them (code, table cells and embeds included)."""
+    if isinstance(b, Paragraph | Heading):
+        return b.text
+    if isinstance(b, ListBlock):
+        return "\n".join(item_text(i) for i in b.items)
+    if isinstance(b, Image):
+        return b.caption
+    if isinstance(b, Code | Embed):
+        return b.value
+    if isinstance(b, BlockQuote):
+        return "\n".join(block_text(c) for c in b.children)
+    if isinstance(b, Table):
+        return "\n".join(" ".join(inline_text(c) for c in row) for row in b.rows)
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +394,10 @@ class Document:
     def word_count(self) -> int:
         words = len(self.title.split())
         for b in self.body:
-            if isinstance(b, Paragraph | Heading):
-                words += len(b.text.split())
-            elif isinstance(b, ListBlock):
-                words += sum(len(i.split()) for i in b.items)
+            if isinstance(b, ListBlock):
+                words += sum(len(item_text(i).split()) for i in b.items)
             else:
-                words += len(b.caption.split())
+                words += len(block_text(b).split())
         return words
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alphanode.content.document import Document, Heading, ListBlock, Paragraph
+from alphanode.content.document import Document, ListBlock, block_text, item_text
 
 SHINGLE = 4
 SLOTS = 64
@@ -51,12 +51,10 @@ def body_text(doc: Document) -> str:
     """The words a reader reads: paragraphs, headings, list items and figure captions."""
     parts: list[str] = []
     for b in doc.body:
-        if isinstance(b, Paragraph | Heading):
-            parts.append(b.text)
-        elif isinstance(b, ListBlock):
-            parts.extend(b.items)
+        if isinstance(b, ListBlock):
+            parts.extend(item_text(i) for i in b.items)
         else:
-            parts.append(b.caption)
+            parts.append(block_text(b))
     return "\n".join(parts)
 
 

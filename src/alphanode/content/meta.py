@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from alphanode.content.source import SOURCE, check_source
 from alphanode.errors import DocumentWarning, Problem
 
 CODE_WRONG_VALUE = "AN-IMPORT-004"
@@ -316,6 +317,10 @@ def validate_meta(raw: Mapping[str, Any], lines: Mapping[str, int] | None = None
                 meta[key] = v.value(f"meta.{key}", shape, value)
         elif key == EXTRA:
             v.merge_extra(extra, value)
+        elif key == SOURCE:
+            checked = check_source(value, lambda p, x, e: v.problem(p, x, e, CODE_WRONG_SHAPE))
+            if checked is not None:
+                meta[key] = checked
         elif key in extra:
             v.duplicate(key, value)
         elif v.special_ok(key, value):

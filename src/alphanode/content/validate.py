@@ -8,23 +8,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from alphanode.content.document import (
-    Block,
-    Document,
-    Heading,
-    Image,
-    ListBlock,
-    Paragraph,
-    ParsedDocument,
-)
+from alphanode.content.body import BodyReader
+from alphanode.content.document import Block, Document, ParsedDocument
 from alphanode.content.meta import (
     CODE_WRONG_SHAPE,
     CODE_WRONG_VALUE,
     MAX_COUNT,
-    WARN_IMAGE_NO_SOURCE,
     WARN_UNKNOWN_KEY,
-    WARN_UNSAFE_URL,
-    is_safe_url,
     shown,
     validate_meta,
 )
@@ -36,14 +26,6 @@ CODE_NOT_TEXT = "AN-IMPORT-002"
 CODE_BAD_JSON = "AN-IMPORT-003"
 CODE_TOO_LARGE = "AN-IMPORT-006"
 
-BLOCK_TYPES = ("paragraph", "heading", "list", "image")
-_BLOCK_KEYS = {
-    "paragraph": ("type", "text"),
-    "heading": ("type", "text"),
-    "list": ("type", "items"),
-    "image": ("type", "alt", "caption", "source", "url"),
-}
-_IMAGE_FIELDS = ("alt", "caption", "source", "url")
 _TOP_KEYS = ("title", "body", "meta", "slug")
 
 # Characters no article text holds: C0 controls other than tab and line ends, DEL, and lone
@@ -52,7 +34,7 @@ BAD_CHAR_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 NOT_TEXT = "UTF-8 text, not binary data"
 # Deeper nesting than any page produces; also keeps every later walk far from Python's
 # recursion limit.
-MAX_DEPTH = 16
+MAX_DEPTH = 32
 
 _ProblemAt = Callable[[str, Any, str], None]
 
@@ -209,65 +191,4 @@ def _at(p: Problem, line: int | None) -> Problem:
 def _blocks(
     raw: Any, problem: _ProblemAt, warnings: list[DocumentWarning], line: int | None
 ) -> list[Block]:
-    if not isinstance(raw, list):
-        problem("body", raw, "a list of blocks")
-        return []
-    out: list[Block] = []
-    for i, item in enumerate(raw):
-        path = f"body[{i}]"
-        kind = item.get("type") if isinstance(item, dict) else None
-        if not isinstance(kind, str) or kind not in _BLOCK_KEYS:
-            problem(f"{path}.type", kind, "one of " + ", ".join(BLOCK_TYPES))
-            continue
-        assert isinstance(item, dict)  # noqa: S101 - kind is only set for dicts
-        for key in item:
-            if key not in _BLOCK_KEYS[kind]:
-                detail = f"unknown field of a {kind} block, ignored"
-                warnings.append(
-                    DocumentWarning(
-                        WARN_UNKNOWN_KEY, f"{path}.{key}", shown(item[key]), detail, line
-                    )
-                )
-        block = _block(kind, item, path, problem, warnings, line)
-        if block is not None:
-            out.append(block)
-    return out
-
-
-def _block(
-    kind: str,
-    item: dict[str, Any],
-    path: str,
-    problem: _ProblemAt,
-    warnings: list[DocumentWarning],
-    line: int | None,
-) -> Block | None:
-    if kind == "list":
-        items = item.get("items")
-        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-            problem(f"{path}.items", items, "a list of text")
-            return None
-        return ListBlock(tuple(items))
-    if kind == "image":
-        values = {k: item.get(k, "") for k in _IMAGE_FIELDS}
-        bad = [k for k, v in values.items() if not isinstance(v, str)]
-        for k in bad:
-            problem(f"{path}.{k}", values[k], "text")
-        if bad:
-            return None
-        url = values["url"]
-        if url and not is_safe_url(url):
-            detail = "not an http(s) URL: kept as inert text, never a link"
-            warnings.append(DocumentWarning(WARN_UNSAFE_URL, f"{path}.url", url, detail, line))
-        elif not url:
-            warnings.append(
-                DocumentWarning(
-                    WARN_IMAGE_NO_SOURCE, f"{path}.url", values["caption"], "image has no url", line
-                )
-            )
-        return Image(values["alt"], values["caption"], values["source"], url)
-    text = item.get("text")
-    if not isinstance(text, str):
-        problem(f"{path}.text", text, "text")
-        return None
-    return Paragraph(text) if kind == "paragraph" else Heading(text)
+    return BodyReader(problem, warnings, line).blocks(raw, "body")

@@ -249,7 +249,7 @@ def sniff_jsonl(head: bytes) -> bool:
     return _head_text(head).startswith("{")
 
 
-def read_json(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+def read_json(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int, Outcome]]:
     """A ``.json`` input: one document object, or an array of them."""
     try:
         text = decode(data)
@@ -262,7 +262,7 @@ def read_json(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]
         yield line + first_line - 1, outcome
 
 
-def read_jsonl(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+def read_jsonl(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int, Outcome]]:
     """JSONL text starting on ``first_line``: each non-blank line one document."""
     try:
         text = decode(data)

@@ -9,8 +9,10 @@ from alphanode.content.document import ParsedDocument
 from alphanode.errors import DocumentRejected
 
 Outcome = ParsedDocument | DocumentRejected
-# (line, document or rejection): lines are counted in the whole input, from 1.
-Read = Callable[[bytes, int], Iterator[tuple[int, Outcome]]]
+# (data, first_line, name) → (line, document or rejection): lines are counted in the whole
+# input, from 1; ``name`` is the source as given (a path, ``-`` for stdin, ``""`` for none),
+# for formats whose file names carry meaning (a Jekyll post's date and slug).
+Read = Callable[[bytes, int, str], Iterator[tuple[int, Outcome]]]
 # (line, bytes) of parts that can be read on their own: one JSONL line each.
 Pieces = Callable[[Iterable[bytes]], Iterator[tuple[int, bytes]]]
 
@@ -21,7 +23,8 @@ class Reader:
 
     ``sniff(head)`` gets the first ``SNIFF_BYTES`` of the input (the whole input when it is
     shorter) and says whether this reader should read it; ``read(data, first_line)`` yields
-    every document or rejection and never raises. ``pieces``, when set, cuts a stream into
+    every document or rejection and never raises (``name``: the source's path as given,
+    for formats whose file names carry meaning). ``pieces``, when set, cuts a stream into
     parts that ``read`` can take one by one (so a huge JSONL file is streamed, parsed in
     parallel, and one bad line rejects only itself).
     """

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from alphanode.errors import DocumentRejected, Problem, UsageError
-from alphanode.formats import jsonl, scraped
+from alphanode.formats import jsonl, markdown, scraped
 from alphanode.formats.reader import Outcome, Pieces, Reader
 from alphanode.formats.sniffing import SNIFF_BYTES, markup_kind
 
-READERS: tuple[Reader, ...] = (scraped.READER, jsonl.JSON, jsonl.JSONL)
+READERS: tuple[Reader, ...] = (scraped.READER, jsonl.JSON, jsonl.JSONL, markdown.READER)
 
 AUTO = "auto"
 UNSUPPORTED = "unsupported:"  # + what the input looks like: a kind that no reader reads
@@ -71,13 +71,15 @@ def choose(name: str, head: bytes, fmt: str = AUTO) -> str:
     return jsonl.JSON.name if starts in (b"{", b"[") else scraped.READER.name
 
 
-def read(kind: str, data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+def read(
+    kind: str, data: bytes, first_line: int = 1, name: str = ""
+) -> Iterator[tuple[int, Outcome]]:
     """Every document (or rejection) in ``data`` as the reader ``kind`` reads it; never raises
     for bad input (every problem is a ``DocumentRejected``)."""
     if kind.startswith(UNSUPPORTED):
         yield first_line, no_reader(kind.removeprefix(UNSUPPORTED), first_line)
         return
-    yield from get(kind).read(data, first_line)
+    yield from get(kind).read(data, first_line, name)
 
 
 def pieces_of(kind: str) -> Pieces | None:
@@ -85,14 +87,14 @@ def pieces_of(kind: str) -> Pieces | None:
     return None if kind.startswith(UNSUPPORTED) else get(kind).pieces
 
 
-def read_all(kind: str, data: bytes) -> Iterator[tuple[int, Outcome]]:
+def read_all(kind: str, data: bytes, name: str = "") -> Iterator[tuple[int, Outcome]]:
     """A whole input, cut into pieces first when the reader streams (as ``import`` does)."""
     pieces = pieces_of(kind)
     if pieces is None:
-        yield from read(kind, data)
+        yield from read(kind, data, 1, name)
         return
     for line, piece in pieces(io.BytesIO(data)):
-        yield from read(kind, piece, line)
+        yield from read(kind, piece, line, name)
 
 
 def no_reader(kind: str, line: int = 1) -> DocumentRejected:

@@ -6,7 +6,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from alphanode.content.document import Document, Heading, Image, ListBlock, Paragraph
+from alphanode.content.document import (
+    Document,
+    Heading,
+    Image,
+    ListBlock,
+    ListItem,
+    Paragraph,
+    block_text,
+    item_text,
+)
 from alphanode.content.meta import (
     EXTRA,
     EXTRA_BREADCRUMB,
@@ -33,12 +42,19 @@ def render(doc: Document) -> str:
         if isinstance(block, Paragraph | Heading):
             out.append(block.text)
         elif isinstance(block, ListBlock):
-            out.extend(_ITEM + item for item in block.items)
+            out.extend(_ITEM + _item(item) for item in block.items)
         elif isinstance(block, Image):
             if block.alt:
                 out.append(block.alt)
             credit = f"image source: {block.source}".rstrip()
             out.append(f"{block.caption}. {credit}" if block.caption else credit)
+        else:
+            # The page has no syntax for code, tables, quotes or embeds: their text, line by
+            # line (docs/formats.md, "What the text format cannot express").
+            lines = [line for line in block_text(block).splitlines() if line.strip()]
+            if not lines:
+                continue
+            out.extend(lines)
         out.append("")
     meta_lines = _meta_lines(doc.meta, extra)
     if meta_lines:
@@ -107,3 +123,7 @@ def _extra(key: str, value: Any) -> list[str]:
 def _text(value: Any) -> str:
     """Text as it is; any other JSON value as JSON (the page cannot tell them apart)."""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _item(item: str | ListItem) -> str:
+    return item if isinstance(item, str) else " ".join(item_text(item).split())

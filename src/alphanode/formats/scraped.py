@@ -85,7 +85,7 @@ def sniff(head: bytes) -> bool:
     return any(marker(line.strip()) is not None for line in text.splitlines()[1:])
 
 
-def read(data: bytes, first_line: int = 1) -> Iterator[tuple[int, Outcome]]:
+def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int, Outcome]]:
     """One scraped page (``first_line`` > 1 when it starts mid-input)."""
     try:
         parsed = parse(decode(data))

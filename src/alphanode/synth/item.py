@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from alphanode.content.document import Document, Heading, ListBlock, Paragraph
+from alphanode.content.document import (
+    Document,
+    Heading,
+    Image,
+    ListBlock,
+    ListItem,
+    Paragraph,
+)
 from alphanode.content.meta import EXTRA, SCHEMA, label, render_leaf
 from alphanode.formats import jsonl
 from alphanode.formats.render import render
@@ -125,16 +132,18 @@ def _plain_json(doc: Document) -> str:
     """
     blocks = []
     for b in doc.body:
-        if isinstance(b, Paragraph | Heading):
+        if isinstance(b, Paragraph | Heading) and not b.children and _level_two(b):
             blocks.append(f'{{"type":"{b.type}","text":"{b.text}"}}')
-        elif isinstance(b, ListBlock):
-            items = '","'.join(b.items)
+        elif isinstance(b, ListBlock) and not b.ordered and _plain_items(b.items):
+            items = '","'.join(str(i) for i in b.items)
             blocks.append(f'{{"type":"list","items":["{items}"]}}' if b.items else _EMPTY_LIST)
-        else:
+        elif isinstance(b, Image) and not b.link:
             blocks.append(
                 f'{{"type":"image","alt":"{b.alt}","caption":"{b.caption}",'
                 f'"source":"{b.source}","url":"{b.url}"}}'
             )
+        else:  # the richer blocks (``--rich``) go through the one JSON writer
+            blocks.append(jsonl.dumps_data(b.to_dict()))
     return f'{{"title":"{doc.title}","body":[{",".join(blocks)}],"meta":{_plain_meta(doc.meta)}}}'
 
 
@@ -178,3 +187,11 @@ def _plain_meta(m: dict[str, Any]) -> str:
         f'"paragraphs":{pl["paragraphs"]},"scenario":"{pl["scenario"]}","seed":{pl["seed"]}}},'
         f'"notes":{_strings(m["notes"])}}}'
     )
+
+
+def _level_two(b: Paragraph | Heading) -> bool:
+    return isinstance(b, Paragraph) or b.depth == 2
+
+
+def _plain_items(items: tuple[str | ListItem, ...]) -> bool:
+    return all(isinstance(i, str) for i in items)
