@@ -58,8 +58,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("alphanode.cli.accounts", "tokens_app"): _TYPER,
     ("alphanode.cli.db", "db_app"): _TYPER,
     ("alphanode.web.agents", "classify"): _MEMO,
-    ("alphanode.web.middleware", "_quoted"): _MEMO,
-    ("alphanode.web.middleware", "_rule"): _MEMO + " (the cache rule of a path)",
     ("alphanode.content.meta", "snake"): _MEMO,
     ("alphanode.formats.metabox", "_label_key"): _MEMO,
     ("alphanode.formats.metabox", "_classify_label"): _MEMO,

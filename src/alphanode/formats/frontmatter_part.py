@@ -28,12 +28,14 @@ class _Toml(BaseHandler):
         return tomllib.loads(fm)
 
 
-_HANDLERS = (YAMLHandler(), _Toml(), JSONHandler())
+def _handlers() -> tuple[YAMLHandler | _Toml | JSONHandler, ...]:
+    """Fresh handlers per call: python-frontmatter's handlers are objects, not constants."""
+    return (YAMLHandler(), _Toml(), JSONHandler())
 
 
 def split(text: str) -> tuple[dict[str, Any], str, int]:
     """(front matter as JSON values, the body text, the 1-based line the body starts on)."""
-    handler = next((h for h in _HANDLERS if h.detect(text)), None)
+    handler = next((h for h in _handlers() if h.detect(text)), None)
     if handler is None:
         return {}, text, 1
     try:
