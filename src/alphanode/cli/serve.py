@@ -12,7 +12,7 @@ import uvicorn
 from alphanode import logs
 from alphanode.cli.output import database, err, settings
 from alphanode.services import indexing
-from alphanode.settings import SETTINGS
+from alphanode.settings import SETTINGS, production_problem
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
 # worker processes must load the app by name anyway.
@@ -32,6 +32,9 @@ def serve(
     conf = settings(ctx)
     if log_format is not None:
         conf = conf.replace(log_format=log_format)
+    refused = production_problem(conf)
+    if refused is not None:
+        raise refused
     engine = database(ctx)  # migrate (when auto_migrate is on) once, before workers start
     # Catch the search index up with the database (a crash may have left outbox rows).
     indexing.sync_quietly(engine, conf)
@@ -52,8 +55,9 @@ def serve(
         workers=workers,
         log_config=log_config(str(conf.log_format)),
         access_log=False,  # alphanode.access writes one structured line per request
-        proxy_headers=True,
-        forwarded_allow_ips=str(conf.forwarded_allow_ips),
+        # Empty forwarded_allow_ips (the default): no proxy is believed, not even loopback.
+        proxy_headers=bool(str(conf.forwarded_allow_ips).strip()),
+        forwarded_allow_ips=str(conf.forwarded_allow_ips) or None,
         server_header=False,
     )
 

@@ -14,13 +14,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from alphanode import __version__
 from alphanode.errors import AlphanodeError
 from alphanode.services import indexing
 from alphanode.services import views as view_service
-from alphanode.settings import Settings
+from alphanode.settings import Settings, production_problem
 from alphanode.store.migrate import open_database
 from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
+from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
 from alphanode.web.routes import api, feeds, ops, pages, review, search
@@ -32,6 +34,9 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastAPI:
     """The whole site; request lines go to ``access_stream`` (default: stderr)."""
+    refused = production_problem(settings)
+    if refused is not None:
+        raise refused
     engine = open_database(settings)
 
     views = ViewCounter(engine, float(settings.views_flush_seconds))
@@ -59,6 +64,8 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        version=__version__,
+        description=api.DESCRIPTION,
         lifespan=lifespan,
         # Our own metrics and logs cover this; FastAPI's OpenTelemetry probe costs per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -76,10 +83,14 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     app.include_router(api.router)
     app.include_router(review.router)
     app.include_router(ops.router)
+    api.truthful_openapi(app, settings)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
-        return errors.respond(request, exc.status_code, str(exc.detail))
+        response = errors.respond(request, exc.status_code, str(exc.detail))
+        # Starlette names the allowed methods on a 405 (RFC 9110 requires Allow there).
+        response.headers.update(exc.headers or {})
+        return response
 
     async def invalid(request: Request, exc: Exception) -> Response:
         return errors.respond(request, 400, "The request's parameters are not valid.")
@@ -95,6 +106,14 @@ def create_app(settings: Settings, access_stream: TextIO | None = None) -> FastA
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(AlphanodeError, domain)
     app.add_exception_handler(Exception, crash)
+    if not str(settings.site_url).strip():
+        # Inside Frontline: refusals are logged and carry the security headers; only 200
+        # answers are cached, so a refused Host never has a cache entry.
+        app.add_middleware(
+            HostCheck,
+            allowed=parse_hosts(str(settings.allowed_hosts)),
+            refuse=errors.wrong_host(app.state.templates),
+        )
     app.add_middleware(
         Frontline,
         metrics=metrics,

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alphanode.errors import AlphanodeError
 from alphanode.web.templating import page
@@ -25,6 +27,23 @@ TITLES = {
 MESSAGES = {
     404: "There is no published page at this address. It may have been moved or retracted.",
 }
+
+
+class ErrorDetail(BaseModel):
+    """What failed, what was expected, whether retrying as it is may help."""
+
+    code: str
+    what: str
+    expected: str
+    retry_safe: bool
+    message: str
+    status: int
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error shape every API error answers with."""
+
+    error: ErrorDetail
 
 
 def error_body(status: int, message: str, exc: AlphanodeError | None = None) -> dict[str, Any]:
@@ -71,3 +90,25 @@ def crash_page(templates: Any) -> bytes:
 
 def crash_json() -> bytes:
     return json.dumps(error_body(500, "Something went wrong on our side.")).encode("utf-8")
+
+
+WRONG_HOST = "This site does not answer to that host name."
+
+
+def wrong_host(templates: Any) -> ASGIApp:
+    """The 400 for a Host that is not allowed, rendered once: the host is never echoed."""
+    html = templates.env.get_template("error.html").render(
+        status=400, title=TITLES[400], message=WRONG_HOST
+    )
+    page_body = str(html).encode("utf-8")
+    json_body = json.dumps(error_body(400, WRONG_HOST)).encode("utf-8")
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        api = str(scope.get("path", "")).startswith("/api/")
+        body = json_body if api else page_body
+        kind = b"application/json" if api else b"text/html; charset=utf-8"
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return refuse

@@ -15,7 +15,7 @@ from alphanode.services import views as view_service
 from alphanode.web import metabox, placeholder, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
-from alphanode.web.urls import MAX_SIDE, image_view, safe_url
+from alphanode.web.urls import MAX_SIDE, image_view, review_path, safe_url
 
 router = APIRouter()
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
@@ -129,7 +129,7 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     for b in doc.body:
         item = b.to_dict()
         if isinstance(b, Image):
-            view = image_view(b.url, b.alt or b.caption)
+            view = image_view(b.url, b.alt or b.caption, str(settings(request).external_images))
             item["view"] = view
             if og_image is None:
                 og_image = view.src if view.external else base + view.src
@@ -180,7 +180,7 @@ def post(request: Request, slug: str) -> Response:
         context["counted_views"] = art.views
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
-            context["review_link"] = f"/review/posts/{art.ref}"
+            context["review_link"] = review_path(art.ref)
         return templating.page(request, "post.html", context)
     found = site.preview(engine(request), slug) if is_reviewer(request) else None
     if found is None:
@@ -192,7 +192,7 @@ def post(request: Request, slug: str) -> Response:
     context["banner"] = (
         f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
     )
-    context["review_link"] = f"/review/posts/{preview.ref}"
+    context["review_link"] = review_path(preview.ref)
     return templating.page(request, "post.html", context)
 
 
