@@ -90,7 +90,7 @@ def test_allowed_hosts_with_a_leading_dot_cover_subdomains(site: Site) -> None:
         for host in ("example.org", "blog.example.org", "BLOG.Example.Org:443"):
             r = c.get("/feed.xml", headers={"host": host})
             assert r.status_code == 200, host
-            assert f"http://{host.lower()}/feed.xml" in r.text
+            assert f"http://{host.lower()}/feed.xml" in r.text.lower()
         assert c.get("/feed.xml", headers={"host": "example.org.evil"}).status_code == 400
         assert c.get("/feed.xml", headers={"host": "badexample.org"}).status_code == 400
         assert c.get("/feed.xml").status_code == 400  # testserver is no longer listed
@@ -113,11 +113,12 @@ def test_production_refuses_to_start_without_site_url_or_allowed_hosts(tmp_path:
     url = f"sqlite:///{tmp_path / 'p.db'}"
     with pytest.raises(ConfigError, match="site_url or allowed_hosts"):
         create_app(Settings.load(env={}, database_url=url, environment="production"))
-    for given in ({"site_url": "https://blog.example.org"}, {"allowed_hosts": "blog.example.org"}):
-        app = create_app(
-            Settings.load(env={}, database_url=url, environment="production", **given)
-        )
-        app.state.engine.dispose()
+    base = Settings.load(env={}, database_url=url, environment="production")
+    for given in (
+        base.replace(site_url="https://blog.example.org"),
+        base.replace(allowed_hosts="blog.example.org"),
+    ):
+        create_app(given).state.engine.dispose()
 
 
 def test_serve_in_production_without_hosts_stops_with_a_clear_error(tmp_path: Path) -> None:
@@ -193,7 +194,7 @@ def test_a_reference_with_a_question_mark_is_rejected_at_import(desk: Desk) -> N
         text = variant(9).replace("anp-ref-000009-0000", bad)
         report = importer.import_bytes(engine, desk.settings, "test", text.encode())
         assert report.rejected == 1, bad
-        problem = report.to_dict()["rejects"][0]["problems"][0]
+        (problem,) = report.to_dict()["errors"]
         assert problem["field"] == "meta.reference" and "A-Za-z0-9" in problem["expected"]
     for good in ("sha256-0123abcd", "wp:site/123", "ghost:5f8a-uuid", "anp-ref-026145-7939"):
         text = variant(9).replace("anp-ref-000009-0000", good)
@@ -299,7 +300,7 @@ def _with_tracker(desk: Desk) -> str:
     )
     assert importer.import_bytes(engine, desk.settings, "t", text.encode()).rejected == 0
     review.approve(engine, "anp-ref-000005-0000", "t")
-    slug = first(r'"slug": "([^"]+)"', desk.client.get("/api/v1/posts/anp-ref-000005-0000").text)
+    slug = first(r'"slug":\s*"([^"]+)"', desk.client.get("/api/v1/posts/anp-ref-000005-0000").text)
     return f"/posts/{slug}"
 
 

@@ -35,14 +35,14 @@ router = APIRouter(prefix="/api/v1")
 DESCRIPTION = (
     "Read endpoints serve approved content to anyone. Write endpoints take a bearer API "
     "token with the scope they name (import or review). Every error answers with one JSON "
-    "shape: `{\"error\": {code, what, expected, retry_safe, message, status}}`."
+    'shape: `{"error": {code, what, expected, retry_safe, message, status}}`.'
 )
 NOTE_MAX_CHARS = 10_000
 
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="apiToken",
-    description="An API token (`alphanode tokens add NAME --scope import|review`) as "
+    description="An API token (`alphanode tokens create NAME --scopes import,review`) as "
     "`Authorization: Bearer an_…`. Scopes: `import` for POST /import, `review` for "
     "POST /posts/{ref}/review.",
 )
@@ -224,7 +224,9 @@ IMPORT_BODY = {
     "content": {
         "text/plain": {"schema": _TEXT_BODY, "example": "a title\n\nA paragraph.\n"},
         "application/json": {
-            "schema": {"type": ["object", "array"]},
+            # Any JSON value is read: a document (object) or an array of them is imported,
+            # anything else is reported as rejected (422), never refused unread.
+            "schema": {"description": "a document, or an array of documents"},
             "example": {"title": "a title", "body": [{"type": "paragraph", "text": "Hi."}]},
         },
         "application/x-ndjson": {"schema": _TEXT_BODY},
@@ -293,10 +295,11 @@ async def review_post(request: Request, ref: str) -> Any:
     try:
         asked = ReviewRequest.model_validate_json(body)
     except ValidationError as exc:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        problems = exc.errors()
+        where = ".".join(str(p) for p in problems[0]["loc"]) if problems else ""
+        said = problems[0]["msg"] if problems else "not valid"
         raise UsageError(
-            f"{where}: {first.get('msg', 'not valid')}",
+            f"{where or 'body'}: {said}",
             f'a JSON object {{"action": "approve"|"reject", "note": text of at most '
             f'{NOTE_MAX_CHARS} characters, "revision": a revision number}}',
         ) from None
