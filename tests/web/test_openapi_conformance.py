@@ -93,3 +93,39 @@ def test_api_conforms_to_its_openapi_document(served: tuple[object, str]) -> Non
         except Exception as exc:  # noqa: BLE001 - collected, reported together below
             failures[f"{operation.label} ({mode.value})"] = str(exc)[:3000]
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+
+
+def test_the_document_describes_bodies_tokens_and_errors(served: tuple[object, str]) -> None:
+    app, _ = served
+    doc = app.openapi()  # type: ignore[attr-defined]
+    assert all(path.startswith("/api/v1/") for path in doc["paths"])  # no HTML or XML route
+    scheme = doc["components"]["securitySchemes"]["apiToken"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
+    for path in ("/api/v1/import", "/api/v1/posts/{ref}/review"):
+        op = doc["paths"][path]["post"]
+        assert op["security"] == [{"apiToken": []}] and op["requestBody"]["required"]
+        assert {"400", "401", "403", "413"} <= set(op["responses"])
+    review = doc["paths"]["/api/v1/posts/{ref}/review"]["post"]["requestBody"]
+    body = review["content"]["application/json"]["schema"]
+    assert body["properties"]["note"]["maxLength"] == 10_000
+    days = doc["paths"]["/api/v1/most-read"]["get"]["parameters"]
+    assert next(p for p in days if p["name"] == "days")["schema"]["enum"] == [7, 30, 365]
+    error = doc["components"]["schemas"]["ErrorDetail"]["properties"]
+    assert set(error) == {"code", "what", "expected", "retry_safe", "message", "status"}
+
+
+def test_405_names_the_allowed_methods(served: tuple[object, str]) -> None:
+    import asyncio
+
+    import httpx
+
+    app, _ = served
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.delete("/api/v1/posts")
+
+    r = asyncio.run(go())
+    assert r.status_code == 405 and "GET" in r.headers["allow"]
+    assert r.json()["error"]["status"] == 405
