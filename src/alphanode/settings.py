@@ -144,7 +144,7 @@ class Values:
     )
     api_max_body_bytes: int = declare(
         32 * 1024 * 1024,
-        "The largest request body POST /api/v1/import accepts (413 above it).",
+        "The largest request body any API route accepts (413 above it), import included.",
         "alphanode.web.routes.api",
         "Batches of a few thousand documents go through; a runaway upload is refused early.",
         "Raise it for bigger batches, or split the upload; nothing is imported from a refused "
@@ -304,14 +304,17 @@ class Values:
         bounds=(1, 1000),
     )
     forwarded_allow_ips: str = declare(
-        "127.0.0.1,::1",
+        "",
         "Addresses of the proxies or load balancers whose X-Forwarded-For and "
-        "X-Forwarded-Proto `alphanode serve` believes (comma-separated IPs or networks, or *).",
+        "X-Forwarded-Proto `alphanode serve` believes (comma-separated IPs or networks, or *). "
+        "Empty (the default): none, every request's address is its connecting peer; a local "
+        "reverse proxy sets it to 127.0.0.1 (docs/deploy.md).",
         "alphanode.cli.serve",
         "Behind a trusted proxy each request carries the reader's own address (login limits "
         "and logs see readers, not the balancer) and scheme; a client cannot forge either.",
         "Set it back and restart; with the wrong list every reader shares the proxy's address "
-        "and sign-in limits apply to all of them at once.",
+        "and sign-in limits apply to all of them at once. Never list an address that "
+        "untrusted clients can connect from: they could then choose their own address.",
     )
     metrics_token: str = declare(
         "",
@@ -323,6 +326,39 @@ class Values:
         "traffic or the review queue. Empty: /metrics answers everyone who can reach it.",
         "Unset it (empty) and reload the scraper's configuration without the token.",
         secret=True,
+    )
+    environment: str = declare(
+        "development",
+        "development or production. In production `alphanode serve` and the app refuse to "
+        "start unless site_url or allowed_hosts is set.",
+        "alphanode.settings",
+        "Production servers say so, and cannot start with links built from whatever Host "
+        "header a client sends.",
+        "Set it back to development; nothing else changes.",
+        choices=("development", "production"),
+    )
+    allowed_hosts: str = declare(
+        "localhost,127.0.0.1,[::1],testserver",
+        "With site_url unset: the host names this site answers to (comma-separated; "
+        "`.example.org` also matches every subdomain of example.org, `*` any host). Requests "
+        "for any other Host get 400. With site_url set, links use site_url and any Host is "
+        "served. The default covers local development and test clients (testserver).",
+        "alphanode.web.hosts",
+        "Canonical, OpenGraph, feed and sitemap links can only name a host listed here: a "
+        "forged Host header gets 400 and never reaches a page or a cache.",
+        "Add the missing host name and restart; `*` turns the check off (then set site_url).",
+    )
+    external_images: str = declare(
+        "block",
+        "Images in imported content that live on other sites. block: drawn as the local "
+        "placeholder with the alt text and a link to the original. allow: loaded from the "
+        "other site by every reader's browser (which tells that site who reads what).",
+        "alphanode.web.urls",
+        "Readers' browsers fetch nothing from third parties (no tracking pixels); "
+        "placehold.co images are always drawn locally.",
+        "Set it to allow to load images from their sites again; cached pages change within "
+        "their cache rule's time.",
+        choices=("block", "allow"),
     )
 
 
@@ -504,3 +540,21 @@ def settings_markdown() -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def production_problem(settings: Settings) -> ConfigError | None:
+    """Why this configuration must not serve in production (None: it may).
+
+    With neither site_url nor an explicit allowed_hosts, links would be built from each
+    request's Host header and only the development host names would be served.
+    """
+    if settings.environment != "production":
+        return None
+    if settings.site_url.strip() or settings.origin("allowed_hosts") != "default":
+        return None
+    return ConfigError(
+        "environment is production but neither site_url nor allowed_hosts is set",
+        "site_url or allowed_hosts (ALPHANODE_SITE_URL=https://example.org or "
+        "ALPHANODE_ALLOWED_HOSTS=example.org,www.example.org)",
+        code="AN-CONFIG-005",
+    )

@@ -18,6 +18,7 @@ from alphanode.content.meta import (
     EXTRA_SIMILAR,
     EXTRA_UNPARSED,
     MAX_COUNT,
+    REFERENCE_RE,
     SCHEMA,
     SPECIAL_EXTRA,
     label,
@@ -143,7 +144,8 @@ KNOWN: dict[str, st.SearchStrategy[Any]] = {
     "view_count": _COUNTS,
     "score": st.dictionaries(SNAKE, st.integers(0, 100), max_size=3),
     "revision": _record({"status": LINE, "version": LINE, "last_reviewed": _DATES}),
-    "reference": _glued("reference"),
+    # References have a documented character set (content.meta.REFERENCE_RE).
+    "reference": st.from_regex(REFERENCE_RE, fullmatch=True).filter(lambda r: len(r) <= 200),
     "hash": _glued("hash"),
     "flags": st.dictionaries(SNAKE, st.booleans(), max_size=3),
     "checklist": st.lists(LINE, max_size=3),

@@ -192,14 +192,14 @@ def headers_for(rv: Review, who: str, api: bool, scope: str) -> tuple[dict[str, 
 # Screens: 401 signed out, 403 lacking the role; decisions redirect (303) when done.
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/review"): (401, 401, 200, 401, 200, 200),
-    ("GET", "/review/posts/{ref}"): (401, 401, 200, 401, 200, 200),
-    ("POST", "/review/posts/{ref}/approve"): (401, 401, 303, 401, 303, 303),
-    ("POST", "/review/posts/{ref}/reject"): (401, 401, 303, 401, 303, 303),
-    ("POST", "/review/posts/{ref}/retract"): (401, 401, 403, 401, 403, 303),
+    ("GET", "/review/posts/{ref:path}"): (401, 401, 200, 401, 200, 200),
+    ("POST", "/review/posts/{ref:path}/approve"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref:path}/reject"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref:path}/retract"): (401, 401, 403, 401, 403, 303),
     ("POST", "/review/bulk-approve"): (401, 401, 403, 401, 403, 200),
     ("POST", "/logout"): (401, 401, 303, 401, 303, 303),
     ("POST", "/api/v1/import"): (401, 401, 403, 401, 200, 200),
-    ("POST", "/api/v1/posts/{ref}/review"): (401, 401, 403, 401, 200, 200),
+    ("POST", "/api/v1/posts/{ref:path}/review"): (401, 401, 403, 401, 200, 200),
 }
 PUBLIC = {
     ("GET", "/"),
@@ -215,7 +215,7 @@ PUBLIC = {
     ("GET", "/og/posts/{slug}.png"),
     ("GET", "/og/site.png"),
     ("GET", "/api/v1/posts"),
-    ("GET", "/api/v1/posts/{ref}"),
+    ("GET", "/api/v1/posts/{ref:path}"),
     ("GET", "/most-read"),
     ("GET", "/api/v1/most-read"),
     ("GET", "/search"),
@@ -257,7 +257,7 @@ def test_access_matrix(rv: Review, route: tuple[str, str], who: str) -> None:
     scope = "import" if template.endswith("/import") else "review"
     headers, csrf = headers_for(rv, who, api, scope)
     path = template.replace(
-        "{ref}", SEED_REF if template.endswith("retract") else "anp-ref-000001-0000"
+        "{ref:path}", SEED_REF if template.endswith("retract") else "anp-ref-000001-0000"
     )
     body: str | bytes | None = None
     if method == "POST" and api and scope == "import":

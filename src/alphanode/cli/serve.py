@@ -11,7 +11,7 @@ import uvicorn
 
 from alphanode import logs
 from alphanode.cli.output import err, settings, site
-from alphanode.settings import SETTINGS
+from alphanode.settings import SETTINGS, production_problem
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
 # worker processes must load the app by name anyway.
@@ -31,6 +31,9 @@ def serve(
     conf = settings(ctx)
     if log_format is not None:
         conf = conf.replace(log_format=log_format)
+    refused = production_problem(conf)
+    if refused is not None:
+        raise refused
     # Migrate (when auto_migrate is on) once, before workers start, and catch the search
     # index up with the database (a crash may have left outbox rows).
     site(ctx).index_pending()
@@ -51,8 +54,9 @@ def serve(
         workers=workers,
         log_config=log_config(conf.log_format),
         access_log=False,  # alphanode.access writes one structured line per request
-        proxy_headers=True,
-        forwarded_allow_ips=conf.forwarded_allow_ips,
+        # Empty forwarded_allow_ips (the default): no proxy is believed, not even loopback.
+        proxy_headers=bool(conf.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=conf.forwarded_allow_ips or None,
         server_header=False,
     )
 

@@ -29,6 +29,16 @@ SPECIAL_EXTRA = (EXTRA_BREADCRUMB, EXTRA_SIMILAR, EXTRA_UNPARSED)
 SAFE_URL_SCHEMES = ("http://", "https://")
 # A link target: http(s), a host, no white space or control characters anywhere.
 _SAFE_URL_RE = re.compile(r"https?://[^\x00-\x20\x7f/?#\\]+(?:[/?#][^\x00-\x20\x7f]*)?", re.I)
+# A reference names a post in URLs (/api/v1/posts/{ref}, /review/posts/{ref}): letters,
+# digits and . _ : ~ @ + -, in segments joined by single "/" (wp:site/123), each segment
+# starting with a letter or digit (so no "..", "//" or leading "/"); never ? # % or spaces.
+REFERENCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:~@+-]*(?:/[A-Za-z0-9][A-Za-z0-9._:~@+-]*)*")
+REFERENCE_MAX = 200
+REFERENCE_EXPECTED = (
+    f"a reference of at most {REFERENCE_MAX} characters: A-Za-z0-9 and . _ : ~ @ + -, "
+    "in parts joined by single / and each starting with a letter or digit "
+    "(e.g. anp-ref-026145-7938, wp:site/123)"
+)
 # Keeps every count inside a signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_COUNT = 2**63 - 1
 
@@ -332,7 +342,15 @@ def validate_meta(raw: Mapping[str, Any], lines: Mapping[str, int] | None = None
     if extra:
         meta[EXTRA] = extra
     _check_urls(v, meta)
+    ref = meta.get("reference")
+    if isinstance(ref, str) and ref.strip() and not is_reference(ref):
+        v.problem("meta.reference", ref, REFERENCE_EXPECTED)
     return MetaResult(meta, v.warnings, v.problems)
+
+
+def is_reference(ref: str) -> bool:
+    """True for a reference in the documented character set (``REFERENCE_RE``)."""
+    return len(ref) <= REFERENCE_MAX and REFERENCE_RE.fullmatch(ref) is not None
 
 
 def _check_urls(v: _Validator, meta: Mapping[str, Any]) -> None:

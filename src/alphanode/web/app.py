@@ -14,12 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from alphanode import __version__
 from alphanode.errors import AlphanodeError
 from alphanode.services import views as view_service
 from alphanode.services.runtime import Site
-from alphanode.settings import Settings
+from alphanode.settings import Settings, production_problem
 from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
+from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
 from alphanode.web.routes import api, feeds, ops, pages, review, search
@@ -38,6 +40,9 @@ def create_app(
     a cheap password hasher): its lifespan starts the site's workers (the outbox syncer and
     the view counter) and closes the site at shutdown.
     """
+    refused = production_problem(site.settings if site else settings)
+    if refused is not None:
+        raise refused
     site = site or Site(settings)
     settings = site.settings
     engine = site.engine
@@ -62,6 +67,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        version=__version__,
+        description=api.DESCRIPTION,
         lifespan=lifespan,
         # Our own metrics and logs cover this; FastAPI's OpenTelemetry probe costs per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -80,10 +87,14 @@ def create_app(
     app.include_router(api.router)
     app.include_router(review.router)
     app.include_router(ops.router)
+    api.truthful_openapi(app, settings)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
-        return errors.respond(request, exc.status_code, str(exc.detail))
+        response = errors.respond(request, exc.status_code, str(exc.detail))
+        # Starlette names the allowed methods on a 405 (RFC 9110 requires Allow there).
+        response.headers.update(exc.headers or {})
+        return response
 
     async def invalid(request: Request, exc: Exception) -> Response:
         return errors.respond(request, 400, "The request's parameters are not valid.")
@@ -99,6 +110,14 @@ def create_app(
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(AlphanodeError, domain)
     app.add_exception_handler(Exception, crash)
+    if not str(settings.site_url).strip():
+        # Inside Frontline: refusals are logged and carry the security headers; only 200
+        # answers are cached, so a refused Host never has a cache entry.
+        app.add_middleware(
+            HostCheck,
+            allowed=parse_hosts(str(settings.allowed_hosts)),
+            refuse=errors.wrong_host(app.state.templates),
+        )
     app.add_middleware(
         Frontline,
         metrics=metrics,

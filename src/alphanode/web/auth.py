@@ -34,8 +34,9 @@ def client_address(request: Request) -> str:
     """The client's address, for rate limits.
 
     This is the connecting peer unless uvicorn's proxy-headers middleware replaced it with
-    X-Forwarded-For, which it does only for a proxy listed in ``FORWARDED_ALLOW_IPS``
-    (default: 127.0.0.1 and ::1). Anything else would let a client choose its own address.
+    X-Forwarded-For, which it does only for a proxy listed in the ``forwarded_allow_ips``
+    setting (default: none, not even loopback). Anything else would let a client choose its
+    own address.
     """
     return request.client.host if request.client else "unknown"
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alphanode.errors import AlphanodeError
 from alphanode.web.templating import page
@@ -26,6 +28,23 @@ TITLES = {
 MESSAGES = {
     404: "There is no published page at this address. It may have been moved or retracted.",
 }
+
+
+class ErrorDetail(BaseModel):
+    """What failed, what was expected, whether retrying as it is may help."""
+
+    code: str
+    what: str
+    expected: str
+    retry_safe: bool
+    message: str
+    status: int
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error shape every API error answers with."""
+
+    error: ErrorDetail
 
 
 def error_body(status: int, message: str, exc: AlphanodeError | None = None) -> dict[str, Any]:
@@ -84,3 +103,19 @@ def fixed(templates: Any, status: int, message: str) -> FixedError:
         status=status, title=TITLES.get(status, f"Error {status}"), message=shown
     )
     return FixedError(str(html).encode("utf-8"), fixed_json(status, message))
+
+
+WRONG_HOST = "This site does not answer to that host name."
+
+
+def wrong_host(templates: Any) -> ASGIApp:
+    """The 400 for a Host that is not allowed, rendered once: the host is never echoed."""
+    answer = fixed(templates, 400, WRONG_HOST)
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        body, kind = answer.for_path(str(scope.get("path", "")))
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return refuse

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import Response
 
 from alphanode.settings import Settings
-from alphanode.web.urls import term_path
+from alphanode.web.urls import review_path, term_path
 
 
 def make_templates(directory: Path, settings: Settings) -> Jinja2Templates:
@@ -24,6 +24,7 @@ def make_templates(directory: Path, settings: Settings) -> Jinja2Templates:
     )
     env.globals["site_name"] = settings.site_name
     env.globals["term_path"] = term_path
+    env.globals["review_path"] = review_path
     env.globals["noindex"] = False
     env.globals["canonical"] = ""
     env.globals["banner"] = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from alphanode.content.slug import term_slug
 
@@ -14,20 +14,26 @@ MAX_SIDE = 4000
 PLACEHOLDER_HOSTS = ("placehold.co",)
 
 
+# Never inside a well-formed URL as written in content: white space, quotes, angle brackets,
+# backslashes (some browsers read them as "/"), and every control character.
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"'<>\\`{}|^]")
+
+
 def safe_url(url: object) -> str | None:
-    """The URL if it is http(s) with a host and no control characters; otherwise None."""
+    """The URL, re-serialised, if it is a well-formed http(s) URL with a host; else None."""
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in url):
+    if not url or _NOT_IN_URL.search(url):
         return None
     try:
         parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number from 0 to 65535 raises here
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return url
+    return urlunsplit(parts)
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,17 @@ class ImageView:
     fallback: str  # a local placeholder of the same size, swapped in if the src fails
     width: int
     height: int
-    external: bool
+    external: bool  # src is on another site (only with external_images = allow)
+    original: str = ""  # the image's own URL when it is on another site, shown as a link
 
 
 def placeholder_path(width: int, height: int, text: str) -> str:
     return f"/placeholder/{width}x{height}.svg?text={quote(text[:120])}"
 
 
-def image_view(url: str, alt: str) -> ImageView:
-    """placehold.co images are drawn locally (same size, same text); others get a fallback."""
+def image_view(url: str, alt: str, external_images: str = "block") -> ImageView:
+    """placehold.co images are drawn locally (same size, same text). Others on other sites:
+    with ``block`` the local placeholder, with ``allow`` the image itself and a fallback."""
     safe = safe_url(url)
     width, height = DEFAULT_SIZE
     text = alt
@@ -61,10 +69,18 @@ def image_view(url: str, alt: str) -> ImageView:
     fallback = placeholder_path(width, height, text or "image")
     if safe is None:
         return ImageView(fallback, fallback, width, height, False)
-    return ImageView(safe, fallback, width, height, True)
+    if external_images != "allow":
+        return ImageView(fallback, fallback, width, height, False, safe)
+    return ImageView(safe, fallback, width, height, True, safe)
 
 
 def term_path(kind: str, label: str) -> str:
     prefix = {"stack": "stack", "tools": "tools", "difficulty": "difficulty", "topic": "topics"}
     slug = term_slug(label)
     return f"/{prefix[kind]}/{slug}" if slug else ""
+
+
+def review_path(ref: str) -> str:
+    """A post's review page: the reference percent-encoded whole, so a stored reference with
+    ``?``, ``#`` or ``/`` in it still names exactly that post."""
+    return "/review/posts/" + quote(ref, safe="")

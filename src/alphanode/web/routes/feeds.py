@@ -70,7 +70,12 @@ def feed(request: Request) -> Response:
         _sub(who, f"{{{ATOM}}}name", previews.author_name(art.document) or site_name)
         _sub(entry, f"{{{ATOM}}}summary", c.summary, type="text")
         # The full body, sanitised: the page's own markup (web/body.py), escaped as text here.
-        _sub(entry, f"{{{ATOM}}}content", body.html(env, art.document, base), type="html")
+        _sub(
+            entry,
+            f"{{{ATOM}}}content",
+            body.html(env, art.document, base, settings(request).external_images),
+            type="html",
+        )
         for s in c.stack:
             _sub(entry, f"{{{ATOM}}}category", term=s)
     return _xml(root, "application/atom+xml; charset=utf-8")

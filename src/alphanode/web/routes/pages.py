@@ -16,7 +16,7 @@ from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
 from alphanode.web.context import site as context_site
 from alphanode.web.frontline.conditional import http_date
-from alphanode.web.urls import MAX_SIDE
+from alphanode.web.urls import MAX_SIDE, review_path
 
 router = APIRouter()
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
@@ -120,7 +120,7 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     base = base_url(request)
     site_name = str(settings(request).site_name)
     canonical = f"{base}/posts/{art.slug}"
-    blocks = body.blocks(doc)
+    blocks = body.blocks(doc, settings(request).external_images)
     summary = doc.meta.get("summary")
     description = (summary if isinstance(summary, str) else "") or next(
         (b["text"] for b in blocks if b["type"] == "paragraph"), doc.title
@@ -166,7 +166,7 @@ def post(request: Request, slug: str) -> Response:
         context["counted_views"] = art.views
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
-            context["review_link"] = f"/review/posts/{art.ref}"
+            context["review_link"] = review_path(art.ref)
         response = templating.page(request, "post.html", context)
         # The post's last change, for If-Modified-Since (the front line adds it to cached pages).
         response.headers["last-modified"] = http_date(art.updated_at).decode()
@@ -181,7 +181,7 @@ def post(request: Request, slug: str) -> Response:
     context["banner"] = (
         f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
     )
-    context["review_link"] = f"/review/posts/{preview.ref}"
+    context["review_link"] = review_path(preview.ref)
     return templating.page(request, "post.html", context)
 
 
