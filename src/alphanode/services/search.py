@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,10 +15,11 @@ from alphanode.services.site import CardView, Similar, card_view
 from alphanode.settings import Settings
 from alphanode.store import public, similar
 from alphanode.store.engine import reading
-from alphanode.store.search import FACETS
+from alphanode.store.search import FACETS, Contribution
 from alphanode.store.search import query as parser
 
 PAGE_SIZE = 10
+_WORD = re.compile(r"[^\W_]+")
 MAX_PAGE = 100  # deep pages cost more and help nobody; the filters narrow instead
 
 
@@ -37,6 +39,10 @@ class SearchPage:
     page: int
     pages: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # "all": results hold every word; "some": no post holds them all, results are ranked by
+    # how many and how well they match; "" for one word
+    matched: str = ""
+    suggestion: str = ""  # "did you mean": the query with misspelt words corrected
 
 
 def clean_filters(raw: Mapping[str, str | None]) -> dict[str, str]:
@@ -77,7 +83,39 @@ def search(
         if h.post_id in by_id
     ]
     pages = max(1, min(MAX_PAGE, math.ceil(found.total / size)))
-    return SearchPage(q, chosen, hits, found.total, page, pages, found.facets)
+    suggestion = _did_you_mean(q, backend.suggest(parsed.all_terms())) if not found.total else ""
+    return SearchPage(
+        q, chosen, hits, found.total, page, pages, found.facets, found.matched, suggestion
+    )
+
+
+def _did_you_mean(q: str, corrections: Mapping[str, str]) -> str:
+    if not corrections:
+        return ""
+
+    def fix(m: re.Match[str]) -> str:
+        return corrections.get(m.group().lower(), m.group())
+
+    return _WORD.sub(fix, q)
+
+
+def explain(
+    engine: Engine, settings: Settings, q: str, limit: int = PAGE_SIZE
+) -> list[tuple[SearchHit, list[Contribution]]]:
+    """The first results with what each term scored in each field (``search --explain``)."""
+    backend = indexing.backend_for(engine, settings)
+    parsed = parser.parse(q, backend.analyze, int(settings.search_max_query_chars))
+    if parsed.empty:
+        return []
+    found = backend.search(parsed, {}, 0, limit, facets=False)
+    with reading(engine) as conn:
+        by_id = public.cards_by_ids(conn, [h.post_id for h in found.hits])
+    live = [h for h in found.hits if h.post_id in by_id]
+    parts = backend.explain(parsed, [h.post_id for h in live])
+    return [
+        (SearchHit(card_view(by_id[h.post_id]), h.score, h.snippet), parts.get(h.post_id, []))
+        for h in live
+    ]
 
 
 def similar_to(engine: Engine, ref_or_slug: str, limit: int = 10) -> tuple[CardView, list[Similar]]:
