@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
 
@@ -15,7 +15,7 @@ from alphanode.services.site import CardView, Similar, card_view
 from alphanode.settings import Settings
 from alphanode.store import public, similar
 from alphanode.store.engine import reading
-from alphanode.store.search import FACETS, Contribution
+from alphanode.store.search import FACETS, Contribution, Results, SearchBackend
 from alphanode.store.search import query as parser
 
 PAGE_SIZE = 10
@@ -72,7 +72,7 @@ def search(
     parsed = parser.parse(q, backend.analyze, int(settings.search_max_query_chars))
     if parsed.empty and not chosen:
         return SearchPage(q, chosen, [], 0, 1, 1)
-    found = backend.search(parsed, chosen, (page - 1) * size, size)
+    found = _found(backend, parsed, chosen, (page - 1) * size, size)
     ids = [h.post_id for h in found.hits]
     with reading(engine) as conn:
         # The index may lag a retraction by a moment: only what is live now is shown.
@@ -87,6 +87,18 @@ def search(
     return SearchPage(
         q, chosen, hits, found.total, page, pages, found.facets, found.matched, suggestion
     )
+
+
+def _found(
+    backend: SearchBackend, parsed: parser.ParsedQuery, chosen: dict[str, str], at: int, size: int
+) -> Results:
+    """A short query asks for all its words first; when no post holds them all, for any."""
+    if 1 < len(parsed.ranked()) <= parser.ALL_WORDS_UP_TO:
+        strict = backend.search(replace(parsed, require_all=True), chosen, at, size)
+        if strict.total:
+            return replace(strict, matched="all")
+        return replace(backend.search(parsed, chosen, at, size), matched="some")
+    return backend.search(parsed, chosen, at, size)
 
 
 def _did_you_mean(q: str, corrections: Mapping[str, str]) -> str:

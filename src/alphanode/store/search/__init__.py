@@ -25,11 +25,11 @@ FACETS = ("stack", "tools", "difficulty", "code_language")
 
 # How much each field counts, said once for both backends: tantivy boosts each field's BM25
 # by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
-FIELD_WEIGHTS = {"title": 2.0, "topic": 1.0, "tags": 1.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0}
 EXACT_WEIGHT = 0.1  # the word as typed, over its stem's other forms
-PROXIMITY_WEIGHT = 0.5  # two query words near each other (within PROXIMITY_SLOP words)
+PROXIMITY_WEIGHT = 0.15  # two query words near each other (within PROXIMITY_SLOP words)
 PROXIMITY_SLOP = 3
-ALL_WORDS_BONUS = 0.0  # a post holding every ranked word (BM25 already ranks it higher)
+ALL_WORDS_BONUS = 20.0  # a post holding every ranked word comes before those that do not
 EXACT_TITLE_BONUS = 100.0  # the query is the post's whole title: it comes first
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from alphanode.store.search import (
+    ALL_WORDS_BONUS,
     EXACT_TITLE_BONUS,
     EXACT_WEIGHT,
     FACETS,
@@ -157,6 +158,15 @@ def match(
             f"CAST(:pi{n} AS float8) * "
             f"ts_rank('{WEIGHTS}', document, to_tsquery('english', :p{n}), 1)"
         )
+    if len(ranked) > 1:
+        every = " AND ".join(
+            f"(document @@ to_tsquery('english', :r{n}) "
+            f"OR unstemmed @@ to_tsquery('simple', :t{n}))"
+            for n in range(len(ranked))
+        )
+        parts.append(f"CASE WHEN {every} THEN {ALL_WORDS_BONUS} ELSE 0 END")
+        if query.require_all:
+            m.where.append(f"({every})")
     title = normal(" ".join(query.all_terms()))
     if title:
         m.params["whole"] = title
@@ -167,28 +177,36 @@ def match(
     if parts:
         m.rank = " + ".join(parts)
     if not query.empty:
-        # Headlines read the body unstemmed ('simple'): each word as typed, each prefix, and
-        # each word's stem as a prefix (to_tsquery('english', 'pinning:*') is 'pin':*, which
-        # marks "pinned" and "pins" too).
-        tokens = list(dict.fromkeys(query.all_terms()))
-        starts = [_quote(w) + ":*" for w in query.prefixes]
-        m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
-        m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
-        m.headline = (
-            "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
-            f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
-        )
+        _headline(m, query)
+    _filters(m, filters)
+    return m
+
+
+def _filters(m: Match, filters: Mapping[str, str]) -> None:
     for name, value in filters.items():
         if name not in FACETS:
             raise ValueError(f"unknown search filter {name!r}")
         listed = name in ("stack", "tools")
         m.where.append(f":f_{name} = ANY({name})" if listed else f"{name} = :f_{name}")
         m.params[f"f_{name}"] = value
-    return m
+
+
+def _headline(m: Match, query: ParsedQuery) -> None:
+    # Headlines read the body unstemmed ('simple'): each word as typed, each prefix, and
+    # each word's stem as a prefix (to_tsquery('english', 'pinning:*') is 'pin':*, which
+    # marks "pinned" and "pins" too).
+    tokens = list(dict.fromkeys(query.all_terms()))
+    starts = [_quote(w) + ":*" for w in query.prefixes]
+    m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
+    m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
+    m.headline = (
+        "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
+        f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
+    )
 
 
 _DF = sa.text(
-    "SELECT t, coalesce((SELECT max(df) FROM search_terms WHERE lexeme = "
+    "SELECT t AS word, coalesce((SELECT max(df) FROM search_terms WHERE lexeme = "
     "ANY(tsvector_to_array(to_tsvector('english', t)))), -1) AS df, "
     "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
     "FROM unnest(CAST(:terms AS text[])) AS t"
@@ -295,7 +313,7 @@ class PostgresBackend:
             return {}
         rows = conn.execute(_DF, {"terms": list(words)}).all()
         # A word english drops (a stop word, df -1) still ranks by its unstemmed matches.
-        return {r.t: idf(r.df, int(r.total or 0)) if r.df >= 0 else 0.1 for r in rows}
+        return {r.word: idf(r.df, int(r.total or 0)) if r.df >= 0 else 0.1 for r in rows}
 
     def _search(
         self,

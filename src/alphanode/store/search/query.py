@@ -14,6 +14,9 @@ _PHRASE = re.compile(r'(?:(?<=\s)|^)(-?)"([^"]*)"?')
 _WORD = re.compile(r"\S+")
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_TERMS = 32  # more words than this add nothing but cost
+# Up to this many ranked words, a query first asks for all of them ("kafka consumer lag"),
+# and falls back to any of them when no post holds all; longer ones (questions) rank by match.
+ALL_WORDS_UP_TO = 3
 # English function words (the snowball list, as PostgreSQL's ``english`` config drops them):
 # they do not rank a document, unless a query holds nothing else ("to be or not to be").
 STOP_WORDS = frozenset(
@@ -49,6 +52,7 @@ class ParsedQuery:
     prefixes: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     excluded_phrases: tuple[tuple[str, ...], ...] = ()
+    require_all: bool = False  # every ranked word must match (short queries, tried first)
 
     @property
     def empty(self) -> bool:

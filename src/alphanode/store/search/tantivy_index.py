@@ -217,7 +217,7 @@ class TantivyBackend:
         words = [w for w in query.ranked() if w not in query.prefixes]
         out = []
         for a, b in zip(words, words[1:], strict=False):
-            pair = [self.stem(a), self.stem(b)]
+            pair: list[str | tuple[int, str]] = [self.stem(a), self.stem(b)]
             for name in ("title", "body"):
                 q = tantivy.Query.phrase_query(self.schema, stemmed(name), pair, PROXIMITY_SLOP)
                 weight = FIELD_WEIGHTS[name] * PROXIMITY_WEIGHT
@@ -261,6 +261,9 @@ class TantivyBackend:
             parts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
         else:  # phrases alone: they must match, the title boost only ranks
             parts += should
+        if query.require_all:
+            for w in query.ranked():
+                parts.append((tantivy.Occur.Must, self._any(w, w in query.prefixes)))
         for p in query.phrases:
             parts.append((tantivy.Occur.Must, self._phrase(p)))
         if not parts:
