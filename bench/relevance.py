@@ -193,7 +193,7 @@ def run_backend(
         if similar_too:
             import _similar_eval
 
-            _similar_eval.run(engine, c, refs)
+            _similar_eval.run(engine, settings, c, refs)
     finally:
         engine.dispose()
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.errors import NotFound, UsageError
 from alphanode.services import indexing
+from alphanode.services import similar as similar_service
 from alphanode.services.site import CardView, Similar, card_view
 from alphanode.settings import Settings
 from alphanode.store import public, similar
@@ -143,3 +144,30 @@ def similar_to(engine: Engine, ref_or_slug: str, limit: int = 10) -> tuple[CardV
         for e in entries
         if e.other_id in by_id
     ]
+
+
+def similar_explained(
+    engine: Engine, settings: Settings, ref_or_slug: str, limit: int = 10
+) -> tuple[CardView, list[tuple[Similar, list[tuple[str, str, float]]]]]:
+    """``similar --explain``: each similar post with the terms and tags its score came from."""
+    post, found = similar_to(engine, ref_or_slug, limit)
+    with reading(engine) as conn:
+        live = public.live_post(conn, ref=post.ref)
+        if live is None:  # retracted a moment ago
+            return post, []
+        entries = similar.shown(conn, live.post_id, limit)
+        feats = similar.features(conn, [live.post_id, *(e.other_id for e in entries)])
+    w = similar_service.Weights.of(settings)
+    mine = feats.get(live.post_id)
+    parts = {
+        e.other_id: similar_service.explain(mine, feats[e.other_id], w)
+        for e in entries
+        if mine is not None and e.other_id in feats
+    }
+    by_ref = {card.ref: pid for pid, card in _cards(engine, list(parts)).items()}
+    return post, [(s, parts.get(by_ref.get(s.card.ref, -1), [])) for s in found]
+
+
+def _cards(engine: Engine, ids: list[int]) -> dict[int, CardView]:
+    with reading(engine) as conn:
+        return {pid: card_view(c) for pid, c in public.cards_by_ids(conn, ids).items()}

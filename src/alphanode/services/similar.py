@@ -149,6 +149,19 @@ def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float
     return round(total, 6), tuple(why)
 
 
+def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tuple[str, str, float]]:
+    """(term, part, share of the score), largest first: what two posts' score is made of."""
+    va, vb = a["v"], b["v"]
+    out = [(t, "text", round(w.text * x * vb[t], 4)) for t, x in va.items() if t in vb]
+    if a["problem"] and a["problem"] == b["problem"]:
+        out.append((a["problem"], "problem", w.problem))
+    for name, weight in (("stack", w.stack), ("tools", w.tools), ("entities", w.entities)):
+        j, shared = _jaccard(a[name], b[name])
+        if j:
+            out.append((", ".join(shared), name, round(weight * j, 4)))
+    return sorted(out, key=lambda c: -c[2])
+
+
 def _compute(
     conn: Connection, backend: SearchBackend, pid: int, mine: Mapping[str, Any], w: Weights
 ) -> list[similar.Entry]:
