@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from alphanode.store.schema import post_vectors, posts, similar_df, similar_posts, similar_terms
@@ -53,19 +54,19 @@ def doc_freqs(conn: Connection, terms: Iterable[str]) -> dict[str, int]:
 
 
 def add_doc_freqs(conn: Connection, change: Mapping[str, int]) -> None:
-    """Add ``change`` (negative: posts that no longer hold a term) to the counts."""
-    change = {t: n for t, n in change.items() if n}
-    if not change:
+    """Add ``change`` (negative: posts that no longer hold a term) to the counts: one
+    upsert per 500 terms (both databases read ``ON CONFLICT``)."""
+    rows = [{"term": t[:120], "df": n} for t, n in change.items() if n]
+    if not rows:
         return
-    have = doc_freqs(conn, change)
-    new = [{"term": t, "df": n} for t, n in change.items() if t not in have and n > 0]
-    for t, n in change.items():
-        if t in have:
-            conn.execute(
-                similar_df.update().where(similar_df.c.term == t).values(df=max(0, have[t] + n))
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for i in range(0, len(rows), 500):
+        stmt = insert(similar_df).values(rows[i : i + 500])
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + stmt.excluded.df}
             )
-    if new:
-        conn.execute(similar_df.insert(), new)
+        )
 
 
 def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None:

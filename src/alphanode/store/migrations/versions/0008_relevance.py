@@ -55,7 +55,8 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO search_outbox (post_id, action, created_at) "
         "SELECT id, 'index', CURRENT_TIMESTAMP FROM posts "
-        "WHERE status = 'approved' AND live_revision IS NOT NULL ORDER BY id"
+        "WHERE status = 'approved' AND live_revision IS NOT NULL AND id NOT IN "
+        "(SELECT post_id FROM search_outbox WHERE action = 'index') ORDER BY id"
     )
 
 
