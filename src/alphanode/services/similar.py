@@ -31,10 +31,10 @@ from alphanode.store import fingerprints, similar
 from alphanode.store.search import IndexDoc, SearchBackend
 
 K = 10  # stored per post; pages show the first 5
-CANDIDATES = 50
-VECTOR_TERMS = 30
+CANDIDATES = 100
+VECTOR_TERMS = 60
 TEXT_REASON = 0.15  # cosine above which "similar text" is given as a reason
-DF_CAP = 0.1  # terms in more than this share of the posts are not compared on
+DF_CAP = 0.25  # terms in more than this share of the posts are not compared on
 MIN_POSTS_FOR_CAP = 50  # below, every share is noise: no cap
 K1 = 1.2
 TITLE_COUNT = 2
