@@ -29,10 +29,19 @@ def search(
     code_language: Annotated[str | None, typer.Option(help="Only this code language.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="At most this many.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show what each term scored in each field.")
+    ] = False,
 ) -> None:
-    """Search published posts (BM25: title > topic > stack/tools > body)."""
+    """Search published posts (BM25 over title, topic, stack/tools and body; stemmed)."""
     here = site(ctx)
     here.index_pending()
+    if explain:
+        for hit, parts in search_service.explain(here, query, limit):
+            typer.echo(f"{hit.score:7.3f}  {hit.card.ref}  {hit.card.title}")
+            for c in parts:
+                typer.echo(f"         {c.score:7.3f}  {c.term}  in {c.field}")
+        return
     filters = {
         "stack": stack,
         "tools": tools,
@@ -65,6 +74,10 @@ def search(
         if h.snippet:
             typer.echo(f"         {_plain(h.snippet)}")
     typer.echo(f"{result.total} matching", err=True)
+    if result.matched == "some":
+        typer.echo("no post holds all the words: showing results for most of them", err=True)
+    if result.suggestion:
+        typer.echo(f"did you mean: {result.suggestion}", err=True)
 
 
 def similar(
@@ -72,10 +85,21 @@ def similar(
     ref: Annotated[str, typer.Argument(help="A live post's reference or slug.")],
     limit: Annotated[int, typer.Option(min=1, max=10, help="At most this many.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the shared terms and tags behind each score.")
+    ] = False,
 ) -> None:
     """The precomputed Similar Posts of a live post, with scores and reasons."""
     here = site(ctx)
     here.index_pending()
+    if explain:
+        post, explained = search_service.similar_explained(here, ref, limit)
+        typer.echo(f"{post.ref}  {post.title}")
+        for s, parts in explained:
+            typer.echo(f"{s.score:7.3f}  {s.card.ref}  {s.card.title}")
+            for term, part, share in parts:
+                typer.echo(f"         {share:7.3f}  {term}  ({part})")
+        return
     post, found = search_service.similar_to(here.engine, ref, limit)
     if as_json:
         print_json(

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import NotFound, UsageError
+from alphanode.services import similar as similar_service
 from alphanode.services.runtime import Site
 from alphanode.services.site import CardView, Similar, card_view
 from alphanode.store import public, similar
 from alphanode.store.engine import reading
-from alphanode.store.search import FACETS
+from alphanode.store.search import FACETS, Contribution, Results, SearchBackend
 from alphanode.store.search import query as parser
 
 PAGE_SIZE = 10
+_WORD = re.compile(r"[^\W_]+")
 MAX_PAGE = 100  # deep pages cost more and help nobody; the filters narrow instead
 
 
@@ -36,6 +39,10 @@ class SearchPage:
     page: int
     pages: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # "all": results hold every word; "some": no post holds them all, results are ranked by
+    # how many and how well they match; "" for one word
+    matched: str = ""
+    suggestion: str = ""  # "did you mean": the query with misspelt words corrected
 
 
 def clean_filters(raw: Mapping[str, str | None]) -> dict[str, str]:
@@ -64,7 +71,7 @@ def search(
     parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
     if parsed.empty and not chosen:
         return SearchPage(q, chosen, [], 0, 1, 1)
-    found = backend.search(parsed, chosen, (page - 1) * size, size)
+    found = _found(backend, parsed, chosen, (page - 1) * size, size)
     ids = [h.post_id for h in found.hits]
     with reading(site.engine) as conn:
         # The index may lag a retraction by a moment: only what is live now is shown.
@@ -75,7 +82,51 @@ def search(
         if h.post_id in by_id
     ]
     pages = max(1, min(MAX_PAGE, math.ceil(found.total / size)))
-    return SearchPage(q, chosen, hits, found.total, page, pages, found.facets)
+    suggestion = _did_you_mean(q, backend.suggest(parsed.all_terms())) if not found.total else ""
+    return SearchPage(
+        q, chosen, hits, found.total, page, pages, found.facets, found.matched, suggestion
+    )
+
+
+def _found(
+    backend: SearchBackend, parsed: parser.ParsedQuery, chosen: dict[str, str], at: int, size: int
+) -> Results:
+    """A short query asks for all its words first; when no post holds them all, for any."""
+    if 1 < len(parsed.ranked()) <= parser.ALL_WORDS_UP_TO:
+        strict = backend.search(replace(parsed, require_all=True), chosen, at, size)
+        if strict.total:
+            return replace(strict, matched="all")
+        return replace(backend.search(parsed, chosen, at, size), matched="some")
+    return backend.search(parsed, chosen, at, size)
+
+
+def _did_you_mean(q: str, corrections: Mapping[str, str]) -> str:
+    if not corrections:
+        return ""
+
+    def fix(m: re.Match[str]) -> str:
+        return corrections.get(m.group().lower(), m.group())
+
+    return _WORD.sub(fix, q)
+
+
+def explain(
+    site: Site, q: str, limit: int = PAGE_SIZE
+) -> list[tuple[SearchHit, list[Contribution]]]:
+    """The first results with what each term scored in each field (``search --explain``)."""
+    backend = site.backend()
+    parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
+    if parsed.empty:
+        return []
+    found = backend.search(parsed, {}, 0, limit, facets=False)
+    with reading(site.engine) as conn:
+        by_id = public.cards_by_ids(conn, [h.post_id for h in found.hits])
+    live = [h for h in found.hits if h.post_id in by_id]
+    parts = backend.explain(parsed, [h.post_id for h in live])
+    return [
+        (SearchHit(card_view(by_id[h.post_id]), h.score, h.snippet), parts.get(h.post_id, []))
+        for h in live
+    ]
 
 
 def similar_to(engine: Engine, ref_or_slug: str, limit: int = 10) -> tuple[CardView, list[Similar]]:
@@ -91,3 +142,31 @@ def similar_to(engine: Engine, ref_or_slug: str, limit: int = 10) -> tuple[CardV
         for e in entries
         if e.other_id in by_id
     ]
+
+
+def similar_explained(
+    site: Site, ref_or_slug: str, limit: int = 10
+) -> tuple[CardView, list[tuple[Similar, list[tuple[str, str, float]]]]]:
+    """``similar --explain``: each similar post with the terms and tags its score came from."""
+    engine = site.engine
+    post, found = similar_to(engine, ref_or_slug, limit)
+    with reading(engine) as conn:
+        live = public.live_post(conn, ref=post.ref)
+        if live is None:  # retracted a moment ago
+            return post, []
+        entries = similar.shown(conn, live.post_id, limit)
+        feats = similar.features(conn, [live.post_id, *(e.other_id for e in entries)])
+    w = similar_service.Weights.of(site.settings)
+    mine = feats.get(live.post_id)
+    parts = {
+        e.other_id: similar_service.explain(mine, feats[e.other_id], w)
+        for e in entries
+        if mine is not None and e.other_id in feats
+    }
+    by_ref = {card.ref: pid for pid, card in _cards(engine, list(parts)).items()}
+    return post, [(s, parts.get(by_ref.get(s.card.ref, -1), [])) for s in found]
+
+
+def _cards(engine: Engine, ids: list[int]) -> dict[int, CardView]:
+    with reading(engine) as conn:
+        return {pid: card_view(c) for pid, c in public.cards_by_ids(conn, ids).items()}

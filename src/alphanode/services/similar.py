@@ -3,30 +3,42 @@
 score(P, Q) = w_text·cos(P, Q) + w_problem·[same problem] + w_stack·J(stack)
               + w_tools·J(tools) + w_entities·J(entities)
 
-(J: Jaccard overlap). The score is symmetric, so when P changes only P's list is computed in
-full; P is then offered to each candidate's list, and lists that named P before are redone.
+(J: Jaccard overlap). The text vector is Similar Posts' own, computed here in Python the same
+way on every database (``content.terms``: English stems without stop words): each term
+weighs BM25's saturated term frequency times its idf over the live posts; terms held by more
+than ``DF_CAP`` of the posts are left out (they say nothing about a subject), and the top
+``VECTOR_TERMS`` are kept, normalised. Candidates are the posts sharing most weight of a
+post's distinctive terms and tags (``store.similar.sharing``).
+
+The score is symmetric, so when P changes only P's list is computed in full; P is then
+offered to each candidate's list, and lists that named P before are redone.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import tantivy
 from sqlalchemy.engine import Connection
 
+from alphanode.content.terms import analyzer, terms
 from alphanode.settings import Settings
 from alphanode.store import fingerprints, similar
 from alphanode.store.search import IndexDoc, SearchBackend
 
 K = 10  # stored per post; pages show the first 5
-CANDIDATES = 50
-VECTOR_TERMS = 30
+CANDIDATES = 100
+VECTOR_TERMS = 60
 TEXT_REASON = 0.15  # cosine above which "similar text" is given as a reason
-_NUMBER = re.compile(r"\d+")
+DF_CAP = 0.25  # terms in more than this share of the posts are not compared on
+MIN_POSTS_FOR_CAP = 50  # below, every share is noise: no cap
+K1 = 1.2
+TITLE_COUNT = 2
+TAG_WEIGHTS = {"problem": 1.0, "stack": 0.5, "tools": 0.25}
 
 
 @dataclass(frozen=True)
@@ -50,31 +62,52 @@ class Weights:
         )
 
 
-def _counts(backend: SearchBackend, body: str) -> Counter[str]:
-    return Counter(t for t in backend.analyze(body) if len(t) > 2 and not _NUMBER.fullmatch(t))
+def _counts(doc: IndexDoc, using: tantivy.TextAnalyzer | None = None) -> Counter[str]:
+    """Term counts of a post's text: the title counts twice, as readers weigh it."""
+    found = Counter(terms(doc.body, using))
+    for t in terms(doc.title, using):
+        found[t] += TITLE_COUNT
+    return found
 
 
 def _vector(counts: Counter[str], df: Mapping[str, int], total: int) -> dict[str, float]:
-    """The body's top terms by (1 + ln tf)·idf, normalised to length 1."""
+    """The top terms by BM25 weight (saturated tf · idf), normalised to length 1."""
     if not counts:
         return {}
+    cap = DF_CAP * total if total >= MIN_POSTS_FOR_CAP else float("inf")
     weights = {
-        t: (1 + math.log(n)) * math.log(1 + (total + 1) / (df.get(t, 0) + 1))
+        t: (n * (K1 + 1) / (n + K1))
+        * math.log(1 + (total - df.get(t, 1) + 0.5) / (df.get(t, 1) + 0.5))
         for t, n in counts.items()
+        if df.get(t, 1) <= cap
     }
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-    return {t: round(w / norm, 5) for t, w in top}
+    return {t: round(w / norm, 5) for t, w in top if w > 0}
 
 
-def vector(backend: SearchBackend, body: str, total: int) -> dict[str, float]:
-    counts = _counts(backend, body)
-    return _vector(counts, backend.doc_freqs(list(counts)), total)
+def vector(backend: SearchBackend | None, body: str, total: int) -> dict[str, float]:
+    """A text's vector against ``total`` posts all holding none of its terms (a probe)."""
+    return _vector(Counter(terms(body)), {}, total)
 
 
-def features(doc: IndexDoc, vec: dict[str, float], entities: list[str]) -> dict[str, Any]:
+def probe_terms(feats: Mapping[str, Any]) -> dict[str, float]:
+    """What a post is found by: its vector's terms and its tags."""
+    out = dict(feats["v"])
+    if feats.get("problem"):
+        out["problem:" + feats["problem"]] = TAG_WEIGHTS["problem"]
+    for name in ("stack", "tools"):
+        for value in feats.get(name, []):
+            out[f"{name}:{value}"] = TAG_WEIGHTS[name]
+    return out
+
+
+def features(
+    doc: IndexDoc, vec: dict[str, float], entities: list[str], held: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     return {
         "v": vec,
+        "t": dict(held or {}),  # every term's count: document frequencies and reweighing
         "problem": doc.problem,
         "stack": list(doc.stack),
         "tools": list(doc.tools),
@@ -116,11 +149,23 @@ def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float
     return round(total, 6), tuple(why)
 
 
+def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tuple[str, str, float]]:
+    """(term, part, share of the score), largest first: what two posts' score is made of."""
+    va, vb = a["v"], b["v"]
+    out = [(t, "text", round(w.text * x * vb[t], 4)) for t, x in va.items() if t in vb]
+    if a["problem"] and a["problem"] == b["problem"]:
+        out.append((a["problem"], "problem", w.problem))
+    for name, weight in (("stack", w.stack), ("tools", w.tools), ("entities", w.entities)):
+        j, shared = _jaccard(a[name], b[name])
+        if j:
+            out.append((", ".join(shared), name, round(weight * j, 4)))
+    return sorted(out, key=lambda c: -c[2])
+
+
 def _compute(
     conn: Connection, backend: SearchBackend, pid: int, mine: Mapping[str, Any], w: Weights
 ) -> list[similar.Entry]:
-    doc = IndexDoc(pid, "", "", "", "", mine["problem"], tuple(mine["stack"]), tuple(mine["tools"]))
-    ids = [c for c in backend.candidates(pid, mine["v"], doc, CANDIDATES) if c != pid]
+    ids = similar.sharing(conn, pid, probe_terms(mine), CANDIDATES)
     ids = _distinct(conn, {pid: ids}, w.near_duplicate)[pid]
     return _scored(mine, similar.features(conn, ids), w)
 
@@ -183,19 +228,52 @@ def _scored(
 
 
 def vectors(
-    conn: Connection, backend: SearchBackend, changed: Mapping[int, tuple[IndexDoc, list[str]]]
+    conn: Connection,
+    backend: SearchBackend | None,
+    changed: Mapping[int, tuple[IndexDoc, list[str]]],
 ) -> dict[int, dict[str, Any]]:
-    """Compute and store the features of ``changed`` (one document-frequency look-up)."""
-    total = backend.doc_count()
-    counts = {pid: _counts(backend, doc.body) for pid, (doc, _) in changed.items()}
-    terms = sorted(set().union(*counts.values())) if counts else []
-    df = backend.doc_freqs(terms) if terms else {}
+    """Compute and store the features of ``changed``, keeping the term counts up to date
+    (``backend`` is not used: the vectors are Similar Posts' own)."""
+    using = analyzer()
+    counts = {pid: _counts(doc, using) for pid, (doc, _) in changed.items()}
+    old = similar.features(conn, changed)
+    change: Counter[str] = Counter()
+    for feats in old.values():
+        change.subtract(dict.fromkeys(feats.get("t", {}), 1))
+    for found in counts.values():
+        change.update(found.keys())
+    similar.add_doc_freqs(conn, change)
+    total = similar.post_count(conn) + len(set(changed) - set(old))
+    df = similar.doc_freqs(conn, set().union(*counts.values())) if counts else {}
     mine = {
-        pid: features(doc, _vector(counts[pid], df, total), ents)
+        pid: features(doc, _vector(counts[pid], df, total), ents, dict(sorted(counts[pid].items())))
         for pid, (doc, ents) in changed.items()
     }
     similar.put_features_many(conn, mine)
+    similar.put_terms(conn, {pid: probe_terms(f) for pid, f in mine.items()})
     return mine
+
+
+def reweigh(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Recompute stored vectors against today's document frequencies (``reindex`` computes
+    features a batch at a time, so the first batches saw few posts)."""
+    mine = similar.features(conn, post_ids)
+    total = similar.post_count(conn)
+    df = similar.doc_freqs(conn, {t for f in mine.values() for t in f.get("t", {})})
+    for feats in mine.values():
+        feats["v"] = _vector(Counter(feats.get("t", {})), df, total)
+    similar.put_features_many(conn, mine)
+    similar.put_terms(conn, {pid: probe_terms(f) for pid, f in mine.items()})
+    return mine
+
+
+def forget(conn: Connection, gone: set[int]) -> None:
+    """Posts that left: their term counts, features, terms and lists go."""
+    change: Counter[str] = Counter()
+    for feats in similar.features(conn, gone).values():
+        change.subtract(dict.fromkeys(feats.get("t", {}), 1))
+    similar.add_doc_freqs(conn, change)
+    similar.drop_many(conn, gone)
 
 
 def _lists(
@@ -205,14 +283,10 @@ def _lists(
 
     A near-duplicate of a post is never among its candidates (nor the post among its own).
     """
-    candidates: dict[int, list[int]] = {}
-    for pid, feats in mine.items():
-        probe = IndexDoc(
-            pid, "", "", "", "", feats["problem"], tuple(feats["stack"]), tuple(feats["tools"])
-        )
-        candidates[pid] = [
-            c for c in backend.candidates(pid, feats["v"], probe, CANDIDATES) if c != pid
-        ]
+    candidates = {
+        pid: similar.sharing(conn, pid, probe_terms(feats), CANDIDATES)
+        for pid, feats in mine.items()
+    }
     candidates = _distinct(conn, candidates, w.near_duplicate)
     pool = similar.features(conn, {c for ids in candidates.values() for c in ids})
     return {
@@ -229,7 +303,7 @@ def rebuild_lists(
     The score is symmetric and candidates come from the whole index, so no list needs to be
     offered into another's, unlike the incremental ``refresh``.
     """
-    mine = similar.features(conn, post_ids)
+    mine = reweigh(conn, post_ids)
     lists = {
         pid: scored[:K] for pid, scored in _lists(conn, backend, mine, Weights.of(settings)).items()
     }
@@ -251,7 +325,7 @@ def refresh(
     write of every changed list). Returns how many lists changed.
     """
     w = Weights.of(settings)
-    similar.drop_many(conn, gone)
+    forget(conn, gone)
     mine = vectors(conn, backend, changed)
     redo = similar.holders(conn, set(changed) | gone) - gone - set(changed)
     lists: dict[int, list[similar.Entry]] = {}

@@ -204,7 +204,7 @@ post_views = sa.Table(
 
 # Search and Similar Posts (fed from the outbox, see services/indexing.py).
 # Tables that migrations create on PostgreSQL only (its search backend), not declared here.
-POSTGRES_ONLY_TABLES = ("search_documents",)
+POSTGRES_ONLY_TABLES = ("search_documents", "search_terms")
 
 # Written in the same transaction as an approval or retraction; drained into the search index
 # and the similar-posts lists, then deleted. Rows left by a crash are drained on the next sync.
@@ -227,6 +227,25 @@ post_vectors = sa.Table(
         "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("features", sa.Text, nullable=False),
+)
+
+# Similar Posts' own inverted index: each live post's top terms (and tags, as ``tag:value``)
+# with their weight in its vector, to find the posts sharing its distinctive terms; and how
+# many live posts hold each term anywhere in their text (the vectors' document frequency).
+similar_terms = sa.Table(
+    "similar_terms",
+    metadata,
+    sa.Column("term", sa.String(120), nullable=False),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.PrimaryKeyConstraint("term", "post_id"),
+    sa.Index("ix_similar_terms_post_id", "post_id"),
+)
+similar_df = sa.Table(
+    "similar_df",
+    metadata,
+    sa.Column("term", sa.String(120), primary_key=True),
+    sa.Column("df", sa.Integer, nullable=False),
 )
 
 # The precomputed top-k similar posts of each live post, best first (rank 1).

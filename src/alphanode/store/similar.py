@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from alphanode.store.live import is_live
-from alphanode.store.schema import post_vectors, posts, similar_posts
+from alphanode.store.schema import post_vectors, posts, similar_df, similar_posts, similar_terms
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,66 @@ def drop(conn: Connection, post_id: int) -> None:
     """A post left the site: its features and its own list go (lists naming it are redone)."""
     conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
     conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
+    conn.execute(similar_terms.delete().where(similar_terms.c.post_id == post_id))
+
+
+def post_count(conn: Connection) -> int:
+    """How many posts have features (every live post, once indexed)."""
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(post_vectors)) or 0)
+
+
+def doc_freqs(conn: Connection, terms: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(terms))
+    found: dict[str, int] = {}
+    for i in range(0, len(wanted), 500):
+        query = sa.select(similar_df).where(similar_df.c.term.in_(wanted[i : i + 500]))
+        found.update({r.term: int(r.df) for r in conn.execute(query)})
+    return found
+
+
+def add_doc_freqs(conn: Connection, change: Mapping[str, int]) -> None:
+    """Add ``change`` (negative: posts that no longer hold a term) to the counts: one
+    upsert per 500 terms (both databases read ``ON CONFLICT``)."""
+    rows = [{"term": t[:120], "df": n} for t, n in change.items() if n]
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for i in range(0, len(rows), 500):
+        stmt = insert(similar_df).values(rows[i : i + 500])
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + stmt.excluded.df}
+            )
+        )
+
+
+def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None:
+    """Each post's top terms and tags with their weights (replacing what it had)."""
+    ids = list(data)
+    for i in range(0, len(ids), 500):
+        conn.execute(similar_terms.delete().where(similar_terms.c.post_id.in_(ids[i : i + 500])))
+    rows = [
+        {"term": t[:120], "post_id": pid, "weight": w}
+        for pid, terms in data.items()
+        for t, w in {k[:120]: v for k, v in terms.items()}.items()
+    ]
+    if rows:
+        conn.execute(similar_terms.insert(), rows)
+
+
+def sharing(conn: Connection, post_id: int, terms: Mapping[str, float], limit: int) -> list[int]:
+    """The posts sharing most weight of ``terms`` with ``post_id``, best first."""
+    if not terms:
+        return []
+    weight = sa.func.sum(similar_terms.c.weight)
+    query = (
+        sa.select(similar_terms.c.post_id)
+        .where(similar_terms.c.term.in_(list(terms)), similar_terms.c.post_id != post_id)
+        .group_by(similar_terms.c.post_id)
+        .order_by(weight.desc(), similar_terms.c.post_id)
+        .limit(limit)
+    )
+    return list(conn.scalars(query))
 
 
 def holders(conn: Connection, ids: Iterable[int]) -> set[int]:
@@ -63,6 +124,8 @@ def shown(conn: Connection, post_id: int, limit: int) -> list[Entry]:
 def clear(conn: Connection) -> None:
     conn.execute(similar_posts.delete())
     conn.execute(post_vectors.delete())
+    conn.execute(similar_terms.delete())
+    conn.execute(similar_df.delete())
 
 
 def put_features_many(conn: Connection, data: dict[int, dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""One search interface (index, delete, search, facets, similar candidates, rebuild); backends.
+"""One search interface (index, delete, search, facets, suggest, explain); backends.
 
 ``open_backend(engine, settings)`` picks the backend that ``backend_name`` resolves the
 ``search_backend`` setting to: ``tantivy_index.TantivyBackend`` (an embedded index in a
@@ -22,6 +22,15 @@ from alphanode.settings import Settings
 from alphanode.store.search.query import ParsedQuery
 
 FACETS = ("stack", "tools", "difficulty", "code_language")
+
+# How much each field counts, said once for both backends: tantivy boosts each field's BM25
+# by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
+FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0}
+EXACT_WEIGHT = 0.1  # the word as typed, over its stem's other forms
+PROXIMITY_WEIGHT = 0.15  # two query words near each other (within PROXIMITY_SLOP words)
+PROXIMITY_SLOP = 3
+ALL_WORDS_BONUS = 20.0  # a post holding every ranked word comes before those that do not
+EXACT_TITLE_BONUS = 100.0  # the query is the post's whole title: it comes first
 
 
 class IndexBusy(AlphanodeError):
@@ -59,6 +68,19 @@ class Results:
     hits: list[Hit]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # "all": some result holds every ranked word; "some": none does, results hold some of
+    # them; "": a query of one word, or none.
+    matched: str = ""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One term's share of a result's score, in one field (``phrase``, ``title`` for the
+    proximity and exact-title boosts)."""
+
+    term: str
+    field: str
+    score: float
 
 
 class IndexWriter(Protocol):
@@ -88,15 +110,17 @@ class SearchBackend(Protocol):
         facets: bool = True,
     ) -> Results: ...
 
-    def candidates(
-        self, post_id: int, terms: Mapping[str, float], doc: IndexDoc, limit: int
-    ) -> list[int]:
-        """Posts likely similar to ``post_id``: sharing its top terms, problem, stack, tools."""
+    def analyze(self, text: str) -> list[str]:
+        """The query's words as the index holds them unstemmed (lowercased, folded)."""
         ...
 
-    def analyze(self, text: str) -> list[str]: ...
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """For each word the index does not hold, its most frequent term one edit away."""
+        ...
 
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]: ...
+    def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
+        """Per post, what each ranked term scored in each field."""
+        ...
 
     def doc_count(self) -> int: ...
 

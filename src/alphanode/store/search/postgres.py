@@ -6,6 +6,7 @@ our own tokens."""
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,8 +17,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from alphanode.store.search import FACETS, Hit, IndexBusy, IndexDoc, Results
-from alphanode.store.search.query import ParsedQuery
+from alphanode.store.search import (
+    ALL_WORDS_BONUS,
+    EXACT_TITLE_BONUS,
+    EXACT_WEIGHT,
+    FACETS,
+    FIELD_WEIGHTS,
+    PROXIMITY_SLOP,
+    PROXIMITY_WEIGHT,
+    Contribution,
+    Hit,
+    IndexBusy,
+    IndexDoc,
+    Results,
+)
+from alphanode.store.search.query import ParsedQuery, edits, normal
 
 _LOCK_KEY = 7_220_514_001  # pg_advisory_lock key of the one search writer
 _TOKEN = re.compile(r"[^\W_]+")
@@ -84,41 +98,129 @@ class Match:
         )
 
 
-def match(query: ParsedQuery, filters: Mapping[str, str]) -> Match:
+# ts_rank's weights, in its order {D, C, B, A} = body, tags, topic, title: FIELD_WEIGHTS
+# divided by the largest, so both backends weigh the fields alike.
+_TOP = max(FIELD_WEIGHTS.values())
+CLASSES = {"body": "D", "tags": "C", "topic": "B", "title": "A"}
+WEIGHTS = "{" + ",".join(f"{FIELD_WEIGHTS[n] / _TOP:g}" for n in CLASSES) + "}"
+
+
+def _one_hot(name: str) -> str:
+    return "{" + ",".join("1" if n == name else "0" for n in CLASSES) + "}"
+
+
+def idf(df: int, total: int) -> float:
+    """BM25's idf, as tantivy computes it."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5)) if total else 1.0
+
+
+def match(
+    query: ParsedQuery, filters: Mapping[str, str], idfs: Mapping[str, float] | None = None
+) -> Match:
+    """Any ranked word matches (stemmed or as typed); phrases must; exclusions must not.
+    Rank: each word's ts_rank (positions weighed by field) times its idf, the word as typed
+    a little above its other forms, pairs of query words near each other, the whole title."""
     m = Match()
-    whole = [*map(_quote, query.words), *map(_phrase, query.phrases)]
-    stems = list(map(_quote, query.prefixes))  # a prefix's own word, for its other forms
-    starts = [_quote(w) + ":*" for w in query.prefixes]
-    for term in whole:
-        m.term(term, term)
-    for stemmed, unstemmed in zip(stems, starts, strict=True):
-        m.term(stemmed, unstemmed)
+    ranked = query.ranked()
+    weights = idfs or {}
+    stems = [_quote(w) for w in ranked]
+    typed = [_quote(w) + (":*" if w in query.prefixes else "") for w in ranked]
+    if ranked:
+        m.params["any_s"], m.params["any_u"] = " | ".join(stems), " | ".join(typed)
+        m.where.append(
+            "(document @@ to_tsquery('english', :any_s) "
+            "OR unstemmed @@ to_tsquery('simple', :any_u))"
+        )
+    for p in query.phrases:
+        m.term(_phrase(p), _phrase(p))
+    for n, term in enumerate([*map(_quote, query.excluded), *map(_phrase, query.excluded_phrases)]):
+        m.params[f"x{n}"] = term
+        m.where.append(
+            f"NOT (document @@ to_tsquery('english', :x{n}) "
+            f"OR unstemmed @@ to_tsquery('simple', :x{n}))"
+        )
+    parts = []
+    for n, (w, stem, as_typed) in enumerate(zip(ranked, stems, typed, strict=True)):
+        m.params[f"r{n}"], m.params[f"t{n}"] = stem, as_typed
+        m.params[f"i{n}"] = weights.get(w, 1.0)
+        parts.append(
+            f"CAST(:i{n} AS float8) * ("
+            f"ts_rank('{WEIGHTS}', document, to_tsquery('english', :r{n}), 1) + "
+            f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, to_tsquery('simple', :t{n}), 1))"
+        )
+    near = [w for w in ranked if w not in query.prefixes]
+    for n, (a, b) in enumerate(zip(near, near[1:], strict=False)):
+        m.params[f"p{n}"] = " | ".join(
+            f"{_quote(a)} <{d}> {_quote(b)}" for d in range(1, PROXIMITY_SLOP + 2)
+        )
+        m.params[f"pi{n}"] = (weights.get(a, 1.0) + weights.get(b, 1.0)) * PROXIMITY_WEIGHT
+        parts.append(
+            f"CAST(:pi{n} AS float8) * "
+            f"ts_rank('{WEIGHTS}', document, to_tsquery('english', :p{n}), 1)"
+        )
+    if len(ranked) > 1:
+        every = " AND ".join(
+            f"(document @@ to_tsquery('english', :r{n}) "
+            f"OR unstemmed @@ to_tsquery('simple', :t{n}))"
+            for n in range(len(ranked))
+        )
+        parts.append(f"CASE WHEN {every} THEN {ALL_WORDS_BONUS} ELSE 0 END")
+        if query.require_all:
+            m.where.append(f"({every})")
+    title = normal(" ".join(query.all_terms()))
+    if title:
+        m.params["whole"] = title
+        parts.append(
+            "CASE WHEN btrim(regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')) = :whole "
+            f"THEN {EXACT_TITLE_BONUS} ELSE 0 END"
+        )
+    if parts:
+        m.rank = " + ".join(parts)
     if not query.empty:
-        # Every term's stems (ts_rank weighs how close they are) plus the unstemmed matches,
-        # so the word as typed ranks above its other forms.
-        m.params["rank_s"] = " & ".join(whole + stems)
-        m.params["rank_u"] = " | ".join(whole + starts)
-        m.rank = (
-            "ts_rank(document, to_tsquery('english', :rank_s)) + "
-            "ts_rank(unstemmed, to_tsquery('simple', :rank_u))"
-        )
-        # Headlines read the body unstemmed ('simple'): each word as typed, each prefix, and
-        # each word's stem as a prefix (to_tsquery('english', 'pinning:*') is 'pin':*, which
-        # marks "pinned" and "pins" too).
-        tokens = list(dict.fromkeys(query.all_terms()))
-        m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
-        m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
-        m.headline = (
-            "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
-            f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
-        )
+        _headline(m, query)
+    _filters(m, filters)
+    return m
+
+
+def _filters(m: Match, filters: Mapping[str, str]) -> None:
     for name, value in filters.items():
         if name not in FACETS:
             raise ValueError(f"unknown search filter {name!r}")
         listed = name in ("stack", "tools")
         m.where.append(f":f_{name} = ANY({name})" if listed else f"{name} = :f_{name}")
         m.params[f"f_{name}"] = value
-    return m
+
+
+def _headline(m: Match, query: ParsedQuery) -> None:
+    # Headlines read the body unstemmed ('simple'): each word as typed, each prefix, and
+    # each word's stem as a prefix (to_tsquery('english', 'pinning:*') is 'pin':*, which
+    # marks "pinned" and "pins" too).
+    tokens = list(dict.fromkeys(query.all_terms()))
+    starts = [_quote(w) + ":*" for w in query.prefixes]
+    m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
+    m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
+    m.headline = (
+        "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
+        f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
+    )
+
+
+_DF = sa.text(
+    "SELECT t AS word, coalesce((SELECT max(df) FROM search_terms WHERE lexeme = "
+    "ANY(tsvector_to_array(to_tsvector('english', t)))), -1) AS df, "
+    "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
+    "FROM unnest(CAST(:terms AS text[])) AS t"
+)
+# Document frequencies follow the rows: each write takes away the lexemes of the rows it
+# replaces or deletes and adds those of the rows it writes ('' counts the rows).
+_COUNT = (
+    "INSERT INTO search_terms (lexeme, df) SELECT l, {sign} count(*) FROM ("  # noqa: S608
+    "SELECT unnest(tsvector_to_array(document)) AS l FROM search_documents "
+    "WHERE post_id = ANY(:ids) UNION ALL SELECT '' FROM search_documents "
+    "WHERE post_id = ANY(:ids)) s GROUP BY l "
+    "ON CONFLICT (lexeme) DO UPDATE SET df = search_terms.df + excluded.df"
+)
+_LESS, _MORE = sa.text(_COUNT.format(sign="-")), sa.text(_COUNT.format(sign=""))
 
 
 class _Writer:
@@ -128,6 +230,8 @@ class _Writer:
         self.committed = False
 
     def upsert(self, docs: Sequence[IndexDoc]) -> None:
+        ids = {"ids": [d.post_id for d in docs]}
+        self.conn.execute(_LESS, ids)
         for d in docs:
             self.conn.execute(
                 _UPSERT,
@@ -143,9 +247,11 @@ class _Writer:
                     "lang": d.code_language,
                 },
             )
+        self.conn.execute(_MORE, ids)
 
     def delete(self, post_ids: Sequence[int]) -> None:
         if post_ids:
+            self.conn.execute(_LESS, {"ids": list(post_ids)})
             self.conn.execute(
                 sa.text("DELETE FROM search_documents WHERE post_id = ANY(:ids)"),
                 {"ids": list(post_ids)},
@@ -153,6 +259,7 @@ class _Writer:
 
     def clear(self) -> None:
         self.conn.execute(sa.text("DELETE FROM search_documents"))
+        self.conn.execute(sa.text("DELETE FROM search_terms"))
 
     def commit(self) -> None:
         self.tx.commit()
@@ -197,22 +304,58 @@ class PostgresBackend:
         limit: int,
         facets: bool = True,
     ) -> Results:
-        m = match(query, filters)
+        with self.engine.connect() as conn:
+            m = match(query, filters, self._idfs(conn, query.ranked()))
+            return self._search(conn, m, query, offset, limit, facets)
+
+    def _idfs(self, conn: Connection, words: Sequence[str]) -> dict[str, float]:
+        if not words:
+            return {}
+        rows = conn.execute(_DF, {"terms": list(words)}).all()
+        # A word english drops (a stop word, df -1) still ranks by its unstemmed matches.
+        return {r.word: idf(r.df, int(r.total or 0)) if r.df >= 0 else 0.1 for r in rows}
+
+    def _search(
+        self,
+        conn: Connection,
+        m: Match,
+        query: ParsedQuery,
+        offset: int,
+        limit: int,
+        facets: bool,
+    ) -> Results:
         where = " AND ".join(m.where)
         sql = (
             f"SELECT post_id, {m.rank} AS score, {m.headline} AS snippet "  # noqa: S608 - fixed SQL, values bound
             f"FROM search_documents WHERE {where} "
             "ORDER BY score DESC, post_id DESC LIMIT :limit OFFSET :offset"
         )
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql), {**m.params, "limit": limit, "offset": offset})
-            hits = [Hit(r.post_id, float(r.score), _highlight(r.snippet)) for r in rows]
-            total = conn.scalar(
+        rows = conn.execute(sa.text(sql), {**m.params, "limit": limit, "offset": offset})
+        hits = [Hit(r.post_id, float(r.score), _highlight(r.snippet)) for r in rows]
+        total = int(
+            conn.scalar(
                 sa.text(f"SELECT count(*) FROM search_documents WHERE {where}"),  # noqa: S608
                 m.params,
             )
-            counts = self._facets(conn, where, m.params) if facets else {}
-        return Results(hits, int(total or 0), counts)
+            or 0
+        )
+        counts = self._facets(conn, where, m.params) if facets else {}
+        return Results(hits, total, counts, self._all_words(conn, where, m, query) if total else "")
+
+    def _all_words(self, conn: Connection, where: str, m: Match, query: ParsedQuery) -> str:
+        ranked = query.ranked()
+        if len(ranked) < 2:
+            return ""
+        every = [
+            f"(document @@ to_tsquery('english', :r{n}) "
+            f"OR unstemmed @@ to_tsquery('simple', :t{n}))"
+            for n in range(len(ranked))
+        ]
+        sql = (
+            f"SELECT EXISTS (SELECT 1 FROM search_documents WHERE {where} "  # noqa: S608
+            f"AND {' AND '.join(every)})"
+        )
+        return "all" if conn.scalar(sa.text(sql), m.params) else "some"
 
     def _facets(
         self, conn: Connection, where: str, params: dict[str, Any]
@@ -227,34 +370,56 @@ class PostgresBackend:
             out[name] = [(r.v, int(r.n)) for r in conn.execute(sa.text(sql), params)]
         return out
 
-    def candidates(
-        self, post_id: int, terms: Mapping[str, float], doc: IndexDoc, limit: int
-    ) -> list[int]:
-        words = [_quote(t) for t in terms] + [
-            _quote(t) for v in (doc.problem, *doc.stack) for t in self.analyze(v)
-        ]
-        if not words:
-            return []
-        sql = (
-            "SELECT post_id FROM search_documents WHERE document @@ to_tsquery('english', :q) "
-            "AND post_id <> :pid ORDER BY ts_rank(document, to_tsquery('english', :q)) DESC "
-            "LIMIT :limit"
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        sql = sa.text(
+            "SELECT word FROM ts_stat(format('SELECT unstemmed FROM search_documents "
+            "WHERE unstemmed @@ %L::tsquery', CAST(to_tsquery('simple', :q) AS text))) "
+            "WHERE word = ANY(:words) ORDER BY ndoc DESC, word LIMIT 1"
+        )
+        exists = sa.text(
+            "SELECT EXISTS (SELECT 1 FROM search_documents "
+            "WHERE unstemmed @@ to_tsquery('simple', :w))"
         )
         with self.engine.connect() as conn:
-            params = {"q": " | ".join(dict.fromkeys(words)), "pid": post_id, "limit": limit}
-            return list(conn.scalars(sa.text(sql), params))
+            for word in words:
+                if len(word) < 3 or conn.scalar(exists, {"w": _quote(word)}):
+                    continue
+                near = sorted(edits(word))
+                best = conn.scalar(sql, {"q": " | ".join(map(_quote, near)), "words": near})
+                if best:
+                    out[word] = str(best)
+        return out
 
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        if not terms:
+    def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
+        ranked = query.ranked()
+        if not ranked or not post_ids:
             return {}
-        sql = (
-            "SELECT t, (SELECT count(*) FROM search_documents "
-            "WHERE document @@ plainto_tsquery('english', t)) AS n "
-            "FROM unnest(CAST(:terms AS text[])) AS t"
-        )
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text(sql), {"terms": list(terms)}).all()
-            return {str(r[0]): int(r[1]) for r in rows}
+            idfs = self._idfs(conn, ranked)
+            cols, keys, params = [], [], {}
+            for n, w in enumerate(ranked):
+                params[f"r{n}"] = _quote(w)
+                for name, weight in FIELD_WEIGHTS.items():
+                    scale = idfs.get(w, 1.0) * weight / _TOP
+                    cols.append(
+                        f"{scale} * ts_rank('{_one_hot(name)}', document, "
+                        f"to_tsquery('english', :r{n}), 1)"
+                    )
+                    keys.append((w, name))
+            sql = (
+                f"SELECT post_id, {', '.join(cols)} FROM search_documents WHERE post_id = ANY(:ids)"  # noqa: S608
+            )
+            rows = conn.execute(sa.text(sql), {**params, "ids": list(post_ids)}).all()
+        out: dict[int, list[Contribution]] = {}
+        for r in rows:
+            found = [
+                Contribution(t, f, round(float(v), 4))
+                for (t, f), v in zip(keys, r[1:], strict=True)
+                if v
+            ]
+            out[int(r[0])] = sorted(found, key=lambda c: -c.score)
+        return out
 
     def doc_count(self) -> int:
         with self.engine.connect() as conn:

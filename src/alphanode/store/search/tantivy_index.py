@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -12,37 +13,67 @@ from typing import Any
 
 import tantivy
 
-from alphanode.store.search import FACETS, Hit, IndexBusy, IndexDoc, Results
-from alphanode.store.search.query import ParsedQuery, highlight
+from alphanode.store.search import (
+    ALL_WORDS_BONUS,
+    EXACT_TITLE_BONUS,
+    EXACT_WEIGHT,
+    FACETS,
+    FIELD_WEIGHTS,
+    PROXIMITY_SLOP,
+    PROXIMITY_WEIGHT,
+    Contribution,
+    Hit,
+    IndexBusy,
+    IndexDoc,
+    Results,
+)
+from alphanode.store.search.query import ParsedQuery, edits, highlight, normal
 
 ANALYZER = "alphanode"
-# Field weights for BM25: title > topic/summary > stack/tools/entities > body.
-BOOSTS = {"title": 4.0, "topic": 2.0, "tags": 1.5, "body": 1.0}
+STEMMED = "alphanode_en"
+FIELDS = tuple(FIELD_WEIGHTS)  # unstemmed: prefixes, quoted phrases, snippets, the word as typed
+SCHEMA_VERSION = "2"  # an index of another version is emptied and filled again from the outbox
 SNIPPET_CHARS = 220
 RELOAD_SECONDS = 0.25
 WRITER_HEAP = 64_000_000
 _TOKEN = re.compile(r"[^\W_]+")  # the words of tantivy's simple tokenizer
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
-    return (
+def _analyzer(stem: bool = False) -> tantivy.TextAnalyzer:
+    built = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
-        .build()
     )
+    if stem:
+        built = built.filter(tantivy.Filter.stemmer("english"))
+    return built.build()
+
+
+def stemmed(name: str) -> str:
+    return name + "_en"
 
 
 def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_unsigned_field("post_id", stored=True, indexed=True, fast=True)
-    for name in BOOSTS:
+    for name in FIELDS:
         b.add_text_field(name, stored=name == "body", tokenizer_name=ANALYZER)
+        b.add_text_field(stemmed(name), tokenizer_name=STEMMED)
+    b.add_text_field("title_exact", tokenizer_name="raw")
     b.add_text_field("problem", tokenizer_name="raw")
     for name in FACETS:
         b.add_text_field(name, fast=True, tokenizer_name="raw")
     return b.build()
+
+
+def _empty_old_index(path: Path) -> None:
+    """Remove the files of an index of an older schema (only tantivy's own files)."""
+    managed = path / ".managed.json"
+    names = json.loads(managed.read_text("utf-8")) if managed.is_file() else []
+    for name in [*names, "meta.json", ".managed.json"]:
+        (path / name).unlink(missing_ok=True)
 
 
 class _Writer:
@@ -74,8 +105,10 @@ class _Writer:
 def _document(d: IndexDoc) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_unsigned("post_id", d.post_id)
-    for name in BOOSTS:
+    for name in FIELDS:
         doc.add_text(name, getattr(d, name))
+        doc.add_text(stemmed(name), getattr(d, name))
+    doc.add_text("title_exact", normal(d.title))
     if d.problem:
         doc.add_text("problem", d.problem)
     for value in d.stack:
@@ -101,12 +134,19 @@ class TantivyBackend:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.schema = _schema()
+        version = path / "alphanode-schema"
         exists = tantivy.Index.exists(str(path))
+        if exists and (not version.is_file() or version.read_text("utf-8") != SCHEMA_VERSION):
+            _empty_old_index(path)
+            exists = False
+        version.write_text(SCHEMA_VERSION, "utf-8")
         self.index = (
             tantivy.Index.open(str(path)) if exists else tantivy.Index(self.schema, str(path))
         )
         self.analyzer = _analyzer()
+        self.stemmer = _analyzer(stem=True)
         self.index.register_tokenizer(ANALYZER, _analyzer())
+        self.index.register_tokenizer(STEMMED, _analyzer(stem=True))
         self._lock = threading.Lock()
         self._reloaded = 0.0
 
@@ -149,48 +189,105 @@ class TantivyBackend:
     def analyze(self, text: str) -> list[str]:
         return list(self.analyzer.analyze(text))
 
-    def _word(self, word: str, prefix: bool = False) -> tantivy.Query:
-        s = self.schema
-        parts = []
-        for name, boost in BOOSTS.items():
-            q = (
-                tantivy.Query.phrase_prefix_query(s, name, [word])
-                if prefix
-                else tantivy.Query.term_query(s, name, word)
+    def stem(self, word: str) -> str:
+        return "".join(self.stemmer.analyze(word)) or word
+
+    def _clauses(self, word: str, prefix: bool = False) -> list[tuple[str, str, tantivy.Query]]:
+        """(term, field, query) of one ranked word: its stem in every field, the word as
+        typed, and (for a prefix) the words it begins."""
+        s, stem = self.schema, self.stem(word)
+        out = []
+        for name, weight in FIELD_WEIGHTS.items():
+            q = tantivy.Query.term_query(s, stemmed(name), stem)
+            out.append((stem, name, tantivy.Query.boost_query(q, weight)))
+            exact = tantivy.Query.term_query(s, name, word)
+            out.append(
+                (
+                    word,
+                    name + " (as typed)",
+                    tantivy.Query.boost_query(exact, weight * EXACT_WEIGHT),
+                )
             )
-            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-        return tantivy.Query.boolean_query(parts)
+            if prefix:
+                starts = tantivy.Query.phrase_prefix_query(s, name, [word])
+                out.append((word + "*", name, tantivy.Query.boost_query(starts, weight)))
+        return out
+
+    def _proximity(self, query: ParsedQuery) -> list[tuple[str, str, tantivy.Query]]:
+        words = [w for w in query.ranked() if w not in query.prefixes]
+        out = []
+        for a, b in zip(words, words[1:], strict=False):
+            pair: list[str | tuple[int, str]] = [self.stem(a), self.stem(b)]
+            for name in ("title", "body"):
+                q = tantivy.Query.phrase_query(self.schema, stemmed(name), pair, PROXIMITY_SLOP)
+                weight = FIELD_WEIGHTS[name] * PROXIMITY_WEIGHT
+                out.append((f"{a} {b}", "phrase in " + name, tantivy.Query.boost_query(q, weight)))
+        return out
 
     def _phrase(self, words: tuple[str, ...]) -> tantivy.Query:
         parts = [
-            (
-                tantivy.Occur.Should,
-                tantivy.Query.boost_query(
-                    tantivy.Query.phrase_query(self.schema, name, list(words)), boost
-                ),
-            )
-            for name, boost in BOOSTS.items()
+            (tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, name, list(words)))
+            for name in FIELDS
         ]
         return tantivy.Query.boolean_query(parts)
 
-    def _query(self, query: ParsedQuery, filters: Mapping[str, str]) -> tantivy.Query:
-        must: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for w in query.words:
-            must.append((tantivy.Occur.Must, self._word(w)))
-        for p in query.phrases:
-            must.append((tantivy.Occur.Must, self._phrase(p)))
-        for w in query.prefixes:
-            # An exact match of the word scores by BM25; the prefix only widens what matches.
-            either = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Should, self._word(w)), (tantivy.Occur.Should, self._word(w, True))]
+    def _any(self, word: str, prefix: bool = False) -> tantivy.Query:
+        """The word in any field, stemmed or as typed (for exclusions and all-words counts)."""
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, q) for _, _, q in self._clauses(word, prefix)]
+        )
+
+    def _scoring(self, query: ParsedQuery) -> list[tuple[str, str, tantivy.Query]]:
+        ranked = query.ranked()
+        out = [c for w in ranked for c in self._clauses(w, w in query.prefixes)]
+        out += self._proximity(query)
+        if len(ranked) > 1 and ALL_WORDS_BONUS:
+            every = [(tantivy.Occur.Must, self._any(w, w in query.prefixes)) for w in ranked]
+            q = tantivy.Query.const_score_query(tantivy.Query.boolean_query(every), ALL_WORDS_BONUS)
+            out.append((" ".join(ranked), "all words", q))
+        title = normal(" ".join(query.all_terms()))
+        if title:
+            exact = tantivy.Query.term_query(self.schema, "title_exact", title)
+            out.append(
+                (title, "whole title", tantivy.Query.const_score_query(exact, EXACT_TITLE_BONUS))
             )
-            must.append((tantivy.Occur.Must, either))
+        return out
+
+    def _query(self, query: ParsedQuery, filters: Mapping[str, str]) -> tantivy.Query:
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        scoring = self._scoring(query)
+        should = [(tantivy.Occur.Should, q) for _, _, q in scoring]
+        if query.ranked():
+            parts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
+        else:  # phrases alone: they must match, the title boost only ranks
+            parts += should
+        if query.require_all:
+            for w in query.ranked():
+                parts.append((tantivy.Occur.Must, self._any(w, w in query.prefixes)))
+        for p in query.phrases:
+            parts.append((tantivy.Occur.Must, self._phrase(p)))
+        if not parts:
+            parts.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        for w in query.excluded:
+            parts.append((tantivy.Occur.MustNot, self._any(w)))
+        for p in query.excluded_phrases:
+            parts.append((tantivy.Occur.MustNot, self._phrase(p)))
         for name, value in filters.items():
             term = tantivy.Query.term_query(self.schema, name, value)
-            must.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
-        if not must:
-            return tantivy.Query.all_query()
-        return tantivy.Query.boolean_query(must)
+            parts.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
+        return tantivy.Query.boolean_query(parts)
+
+    def _all_words(self, searcher: tantivy.Searcher, query: ParsedQuery, q: tantivy.Query) -> str:
+        ranked = query.ranked()
+        if len(ranked) < 2:
+            return ""
+        every = [(tantivy.Occur.Must, q)]
+        for w in ranked:
+            clauses = self._clauses(w, w in query.prefixes)
+            should = [(tantivy.Occur.Should, c) for _, _, c in clauses]
+            every.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
+        found = searcher.search(tantivy.Query.boolean_query(every), 1, count=True)
+        return "all" if int(getattr(found, "count", 0) or 0) else "some"
 
     def search(
         self,
@@ -212,8 +309,12 @@ class TantivyBackend:
             doc = searcher.doc(address)
             text = self._snippet(snippets, doc, query.prefixes) if snippets is not None else ""
             hits.append(Hit(_post_id(doc), float(score), text))
+        total = int(getattr(found, "count", 0) or 0)
         return Results(
-            hits, int(getattr(found, "count", 0) or 0), self._facets(searcher, q) if facets else {}
+            hits,
+            total,
+            self._facets(searcher, q) if facets else {},
+            self._all_words(searcher, query, q) if total else "",
         )
 
     def _snippet(
@@ -228,6 +329,10 @@ class TantivyBackend:
             if not ranges:
                 fragment = self._window(str(doc.get_first("body") or ""), prefixes)
             ranges += self._prefix_ranges(fragment, prefixes)
+        if not fragment:  # found by a stem or the title alone: the body's opening
+            body = str(doc.get_first("body") or "")
+            cut = body.find(" ", SNIPPET_CHARS)
+            fragment = body[: cut if cut >= 0 else len(body)].strip()
         return highlight(fragment, ranges)
 
     def _matches(self, text: str, prefixes: Sequence[str]) -> Iterator[re.Match[str]]:
@@ -267,34 +372,43 @@ class TantivyBackend:
             for name in FACETS
         }
 
-    def candidates(
-        self, post_id: int, terms: Mapping[str, float], doc: IndexDoc, limit: int
-    ) -> list[int]:
-        s = self.schema
-        parts = [
-            (
-                tantivy.Occur.Should,
-                tantivy.Query.boost_query(tantivy.Query.term_query(s, "body", t), w),
-            )
-            for t, w in terms.items()
-        ]
-        tags = [("problem", doc.problem, 3.0)] + [("stack", v, 1.0) for v in doc.stack]
-        tags += [("tools", v, 0.5) for v in doc.tools]
-        for name, value, boost in tags:
-            if value:
-                q = tantivy.Query.const_score_query(tantivy.Query.term_query(s, name, value), boost)
-                parts.append((tantivy.Occur.Should, q))
-        if not parts:
-            return []
-        exclude = tantivy.Query.term_query(s, "post_id", post_id)
-        parts.append((tantivy.Occur.MustNot, exclude))
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
         searcher = self._searcher()
-        found = searcher.search(tantivy.Query.boolean_query(parts), limit, count=False)
-        return [_post_id(searcher.doc(a)) for _, a in found.hits]
 
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        def freq(term: str) -> int:
+            return sum(int(searcher.doc_freq(name, term)) for name in ("title", "body"))
+
+        out: dict[str, str] = {}
+        for word in words:
+            if len(word) < 3 or freq(word):
+                continue
+            scored = [(freq(c), c) for c in sorted(edits(word))]
+            best = max(scored, default=(0, ""))
+            if best[0]:
+                out[word] = best[1]
+        return out
+
+    def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
         searcher = self._searcher()
-        return {t: int(searcher.doc_freq("body", t)) for t in terms}
+        out: dict[int, list[Contribution]] = {}
+        for pid in post_ids:
+            only = tantivy.Query.term_query(self.schema, "post_id", pid)
+            found: dict[tuple[str, str], float] = {}
+            for term, name, clause in self._scoring(query):
+                q = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, clause),
+                        (tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)),
+                    ]
+                )
+                for score, _ in searcher.search(q, 1, count=False).hits:
+                    key = (term, name.replace(" (as typed)", ""))
+                    found[key] = found.get(key, 0.0) + float(score)
+            out[pid] = sorted(
+                (Contribution(t, f, round(v, 4)) for (t, f), v in found.items() if v > 0),
+                key=lambda c: -c.score,
+            )
+        return out
 
     def doc_count(self) -> int:
         return int(self._searcher().num_docs)

@@ -83,6 +83,8 @@ async def api_search(request: Request, params: Asked) -> dict[str, Any]:
         "page": result.page,
         "pages": result.pages,
         "total": result.total,
+        "matched": result.matched,
+        "suggestion": result.suggestion,
         "hits": [
             {
                 "ref": h.card.ref,
