@@ -279,7 +279,9 @@ async def import_(request: Request) -> JSONResponse:
 async def review_post(request: Request, ref: str) -> Any:
     """Approve or reject a post's pending revision; scope ``review``."""
     who = await run_in_threadpool(require_token, request, "review")
-    data = await bodies.read_json(request, bodies.REVIEW_BODY_BYTES)  # bounded: size, depth
+    # Bounded: size (the smaller of the setting and what a decision needs) and depth.
+    limit = min(bodies.REVIEW_BODY_BYTES, settings(request).api_max_body_bytes)
+    data = await bodies.read_json(request, limit)
     try:
         asked = ReviewRequest.model_validate(data)
     except ValidationError as exc:
