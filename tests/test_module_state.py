@@ -53,6 +53,12 @@ ALLOWED: dict[tuple[str, str], str] = {
         (f"alphanode.web.routes.{m}", "router"): _ROUTER
         for m in ("api", "feeds", "ops", "pages", "review", "search")
     },
+    ("alphanode.web.routes.api", "bearer"): "the API's security scheme (FastAPI's HTTPBearer): "
+    "a declaration that routes depend on and OpenAPI documents; it holds only its settings",
+    ("alphanode.web.routes.api", "Token"): "the routes' dependency list on that scheme, read "
+    "by the route decorators at import",
+    ("alphanode.web.routes.api", "IMPORT_BODY"): "the OpenAPI request-body declaration of "
+    "POST /import, read by its route decorator at import",
     ("alphanode.cli.review", "review_app"): _TYPER,
     ("alphanode.cli.accounts", "users_app"): _TYPER,
     ("alphanode.cli.accounts", "tokens_app"): _TYPER,

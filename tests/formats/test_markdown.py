@@ -23,6 +23,7 @@ from alphanode.content.document import (
     Table,
     Text,
 )
+from alphanode.content.meta import REFERENCE_RE
 from alphanode.formats.markdown import parse
 from alphanode.formats.markdown_writer import render
 from tests.formats.rich_strategies import rich_blocks
@@ -34,6 +35,8 @@ _WORD = st.one_of(
     st.sampled_from(["*", "_", "#", "[x]", "<b>", "&amp;", "\\", "`", "1.", "-", "|", "~~", "+"]),
 )
 _TEXT = st.lists(_WORD, min_size=1, max_size=4).map(" ".join)
+# References have a documented character set (content.meta.REFERENCE_RE).
+_REFERENCE = st.from_regex(REFERENCE_RE, fullmatch=True).filter(lambda r: len(r) <= 200)
 _CODE = st.from_regex(r"[a-z0-9=()]{1,3}( [a-z0-9]{1,3}){0,2}", fullmatch=True)
 _CODE_BLOCK = st.lists(st.from_regex(r"[ a-z0-9=():`]{0,12}", fullmatch=True), max_size=3).map(
     "\n".join
@@ -117,7 +120,7 @@ _blocks = st.one_of(
 def markdown_documents(draw: st.DrawFn) -> Document:
     title = draw(_TEXT)
     body = tuple(draw(st.lists(_blocks, max_size=6)))
-    meta = {"reference": draw(_TEXT), "topic": draw(_TEXT)}
+    meta = {"reference": draw(_REFERENCE), "topic": draw(_TEXT)}
     return Document(title, body, meta)
 
 

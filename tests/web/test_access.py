@@ -287,7 +287,7 @@ def test_done_banners_show_only_messages_the_app_chose(desk: Desk) -> None:
         content=f"csrf={desk.csrf}&note=ok",
         headers={**FORM, **me},
     )
-    assert r.status_code == 303 and r.headers["location"] == "/review?done=approved"
+    assert r.status_code == 303 and r.headers["location"] == "/review?done=approve"
     shown = desk.client.get(r.headers["location"], headers=me).text
     assert 'class="banner"' in shown and "approved" in shown.lower()
 

@@ -200,7 +200,7 @@ def _list(node: SyntaxTreeNode) -> ListBlock:
         blocks = _blocks(children) if checked is None else _task_blocks(children)
         items.append(list_item(blocks, checked))
     ordered = node.type == "ordered_list"
-    start = int(node.attrs.get("start", 1) or 1) if ordered else 1
+    start = int(node.attrs.get("start", 1)) if ordered else 1  # CommonMark allows 0
     return ListBlock(tuple(items), ordered=ordered, start=start)
 
 

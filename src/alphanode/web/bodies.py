@@ -81,7 +81,10 @@ async def read_json(request: Request, limit: int, depth: int = JSON_BODY_DEPTH) 
 
 
 def whole_number(value: Any, name: str, low: int = 1, high: int = MAX_REVISION) -> int:
-    """A JSON value that must be a whole number in ``low..high`` (``true`` is no number)."""
+    """A JSON value that must be a whole number in ``low..high`` (``true`` is no number;
+    ``2.0`` is one, as JSON Schema's ``integer`` says)."""
+    if isinstance(value, float) and value.is_integer() and low <= value <= high:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         shown = repr(value) if len(repr(value)) <= 30 else repr(value)[:30] + "…"
         raise _bad(f"{name} {shown}", f"a whole number from {low} to {high}")

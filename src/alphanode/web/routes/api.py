@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from alphanode.content.meta import MAX_COUNT
 from alphanode.errors import UsageError
 from alphanode.services import importer, review, site
 from alphanode.services import views as view_service
@@ -129,7 +128,7 @@ class ReviewRequest(BaseModel):
     )
     action: Literal["approve", "reject"]
     note: str = Field("", max_length=NOTE_MAX_CHARS)
-    revision: int | None = Field(None, ge=1, le=MAX_COUNT, description="approve only")
+    revision: int | None = Field(None, ge=1, le=bodies.MAX_REVISION, description="approve only")
 
 
 class Decision(BaseModel):
@@ -282,6 +281,9 @@ async def review_post(request: Request, ref: str) -> Any:
     # Bounded: size (the smaller of the setting and what a decision needs) and depth.
     limit = min(bodies.REVIEW_BODY_BYTES, settings(request).api_max_body_bytes)
     data = await bodies.read_json(request, limit)
+    if isinstance(data, dict) and data.get("revision") is not None:
+        # ASCII whole numbers a revision column can hold; never a bool, float or huge int.
+        data["revision"] = bodies.whole_number(data["revision"], "revision")
     try:
         asked = ReviewRequest.model_validate(data)
     except ValidationError as exc:

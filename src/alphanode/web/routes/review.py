@@ -159,10 +159,10 @@ def review_post(request: Request, ref: str) -> Response:
 # What the queue's banner may say after a decision: ``done=`` carries one of these codes,
 # never text, so a link cannot make the desk show words of someone else's choosing.
 DONE = {
-    "approved": "Approved: the post is live.",
-    "rejected": "Rejected: the post stays out of public view; the note is in the review log.",
-    "retracted": "Retracted: the post left every public page, feed and search.",
-    "bulk-approved": "Approved every matching post.",
+    "approve": "Approved: the post is live.",
+    "reject": "Rejected: the post stays out of public view; the note is in the review log.",
+    "retract": "Retracted: the post left every public page, feed and search.",
+    "bulk-approve": "Approved every matching post.",
 }
 
 
@@ -184,7 +184,7 @@ async def approve(request: Request, ref: str) -> Response:
         revision,
     )
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("approved")
+    return _back("approve")
 
 
 @router.post("/review/posts/{ref:path}/reject", name="review_reject")
@@ -192,7 +192,7 @@ async def reject(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
     await run_in_threadpool(review.reject, engine(request), ref, who.name, data.get("note", ""))
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("rejected")
+    return _back("reject")
 
 
 @router.post("/review/posts/{ref:path}/retract", name="review_retract")
@@ -200,7 +200,7 @@ async def retract(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "retract")
     await run_in_threadpool(review.retract, engine(request), ref, who.name, data.get("note", ""))
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("retracted")
+    return _back("retract")
 
 
 @router.post("/review/bulk-approve", name="review_bulk_approve")
@@ -223,4 +223,4 @@ async def bulk_approve(request: Request) -> Response:
         data.get("note", ""),
     )
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("bulk-approved")
+    return _back("bulk-approve")
