@@ -21,7 +21,7 @@ from alphanode.store.engine import reading
 from alphanode.store.migrate import open_database
 from alphanode.store.schema import search_outbox, similar_posts
 from tests.conftest import make_site
-from tests.search.conftest import CASES, Case, case_settings, write_pages
+from tests.searchcases import CASES, Case, case_settings, write_pages
 
 WORKER = """
 import sys
