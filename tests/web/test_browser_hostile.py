@@ -28,6 +28,8 @@ from tests.conftest import REPO, make_site, need
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 GOLDEN = REPO / "tests" / "fixtures" / "seed" / "000_aeb991cd76c60bdc.json"
