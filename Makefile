@@ -11,7 +11,7 @@ SEED_SLUG := production-checklist-for-documenting-production-defaults-in-python-
 ALPHANODE := $(BIN)/alphanode --db sqlite:///$(DB)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run demo test lint format bench browser services clean
+.PHONY: run demo test test-fast lint format bench browser services clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ format: $(STAMP)
 
 test: lint browser
 	$(BIN)/pytest
+
+# The edit loop: SQLite only, no browser, nothing marked slow (`make test` and CI run it all).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not postgres and not browser and not slow"
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }

@@ -1,9 +1,15 @@
-"""Small document makers for tests: variants of the seed page with their own identity."""
+"""Small helpers for tests: variants of the seed page with their own identity, and waiting
+for a server started in a subprocess."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import time
 from pathlib import Path
+
+import httpx
+import pytest
 
 from tests.conftest import SEED
 
@@ -67,3 +73,40 @@ def first(pattern: str, text: str) -> str:
     found = re.search(pattern, text, re.S)
     assert found is not None, f"{pattern!r} not found"
     return found[1]
+
+
+def wait_until_serving(
+    base_url: str,
+    process: subprocess.Popen[bytes] | subprocess.Popen[str],
+    path: str = "/readyz",
+    timeout: float = 30.0,
+) -> None:
+    """Return once ``base_url + path`` answers 200; fail the test, with the tail of the
+    server's stderr (when it is a pipe), if its process exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"the server exited with {process.returncode} before {path} answered\n"
+                + _stderr_tail(process)
+            )
+        try:
+            if httpx.get(base_url + path, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(
+                f"{base_url}{path} did not answer 200 in {timeout} s\n" + _stderr_tail(process)
+            )
+        time.sleep(0.1)
+
+
+def _stderr_tail(process: subprocess.Popen[bytes] | subprocess.Popen[str], lines: int = 20) -> str:
+    """The last lines the ended ``process`` wrote to stderr, if the test piped it."""
+    if process.stderr is None:
+        return "(its stderr was not captured)"
+    _, err = process.communicate(timeout=10)
+    text = err.decode("utf-8", "replace") if isinstance(err, bytes) else (err or "")
+    return "stderr:\n" + "\n".join(text.splitlines()[-lines:])

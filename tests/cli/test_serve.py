@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
 
 
@@ -31,14 +31,7 @@ def test_workers_get_config_file_and_command_line_settings(tmp_path: Path) -> No
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not become ready")
+        wait_until_serving(base, server)
         for _ in range(6):  # several requests: both workers answer some
             assert "Config Site" in httpx.get(base + "/", timeout=5).text
             assert httpx.get(base + "/metrics", timeout=5).status_code == 401

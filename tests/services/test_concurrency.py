@@ -89,6 +89,7 @@ def test_four_importers_on_overlapping_input(database_url: str, tmp_path: Path) 
 
 @pytest.mark.slow
 def test_site_serves_while_importing(database_url: str, tmp_path: Path) -> None:
+    from tests.helpers import wait_until_serving
     from tests.web.conftest import free_port
 
     settings = Settings.load(env={}, database_url=database_url)
@@ -98,7 +99,6 @@ def test_site_serves_while_importing(database_url: str, tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
-    import time
 
     port = free_port()
     env = {**os.environ, "ALPHANODE_DATABASE_URL": database_url}
@@ -110,12 +110,7 @@ def test_site_serves_while_importing(database_url: str, tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(base + "/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(base, server, "/robots.txt")
         ctx = multiprocessing.get_context("spawn")
         proc = ctx.Process(target=_import, args=(database_url, str(path), str(tmp_path / "o.json")))
         proc.start()

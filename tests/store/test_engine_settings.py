@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
 
 
+@pytest.mark.postgres
 def test_prepared_statements_can_be_switched_off_for_pgbouncer(postgres_url: str) -> None:
     on = connect(Settings.load(env={}, database_url=postgres_url))
     off = connect(

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.app import create_app
 from tests.conftest import make_site, postgres_database
-from tests.helpers import SEED_REF, seed_text, variant
+from tests.helpers import SEED_REF, seed_text, variant, wait_until_serving
 
 HOSTILE_REF = "anp-ref-666666-6666"
 PENDING_REF = "anp-ref-000777-0000"
@@ -179,16 +178,7 @@ def live_server(site: Site) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(base + "/robots.txt", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("alphanode serve did not start")
+    wait_until_serving(base, proc, "/robots.txt")
     yield base
     proc.terminate()
     proc.wait(timeout=10)

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import REPO, need
 from tests.web.conftest import HOSTILE_REF, SEED_SLUG
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 ARGS = [

@@ -15,7 +15,7 @@ from alphanode.store import outbox
 from alphanode.store.engine import reading, writing
 from alphanode.store.schema import posts, similar_posts
 from tests.conftest import Cli
-from tests.search.conftest import Case, Corpus, make_corpus
+from tests.searchcases import Case, Corpus, make_corpus
 from tests.web.conftest import Client
 
 

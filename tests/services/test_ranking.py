@@ -14,7 +14,7 @@ from alphanode.services import importer, review, search
 from alphanode.services.sources import resolve
 from alphanode.store.migrate import open_database
 from tests.conftest import make_site, need_shared
-from tests.search.conftest import Case, Corpus, case_settings
+from tests.searchcases import Case, Corpus, case_settings
 
 DOCS = {
     "r-01": ("Turbine blade vibrations", "The blades of a gas turbine vibrate at resonance."),

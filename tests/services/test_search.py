@@ -19,7 +19,7 @@ from alphanode.store.engine import reading
 from alphanode.store.search.query import QueryError
 from tests.conftest import SEED
 from tests.helpers import variant
-from tests.search.conftest import Corpus
+from tests.searchcases import Corpus
 
 
 def _import(corpus: Corpus, tmp: Path, pages: dict[str, str]) -> None:

@@ -1,4 +1,7 @@
-"""A small synthesized corpus, imported and approved, searched by each database and backend.
+"""Search cases: a small synthesized corpus, imported and approved, on each database and backend.
+
+Shared by the backend tests (tests/store/search) and the service tests (tests/services): their
+conftest.py files import the fixtures below (``case``, ``case_url``, ``corpus``, ``small``).
 
 ``Case`` names the database and the ``search_backend`` setting. The default (``auto``) is what
 someone gets by changing ``database_url`` alone: SQLite searches in a tantivy index beside its

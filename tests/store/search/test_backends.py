@@ -15,7 +15,7 @@ from alphanode.store import migrate
 from alphanode.store.search import backend_name, index_path
 from tests.conftest import SEED, make_site
 from tests.helpers import variant
-from tests.search.conftest import POSTGRES, POSTGRES_TANTIVY, Corpus, make_corpus
+from tests.searchcases import POSTGRES, POSTGRES_TANTIVY, Corpus, make_corpus
 
 PG = "postgresql+psycopg://alphanode@db.example/alphanode"
 
