@@ -82,7 +82,7 @@ def _meta(front: dict[str, Any], path: PurePosixPath | None, dated: re.Match[str
         status=_status(front, dated),
         published=date,
         updated=_text(front.get("lastmod") or front.get("updated")),
-        authors=_texts(front.get("authors") or front.get("author")),
+        authors=_names(front.get("authors") or front.get("author")),
         tags=_texts(front.get("tags") or front.get("tag")),
         categories=_texts(front.get("categories") or front.get("category")),
         excerpt=_text(front.get("description") or front.get("excerpt") or front.get("summary")),
@@ -113,6 +113,13 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, dict | list | bool):
         return ""
     return str(value).strip()
+
+
+def _names(value: Any) -> list[str]:
+    """Authors: a text value is one name ("Ada Lovelace"), never split at spaces."""
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    return _texts(value)
 
 
 def _texts(value: Any) -> list[str]:
