@@ -252,3 +252,10 @@ def test_hostile_rich_body_no_dialog(phone: Any, rich_server: str) -> None:
     phone.locator(".table-scroll").focus()
     assert phone.evaluate("window.pwned === undefined")
     assert phone.dialogs == []
+
+
+@pytest.mark.parametrize("word", ["ConnectionPool", "guide"])  # code only; link text only
+def test_search_finds_code_and_link_text(rich_client: Client, word: str) -> None:
+    r = rich_client.get("/search", params={"q": word})
+    assert r.status_code == 200
+    assert 'href="/posts/tuning-the-connection-pool"' in r.text
