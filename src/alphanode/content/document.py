@@ -374,14 +374,9 @@ def _block_parts(b: Block, prose: list[str], code: list[str]) -> None:
         code.extend(_inline_code(b.children))
     elif isinstance(b, ListBlock):
         for i in b.items:
-            if isinstance(i, str):
-                prose.append(i)
-            else:
-                for c in i.children:
-                    _block_parts(c, prose, code)
+            _container_parts((Paragraph(i),) if isinstance(i, str) else i.children, prose, code)
     elif isinstance(b, BlockQuote):
-        for c in b.children:
-            _block_parts(c, prose, code)
+        _container_parts(b.children, prose, code)
     elif isinstance(b, Table):
         for row in b.rows:
             prose.append(" ".join(inline_text(c) for c in row))
@@ -389,6 +384,11 @@ def _block_parts(b: Block, prose: list[str], code: list[str]) -> None:
                 code.extend(_inline_code(c))
     else:
         prose.append(block_text(b))
+
+
+def _container_parts(blocks: tuple[Block, ...], prose: list[str], code: list[str]) -> None:
+    for c in blocks:
+        _block_parts(c, prose, code)
 
 
 @dataclass(frozen=True, slots=True)
