@@ -66,8 +66,8 @@ def test_reimport_from_another_working_directory_is_unchanged(
 
 def test_sections_and_categories_come_from_the_path() -> None:
     hugo = documents(FIXTURES / "hugo")
-    assert hugo["First post"]["extra"] == {"section": "posts"}  # type: ignore[comparison-overlap]
-    assert hugo["A note"]["extra"] == {"section": "notes"}  # type: ignore[comparison-overlap]
+    assert hugo["First post"]["extra"] == {"section": "posts"}
+    assert hugo["A note"]["extra"] == {"section": "notes"}
     jekyll = documents(FIXTURES / "jekyll")
     source = jekyll["Single digit date"]["source"]
     assert source["categories"] == ["linux"]  # type: ignore[index]

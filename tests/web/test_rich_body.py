@@ -18,6 +18,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.body import code_css
+from alphanode.web.urls import link_href
 from tests.conftest import REPO, make_site
 from tests.web.conftest import Client, Site, serving
 from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
@@ -259,3 +260,27 @@ def test_search_finds_code_and_link_text(rich_client: Client, word: str) -> None
     r = rich_client.get("/search", params={"q": word})
     assert r.status_code == 200
     assert 'href="/posts/tuning-the-connection-pool"' in r.text
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://x.org/a", "https://x.org/a"),
+        ("mailto:a@x.org", "mailto:a@x.org"),
+        ("/posts/x", "/posts/x"),
+        ("../x#y", "../x#y"),
+        ("#part", "#part"),
+        ("page?q=a:b", "page?q=a:b"),
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("vbscript:x", None),
+        ("//evil.example/", None),
+        ("\\\\evil.example/", None),
+        ("", None),
+    ],
+)
+def test_which_hrefs_may_link(url: str, href: str | None) -> None:
+    assert link_href(url) == href

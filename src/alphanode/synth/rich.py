@@ -13,10 +13,10 @@ from alphanode.content.document import (
     Code,
     Document,
     Heading,
+    Inline,
     InlineCode,
     Link,
     ListBlock,
-    Paragraph,
     Table,
     Text,
     paragraph,
@@ -27,26 +27,111 @@ _SALT = 0x5EED_C0DE  # the rich blocks' own stream: the document's draws are unt
 
 # One short sample per code language; {tool} and {name} are filled per document.
 SNIPPETS: dict[str, str] = {
-    "python": 'import {tool}\n\n\ndef {name}(limit: int = 10) -> None:\n    """Keep it boring."""\n    for attempt in range(limit):\n        {tool}.check(attempt)\n',
-    "javascript": "import {{ check }} from '{tool}';\n\nexport function {name}(limit = 10) {{\n  for (let i = 0; i < limit; i++) check(i);\n}}\n",
-    "typescript": "import {{ check }} from '{tool}';\n\nexport function {name}(limit: number = 10): void {{\n  for (let i = 0; i < limit; i++) check(i);\n}}\n",
-    "jsx": "export function {name}({{ items }}) {{\n  return <ul>{{items.map((i) => <li key={{i}}>{{i}}</li>)}}</ul>;\n}}\n",
-    "go": 'package main\n\nimport "fmt"\n\nfunc {name}(limit int) {{\n\tfor i := 0; i < limit; i++ {{\n\t\tfmt.Println("{tool}", i)\n\t}}\n}}\n',
-    "rust": 'fn {name}(limit: u32) {{\n    for i in 0..limit {{\n        println!("{tool} {{}}", i);\n    }}\n}}\n',
-    "java": 'public final class Check {{\n    static void {name}(int limit) {{\n        for (int i = 0; i < limit; i++) System.out.println("{tool} " + i);\n    }}\n}}\n',
-    "kotlin": 'fun {name}(limit: Int = 10) {{\n    repeat(limit) {{ println("{tool} $it") }}\n}}\n',
-    "csharp": 'static void {name}(int limit = 10)\n{{\n    for (var i = 0; i < limit; i++) Console.WriteLine($"{tool} {{i}}");\n}}\n',
-    "swift": 'func {name}(limit: Int = 10) {{\n    for i in 0..<limit {{ print("{tool} \\(i)") }}\n}}\n',
-    "ruby": 'def {name}(limit = 10)\n  limit.times {{ |i| puts "{tool} #{{i}}" }}\nend\n',
-    "php": '<?php\nfunction {name}(int $limit = 10): void {{\n    for ($i = 0; $i < $limit; $i++) echo "{tool} $i\\n";\n}}\n',
-    "elixir": 'defmodule Check do\n  def {name}(limit \\\\ 10), do: Enum.each(1..limit, &IO.puts("{tool} #{{&1}}"))\nend\n',
-    "bash": '#!/usr/bin/env bash\nset -euo pipefail\nfor i in $(seq 1 10); do\n  {tool} --check "$i"\ndone\n',
-    "sql": "SELECT id, status, updated_at\nFROM {name}\nWHERE status <> 'done'\nORDER BY updated_at DESC\nLIMIT 10;\n",
-    "yaml": "{name}:\n  tool: {tool}\n  retries: 3\n  timeout_seconds: 30\n",
-    "dockerfile": 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y {tool}\nCMD ["{tool}", "--check"]\n',
-    "hcl": 'resource "{tool}" "{name}" {{\n  count   = 2\n  enabled = true\n}}\n',
-    "nginx": "location /{name}/ {{\n    proxy_pass http://127.0.0.1:8080;\n    proxy_read_timeout 30s;\n}}\n",
-    "redis": "SET {name}:limit 10 EX 60\nINCR {name}:count\nGET {name}:count\n",
+    "python": (
+        "import {tool}\n"
+        "\n"
+        "\n"
+        "def {name}(limit: int = 10) -> None:\n"
+        '    """Keep it boring."""\n'
+        "    for attempt in range(limit):\n"
+        "        {tool}.check(attempt)\n"
+    ),
+    "javascript": (
+        "import {{ check }} from '{tool}';\n"
+        "\n"
+        "export function {name}(limit = 10) {{\n"
+        "  for (let i = 0; i < limit; i++) check(i);\n"
+        "}}\n"
+    ),
+    "typescript": (
+        "import {{ check }} from '{tool}';\n"
+        "\n"
+        "export function {name}(limit: number = 10): void {{\n"
+        "  for (let i = 0; i < limit; i++) check(i);\n"
+        "}}\n"
+    ),
+    "jsx": (
+        "export function {name}({{ items }}) {{\n"
+        "  return <ul>{{items.map((i) => <li key={{i}}>{{i}}</li>)}}</ul>;\n"
+        "}}\n"
+    ),
+    "go": (
+        "package main\n"
+        "\n"
+        'import "fmt"\n'
+        "\n"
+        "func {name}(limit int) {{\n"
+        "\tfor i := 0; i < limit; i++ {{\n"
+        '\t\tfmt.Println("{tool}", i)\n'
+        "\t}}\n"
+        "}}\n"
+    ),
+    "rust": (
+        "fn {name}(limit: u32) {{\n"
+        "    for i in 0..limit {{\n"
+        '        println!("{tool} {{}}", i);\n'
+        "    }}\n"
+        "}}\n"
+    ),
+    "java": (
+        "public final class Check {{\n"
+        "    static void {name}(int limit) {{\n"
+        '        for (int i = 0; i < limit; i++) System.out.println("{tool} " + i);\n'
+        "    }}\n"
+        "}}\n"
+    ),
+    "kotlin": (
+        'fun {name}(limit: Int = 10) {{\n    repeat(limit) {{ println("{tool} $it") }}\n}}\n'
+    ),
+    "csharp": (
+        "static void {name}(int limit = 10)\n"
+        "{{\n"
+        '    for (var i = 0; i < limit; i++) Console.WriteLine($"{tool} {{i}}");\n'
+        "}}\n"
+    ),
+    "swift": (
+        'func {name}(limit: Int = 10) {{\n    for i in 0..<limit {{ print("{tool} \\(i)") }}\n}}\n'
+    ),
+    "ruby": ('def {name}(limit = 10)\n  limit.times {{ |i| puts "{tool} #{{i}}" }}\nend\n'),
+    "php": (
+        "<?php\n"
+        "function {name}(int $limit = 10): void {{\n"
+        '    for ($i = 0; $i < $limit; $i++) echo "{tool} $i\\n";\n'
+        "}}\n"
+    ),
+    "elixir": (
+        "defmodule Check do\n"
+        '  def {name}(limit \\\\ 10), do: Enum.each(1..limit, &IO.puts("{tool} #{{&1}}"))\n'
+        "end\n"
+    ),
+    "bash": (
+        "#!/usr/bin/env bash\n"
+        "set -euo pipefail\n"
+        "for i in $(seq 1 10); do\n"
+        '  {tool} --check "$i"\n'
+        "done\n"
+    ),
+    "sql": (
+        "SELECT id, status, updated_at\n"
+        "FROM {name}\n"
+        "WHERE status <> 'done'\n"
+        "ORDER BY updated_at DESC\n"
+        "LIMIT 10;\n"
+    ),
+    "yaml": ("{name}:\n  tool: {tool}\n  retries: 3\n  timeout_seconds: 30\n"),
+    "dockerfile": (
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update && apt-get install -y {tool}\n"
+        'CMD ["{tool}", "--check"]\n'
+    ),
+    "hcl": ('resource "{tool}" "{name}" {{\n  count   = 2\n  enabled = true\n}}\n'),
+    "nginx": (
+        "location /{name}/ {{\n"
+        "    proxy_pass http://127.0.0.1:8080;\n"
+        "    proxy_read_timeout 30s;\n"
+        "}}\n"
+    ),
+    "redis": ("SET {name}:limit 10 EX 60\nINCR {name}:count\nGET {name}:count\n"),
 }
 FILE_SUFFIX = {
     "csharp": "cs",
@@ -100,7 +185,7 @@ def enrich(doc: Document, seed: int, hostile: bool = False) -> Document:
     body = list(doc.body)
     at = next((i + 1 for i, b in enumerate(body) if isinstance(b, Heading)), len(body))
     body[at:at] = blocks
-    return Document(doc.title, tuple(body), _meta(meta, blocks))
+    return Document(doc.title, tuple(body), _meta(meta))
 
 
 def _blocks(u: Uniform, language: str, ctx: dict[str, str], hostile: bool) -> list[Block]:
@@ -124,7 +209,7 @@ def _blocks(u: Uniform, language: str, ctx: dict[str, str], hostile: bool) -> li
     suffix = FILE_SUFFIX.get(language, language)
     filename = f"{ctx['name']}.{suffix}" if u() < 0.5 else ""
     steps = [s.format_map(ctx) for s in sample(u, STEPS, between(u, 3, 5))]
-    rows = [
+    rows: list[tuple[tuple[Inline, ...], ...]] = [
         ((Text("Setting"),), (Text("Before"),), (Text("After"),)),
         *(
             (
@@ -143,8 +228,9 @@ def _blocks(u: Uniform, language: str, ctx: dict[str, str], hostile: bool) -> li
     ]
 
 
-def _meta(meta: dict[str, Any], blocks: list[Block]) -> dict[str, Any]:
-    """The derived meta kept true: one more paragraph, a little more reading time."""
+def _meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The derived meta kept true: the payload counts one more paragraph (the reading time
+    is the template's, as for every synthesized page)."""
     out = dict(meta)
     payload = out.get("payload")
     if isinstance(payload, dict) and isinstance(payload.get("paragraphs"), int):

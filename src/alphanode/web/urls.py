@@ -82,7 +82,9 @@ def link_href(url: object) -> str | None:
     if not isinstance(url, str) or not url.strip():
         return None
     seen = re.sub(r"[\t\n\r]", "", url).strip("".join(chr(c) for c in range(33)))
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in seen) or "\\" in seen[:1]:
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in seen):
+        return None
+    if seen[:2].replace("\\", "/") == "//":  # //host: another site, without a scheme
         return None
     found = _SCHEME_RE.match(seen)
     if found and found.group(1).lower() not in LINK_SCHEMES:
