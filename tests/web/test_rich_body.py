@@ -198,6 +198,39 @@ def test_code_stylesheet_is_generated() -> None:
     assert "style" not in code_css().split("*/", 1)[1].split("{")[0]
 
 
+@pytest.mark.parametrize("word", ["ConnectionPool", "guide"])  # code only; link text only
+def test_search_finds_code_and_link_text(rich_client: Client, word: str) -> None:
+    r = rich_client.get("/search", params={"q": word})
+    assert r.status_code == 200
+    assert 'href="/posts/tuning-the-connection-pool"' in r.text
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://x.org/a", "https://x.org/a"),
+        ("mailto:a@x.org", "mailto:a@x.org"),
+        ("/posts/x", "/posts/x"),
+        ("../x#y", "../x#y"),
+        ("#part", "#part"),
+        ("page?q=a:b", "page?q=a:b"),
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("vbscript:x", None),
+        ("//evil.example/", None),
+        ("\\\\evil.example/", None),
+        ("", None),
+    ],
+)
+def test_which_hrefs_may_link(url: str, href: str | None) -> None:
+    assert link_href(url) == href
+
+
+# Chromium last: Playwright's sync API keeps an event loop running until the module ends,
+# and the in-process client above runs its own.
 @pytest.fixture(scope="module")
 def rich_server(rich_site: Site) -> Iterator[str]:
     yield from serving(rich_site)
@@ -253,34 +286,3 @@ def test_hostile_rich_body_no_dialog(phone: Any, rich_server: str) -> None:
     phone.locator(".table-scroll").focus()
     assert phone.evaluate("window.pwned === undefined")
     assert phone.dialogs == []
-
-
-@pytest.mark.parametrize("word", ["ConnectionPool", "guide"])  # code only; link text only
-def test_search_finds_code_and_link_text(rich_client: Client, word: str) -> None:
-    r = rich_client.get("/search", params={"q": word})
-    assert r.status_code == 200
-    assert 'href="/posts/tuning-the-connection-pool"' in r.text
-
-
-@pytest.mark.parametrize(
-    ("url", "href"),
-    [
-        ("https://x.org/a", "https://x.org/a"),
-        ("mailto:a@x.org", "mailto:a@x.org"),
-        ("/posts/x", "/posts/x"),
-        ("../x#y", "../x#y"),
-        ("#part", "#part"),
-        ("page?q=a:b", "page?q=a:b"),
-        ("javascript:alert(1)", None),
-        (" JavaScript:alert(1)", None),
-        ("java\tscript:alert(1)", None),
-        ("\x01javascript:alert(1)", None),
-        ("data:text/html,x", None),
-        ("vbscript:x", None),
-        ("//evil.example/", None),
-        ("\\\\evil.example/", None),
-        ("", None),
-    ],
-)
-def test_which_hrefs_may_link(url: str, href: str | None) -> None:
-    assert link_href(url) == href

@@ -43,12 +43,14 @@ class _Yaml(YAMLHandler):
         return text[opened.end() : closed.start()], text[closed.end() :]
 
 
-_HANDLERS = (_Yaml(), _Toml(), JSONHandler())
+def _handlers() -> tuple[BaseHandler, ...]:
+    # Made per call: handler objects are mutable, and no module keeps mutable state.
+    return (_Yaml(), _Toml(), JSONHandler())
 
 
 def split(text: str) -> tuple[dict[str, Any], str, int]:
     """(front matter as JSON values, the body text, the 1-based line the body starts on)."""
-    handler = next((h for h in _HANDLERS if h.detect(text)), None)
+    handler = next((h for h in _handlers() if h.detect(text)), None)
     if handler is None:
         return {}, text, 1
     try:
