@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 # newest post on the home page), approved by a demo reviewer through the review service
 # (so the review log shows it). Re-running changes nothing.
 demo: $(STAMP)
-	$(BIN)/alphanode synth --count 300 --seed 1 --format jsonl --out - | $(ALPHANODE) import -
+	$(BIN)/alphanode synth --count 300 --seed 1 --rich 0.3 --format jsonl --out - | $(ALPHANODE) import -
 	$(ALPHANODE) import $(SEED)
 	$(ALPHANODE) review approve --all-pending --as demo-reviewer --note "make run demo content"
 

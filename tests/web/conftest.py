@@ -165,6 +165,11 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(site: Site) -> Iterator[str]:
     """``alphanode serve`` in a subprocess: what a browser talks to."""
+    yield from serving(site)
+
+
+def serving(site: Site) -> Iterator[str]:
+    """``alphanode serve`` on ``site`` in a subprocess, for the life of the generator."""
     port = free_port()
     env = {
         **os.environ,

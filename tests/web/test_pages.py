@@ -19,7 +19,7 @@ def test_article_page_shows_body_figure_credit_and_meta_lists(client: Client) ->
     html = r.text
     assert "<h1>production checklist for documenting production defaults" in html
     assert "9 min read" in html
-    assert "<h2>the practical approach</h2>" in html
+    assert '<h2 id="the-practical-approach">the practical approach</h2>' in html
     assert "<li>capture the current behavior</li>" in html
     # The figure: a locally drawn placeholder of the placehold.co size, with its credit.
     assert re.search(r'<img src="/placeholder/1200x630\.svg\?text=[^"]+"', html)

@@ -43,7 +43,9 @@ def parse(
     name = display_name(file)
     kind = registry.choose(file, data[: registry.SNIFF_BYTES], fmt)
     failed = False
-    for _, outcome in registry.read_all(kind, data, file):
+    # The reader sees the name import gives it (the file's own name), so both agree.
+    below = found.names[0] if found.names else file
+    for _, outcome in registry.read_all(kind, data, below):
         if isinstance(outcome, DocumentRejected):
             failed = True
             for problem in outcome.located(name).problems:

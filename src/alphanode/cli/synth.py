@@ -67,6 +67,14 @@ def synth(
             "--hostile", help="Fraction (0..1) carrying markup, scripts, bad URLs, wrong types."
         ),
     ] = 0.0,
+    rich: Annotated[
+        float,
+        typer.Option(
+            "--rich",
+            help="Fraction (0..1) with inline code, links, a code block in the stack's "
+            "language, a table and a numbered procedure (jsonl only).",
+        ),
+    ] = 0.0,
     size: Annotated[
         str,
         typer.Option("--size", help="small (~2.7 KB), normal (~4.3 KB) or large (~20 KB) pages."),
@@ -78,7 +86,8 @@ def synth(
     """Make deterministic synthetic articles for import and load tests.
 
     The same options give the same bytes on any machine. Exit 0 when written, 2 for usage
-    errors (a rate outside 0..1, an unknown format or size, text to one file with --count > 1).
+    errors (a rate outside 0..1, an unknown format or size, text to one file with --count > 1,
+    --rich with --format text).
     """
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}", "jsonl or text")
@@ -86,7 +95,11 @@ def synth(
         raise UsageError(f"--size {size!r}", "small, normal or large")
     if count < 0 or seed < 0:
         raise UsageError(f"--count {count} --seed {seed}", "whole numbers of 0 or more")
-    options = SynthOptions(size, near_duplicates, hostile)
+    if rich and fmt != "jsonl":
+        # The scraped text format has no code blocks, links or tables: rich documents
+        # written as pages would not read back as the same documents.
+        raise UsageError(f"--rich {rich} with --format {fmt}", "--format jsonl for --rich")
+    options = SynthOptions(size, near_duplicates, hostile, rich)
     to_stdout = out == "-"
     if as_json and to_stdout:
         raise UsageError("--json with --out -", "--out FILE or DIR: stdout carries the documents")

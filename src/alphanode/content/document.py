@@ -352,6 +352,45 @@ def block_text(b: Block) -> str:
     return ""
 
 
+def _inline_code(nodes: tuple[Inline, ...]) -> list[str]:
+    out: list[str] = []
+    for n in nodes:
+        if isinstance(n, InlineCode):
+            out.append(n.value)
+        elif isinstance(n, Emphasis | Strong | Delete | Link):
+            out.extend(_inline_code(n.children))
+    return out
+
+
+def _block_parts(b: Block, prose: list[str], code: list[str]) -> None:
+    """Split a block's words: prose (as read, inline code included) and code (blocks and
+    inline code); an embed is source markup, neither."""
+    if isinstance(b, Code):
+        code.append(b.value)
+    elif isinstance(b, Embed):
+        return
+    elif isinstance(b, Paragraph | Heading):
+        prose.append(b.text)
+        code.extend(_inline_code(b.children))
+    elif isinstance(b, ListBlock):
+        for i in b.items:
+            _container_parts((Paragraph(i),) if isinstance(i, str) else i.children, prose, code)
+    elif isinstance(b, BlockQuote):
+        _container_parts(b.children, prose, code)
+    elif isinstance(b, Table):
+        for row in b.rows:
+            prose.append(" ".join(inline_text(c) for c in row))
+            for c in row:
+                code.extend(_inline_code(c))
+    else:
+        prose.append(block_text(b))
+
+
+def _container_parts(blocks: tuple[Block, ...], prose: list[str], code: list[str]) -> None:
+    for c in blocks:
+        _block_parts(c, prose, code)
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One article. ``meta`` holds canonical JSON values, already typed by ``content.meta``."""
@@ -387,6 +426,22 @@ class Document:
         normal form differs (the edit is then stored as a new revision of the same post).
         """
         return self.reference or "sha256-" + self.normalised_hash()[:32]
+
+    def prose_text(self) -> str:
+        """The words of the body without its code blocks and embeds: paragraphs, headings,
+        list items, quotes, table cells and captions; link text and inline code as read."""
+        prose: list[str] = []
+        for b in self.body:
+            _block_parts(b, prose, [])
+        return "\n".join(p for p in prose if p)
+
+    def code_text(self) -> str:
+        """The code of the body: fenced code blocks and inline code, wherever they are (for
+        an index field of its own, weighted below prose)."""
+        code: list[str] = []
+        for b in self.body:
+            _block_parts(b, [], code)
+        return "\n".join(c for c in code if c)
 
     def paragraph_count(self) -> int:
         return sum(1 for b in self.body if isinstance(b, Paragraph))

@@ -28,9 +28,24 @@ class _Toml(BaseHandler):
         return tomllib.loads(fm)
 
 
-def _handlers() -> tuple[YAMLHandler | _Toml | JSONHandler, ...]:
-    """Fresh handlers per call: python-frontmatter's handlers are objects, not constants."""
-    return (YAMLHandler(), _Toml(), JSONHandler())
+class _Yaml(YAMLHandler):
+    """YAML (``---``) ending at ``---`` or at YAML's own document end ``...`` (Jekyll and
+    pandoc files use it; frontmatter's own split only knows ``---``)."""
+
+    _OPEN = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+    _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
+
+    def split(self, text: str) -> tuple[str, str]:
+        opened = self._OPEN.match(text)
+        closed = self._CLOSE.search(text, opened.end()) if opened else None
+        if opened is None or closed is None:
+            raise ValueError("the front matter opened with --- is never closed (--- or ...)")
+        return text[opened.end() : closed.start()], text[closed.end() :]
+
+
+def _handlers() -> tuple[BaseHandler, ...]:
+    # Made per call: handler objects are mutable, and no module keeps mutable state.
+    return (_Yaml(), _Toml(), JSONHandler())
 
 
 def split(text: str) -> tuple[dict[str, Any], str, int]:

@@ -74,35 +74,49 @@ def _meta(front: dict[str, Any], path: PurePosixPath | None, dated: re.Match[str
         meta["reference"] = str(ref)
     elif path is not None:
         meta["reference"] = "md:" + str(path)
+    section, path_categories, in_drafts = _from_path(path)
     date = _text(front.get("date"))
     if not date and dated is not None:
         date = "-".join((dated.group(2), dated.group(3).zfill(2), dated.group(4).zfill(2)))
     source = source_part(
         format="markdown",
-        status=_status(front, dated),
+        status=_status(front, dated, in_drafts),
         published=date,
         updated=_text(front.get("lastmod") or front.get("updated")),
-        authors=_texts(front.get("authors") or front.get("author")),
+        authors=_names(front.get("authors") or front.get("author")),
         tags=_texts(front.get("tags") or front.get("tag")),
-        categories=_texts(front.get("categories") or front.get("category")),
+        categories=_texts(front.get("categories") or front.get("category")) or path_categories,
         excerpt=_text(front.get("description") or front.get("excerpt") or front.get("summary")),
         image=_text(front.get("image") or front.get("featured_image") or front.get("cover")),
         url=_text(front.get("canonical_url") or front.get("canonical") or front.get("permalink")),
     )
     meta[SOURCE] = source
     extra = {k: v for k, v in front.items() if k not in _USED}
-    if path is not None and len(path.parts) > 1 and path.parent.name not in ("_posts", "."):
-        extra.setdefault("section", path.parent.name)
+    if section:
+        extra.setdefault("section", section)
     if extra:
         meta[EXTRA] = extra
     return meta
 
 
-def _status(front: dict[str, Any], dated: re.Match[str] | None) -> str:
+def _from_path(path: PurePosixPath | None) -> tuple[str, list[str], bool]:
+    """(Hugo section, Jekyll categories, in Jekyll's ``_drafts``) from the file's path below
+    the import root: ``posts/x.md`` is section ``posts`` (``content/`` is skipped),
+    ``linux/_posts/2012-7-8-x.md`` is category ``linux``."""
+    dirs = [d for d in (path.parts[:-1] if path is not None else ()) if d not in (".", "/")]
+    for marker in ("_posts", "_drafts"):
+        if marker in dirs:
+            return "", dirs[: dirs.index(marker)], marker == "_drafts"
+    if dirs and dirs[0] == "content":
+        dirs = dirs[1:]
+    return (dirs[0] if dirs else ""), [], False
+
+
+def _status(front: dict[str, Any], dated: re.Match[str] | None, in_drafts: bool = False) -> str:
     status = front.get("status")
     if isinstance(status, str) and status.strip():
         return status.strip().lower()
-    if front.get("draft") is True or front.get("published") is False:
+    if front.get("draft") is True or front.get("published") is False or in_drafts:
         return "draft"
     if dated is not None and dated.group(1) in ("draft", "deleted"):
         return str(dated.group(1))
@@ -113,6 +127,13 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, dict | list | bool):
         return ""
     return str(value).strip()
+
+
+def _names(value: Any) -> list[str]:
+    """Authors: a text value is one name ("Ada Lovelace"), never split at spaces."""
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    return _texts(value)
 
 
 def _texts(value: Any) -> list[str]:

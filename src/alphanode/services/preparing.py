@@ -98,7 +98,7 @@ def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
         )
         return [Rejection(f"{item.source}:{item.line}", (problem,), _raw(item.data))]
     out: list[Outcome] = []
-    for line, outcome in registry.read(item.kind, item.data, item.line, item.source):
+    for line, outcome in registry.read(item.kind, item.data, item.line, item.reader_name):
         if isinstance(outcome, DocumentRejected):
             out.append(_rejection(outcome, item, line))
         else:

@@ -29,6 +29,11 @@ class Item:
     line: int
     kind: str
     data: bytes
+    name: str = ""  # what readers see: the path below the import root (never absolute)
+
+    @property
+    def reader_name(self) -> str:
+        return self.name or self.source
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class Sources:
     stdin: bool
     total_bytes: int
     format: str = AUTO  # a reader name from formats.registry, or auto
+    # Per file, its path below the directory it was found in (or its own name when given
+    # as a file): a Markdown file's reference does not depend on how the path was written.
+    names: tuple[str, ...] = ()
 
     def describe(self) -> str:
         names = [display_name(p) for p in self.files[:20]]
@@ -60,6 +68,7 @@ def resolve(paths: Sequence[str], fmt: str = AUTO) -> Sources:
         raise UsageError("no input given", "one or more files, directories or - for stdin")
     known = registry.suffixes()
     files: list[Path] = []
+    names: list[str] = []
     stdin = False
     for raw in paths:
         if raw == STDIN:
@@ -69,56 +78,63 @@ def resolve(paths: Sequence[str], fmt: str = AUTO) -> Sources:
         if path.is_dir():
             found = [p for p in path.rglob("*") if p.suffix.lower() in known and p.is_file()]
             files.extend(sorted(found, key=str))
+            names.extend(
+                display_name(p.relative_to(path).as_posix()) for p in sorted(found, key=str)
+            )
         elif path.is_file():
             files.append(path)
+            names.append(display_name(path.name))
         else:
             raise UsageError(
                 f"{display_name(raw)}: no such file or directory",
                 "an existing file, a directory or -",
             )
     total = sum(p.stat().st_size for p in files)
-    return Sources(tuple(files), stdin, total, fmt)
+    return Sources(tuple(files), stdin, total, fmt, tuple(names))
 
 
 def iter_items(
     sources: Sources, stdin: BinaryIO | None, max_bytes: int, stdin_name: str = STDIN
 ) -> Iterator[Item]:
     """Items in a stable order: files as listed (directories sorted), then stdin."""
-    for path in sources.files:
-        yield from _file_items(path, max_bytes, sources.format)
+    names = sources.names if len(sources.names) == len(sources.files) else ()
+    for n, path in enumerate(sources.files):
+        yield from _file_items(path, max_bytes, sources.format, names[n] if names else "")
     if sources.stdin and stdin is not None:
         data = stdin.read()
         kind = registry.choose(stdin_name, data[:SNIFF_BYTES], sources.format)
         yield from _items(stdin_name, kind, data, io.BytesIO(data), max_bytes)
 
 
-def _file_items(path: Path, max_bytes: int, fmt: str) -> Iterator[Item]:
+def _file_items(path: Path, max_bytes: int, fmt: str, below: str = "") -> Iterator[Item]:
     name = display_name(path)
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
         kind = registry.choose(str(path), head, fmt)
         fh.seek(0)
         if registry.pieces_of(kind) is not None:
-            yield from _items(name, kind, b"", fh, max_bytes)
+            yield from _items(name, kind, b"", fh, max_bytes, below)
             return
         if path.stat().st_size > max_bytes:
-            yield Item(name, 1, TOO_LARGE, head[:4096])
+            yield Item(name, 1, TOO_LARGE, head[:4096], below)
             return
         data = fh.read()
-    yield _sized(Item(name, 1, kind, data), max_bytes)
+    yield _sized(Item(name, 1, kind, data, below), max_bytes)
 
 
-def _items(name: str, kind: str, data: bytes, stream: BinaryIO, max_bytes: int) -> Iterator[Item]:
+def _items(
+    name: str, kind: str, data: bytes, stream: BinaryIO, max_bytes: int, below: str = ""
+) -> Iterator[Item]:
     """One item for the whole input, or one per piece when its reader streams (JSONL)."""
     pieces = registry.pieces_of(kind)
     if pieces is None:
-        yield _sized(Item(name, 1, kind, data), max_bytes)
+        yield _sized(Item(name, 1, kind, data, below), max_bytes)
         return
     for number, piece in pieces(stream):
-        yield _sized(Item(name, number, kind, piece), max_bytes)
+        yield _sized(Item(name, number, kind, piece, below), max_bytes)
 
 
 def _sized(item: Item, max_bytes: int) -> Item:
     if len(item.data) > max_bytes:
-        return Item(item.source, item.line, TOO_LARGE, item.data[:4096])
+        return Item(item.source, item.line, TOO_LARGE, item.data[:4096], item.name)
     return item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from alphanode.synth.generator import SIZES, Size, compose, synthesize
 from alphanode.synth.hostile import hostile
 from alphanode.synth.item import SynthItem
 from alphanode.synth.near import near_duplicate
+from alphanode.synth.rich import enrich, is_rich
 
 Kind = Literal["normal", "near_duplicate", "hostile"]
 # How far back a near-duplicate looks for its original (normal documents of the same run).
@@ -27,11 +29,12 @@ class SynthOptions:
     size: Size = "normal"
     near_duplicates: float = 0.0
     hostile: float = 0.0
+    rich: float = 0.0  # the share with code, inline code, links, a table and a procedure
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
             raise UsageError(f"size {self.size!r}", "one of " + ", ".join(SIZES))
-        for name in ("near_duplicates", "hostile"):
+        for name in ("near_duplicates", "hostile", "rich"):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise UsageError(
@@ -64,6 +67,10 @@ def generate(count: int, seed: int = 0, options: SynthOptions | None = None) -> 
 
 
 def _stream(count: int, seed: int, options: SynthOptions) -> Iterator[SynthItem]:
+    if options.rich:
+        for s in range(seed, seed + count):
+            yield _rich(item(seed, s, options), options)
+        return
     if not (options.near_duplicates or options.hostile):
         size = options.size
         for s in range(seed, seed + count):
@@ -71,6 +78,15 @@ def _stream(count: int, seed: int, options: SynthOptions) -> Iterator[SynthItem]
         return
     for s in range(seed, seed + count):
         yield item(seed, s, options)
+
+
+def _rich(made: SynthItem, options: SynthOptions) -> SynthItem:
+    """The item with rich blocks when its seed is in the ``rich`` share (independently of
+    its kind); hostile items get hostile values in them."""
+    if not is_rich(made.seed, options.rich):
+        return made
+    doc = enrich(made.document, made.seed, hostile=bool(made.hostile))
+    return dataclasses.replace(made, document=doc, plain=False)
 
 
 def item(start: int, seed: int, options: SynthOptions) -> SynthItem:

@@ -84,3 +84,25 @@ def review_path(ref: str) -> str:
     """A post's review page: the reference percent-encoded whole, so a stored reference with
     ``?``, ``#`` or ``/`` in it still names exactly that post."""
     return "/review/posts/" + quote(ref, safe="")
+
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def link_href(url: object) -> str | None:
+    """The href a body link may have: http, https, mailto or relative; otherwise None.
+
+    Browsers drop tabs and newlines anywhere in a URL and C0 controls at its ends, so
+    ``java\\tscript:`` is ``javascript:``: the scheme is read as the browser reads it."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    seen = re.sub(r"[\t\n\r]", "", url).strip("".join(chr(c) for c in range(33)))
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in seen):
+        return None
+    if seen[:2].replace("\\", "/") == "//":  # //host: another site, without a scheme
+        return None
+    found = _SCHEME_RE.match(seen)
+    if found and found.group(1).lower() not in LINK_SCHEMES:
+        return None
+    return seen

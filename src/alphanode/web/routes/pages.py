@@ -120,7 +120,7 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     base = base_url(request)
     site_name = str(settings(request).site_name)
     canonical = f"{base}/posts/{art.slug}"
-    blocks = body.blocks(doc, settings(request).external_images)
+    blocks, toc = body.view(doc, settings(request).external_images)
     summary = doc.meta.get("summary")
     description = (summary if isinstance(summary, str) else "") or next(
         (b["text"] for b in blocks if b["type"] == "paragraph"), doc.title
@@ -141,6 +141,8 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     return {
         "doc": doc,
         "blocks": blocks,
+        "toc": toc,
+        "source": body.source_view(doc),
         "meta_rows": metabox.rows(doc.meta),
         "reading_time": art.reading_time,
         "published": iso(art.published_at),
