@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from alphanode.content.states import PostStatus, RevisionState, ReviewAction, allowed_from
+from alphanode.content.states import PostStatus, ReviewAction, RevisionState, allowed_from
 from alphanode.services import review
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database

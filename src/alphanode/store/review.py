@@ -299,7 +299,8 @@ def apply_decisions(
     stamp = now()
     ids = [i.post_id for i in items]
     keys = [{"b_pid": i.post_id, "b_num": i.number} for i in items]
-    pid, num = sa.bindparam("b_pid"), sa.bindparam("b_num")
+    pid: sa.BindParameter[int] = sa.bindparam("b_pid")
+    num: sa.BindParameter[int] = sa.bindparam("b_num")
     if publication == "publish":
         conn.execute(
             posts.update()
