@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from alphanode.cli.output import count_progress, database, print_json, settings, site
+from alphanode.content.states import ReviewAction
 from alphanode.errors import UsageError
 from alphanode.services import near_duplicates, review
 
@@ -38,7 +39,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
 def _bulk(
     ctx: typer.Context,
     decide: review.BulkDecision,
-    verb: str,
+    action: ReviewAction,
     chosen: list[tuple[str, str]],
     actor: str,
     note: str,
@@ -46,6 +47,7 @@ def _bulk(
 ) -> None:
     """A bulk decision with a progress bar on a terminal, chunk by chunk."""
     engine = database(ctx)
+    verb = action.value.removesuffix("e") + "ed"
     started = time.perf_counter()
     with count_progress(None, verb) as bar:
 
@@ -59,7 +61,8 @@ def _bulk(
     if as_json:
         print_json(
             {
-                verb: count,
+                "action": action.value,
+                "count": count,
                 "filters": [f"{k}={v}" for k, v in chosen],
                 "seconds": round(seconds, 3),
                 "per_second": round(count / seconds) if seconds > 0 else None,
@@ -154,14 +157,21 @@ def approve(
     if all_matching and not chosen:
         raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
     if all_pending or all_matching:
-        _bulk(ctx, review.approve_matching, "approved", chosen, actor, note, as_json)
+        _bulk(ctx, review.approve_matching, ReviewAction.APPROVE, chosen, actor, note, as_json)
         return
     if ref is None:
         raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
     decision = review.approve(engine, ref, actor, note)
     site(ctx).index_pending()
     if as_json:
-        print_json({"approved": 1, "ref": decision.ref, "revision": decision.revision})
+        print_json(
+            {
+                "action": ReviewAction.APPROVE.value,
+                "count": 1,
+                "ref": decision.ref,
+                "revision": decision.revision,
+            }
+        )
         return
     typer.echo(f"approved {decision.ref} revision {decision.revision}")
 
@@ -191,7 +201,7 @@ def reject(
     if all_matching and not chosen:
         raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
     if all_pending or all_matching:
-        _bulk(ctx, review.reject_matching, "rejected", chosen, actor, note, as_json)
+        _bulk(ctx, review.reject_matching, ReviewAction.REJECT, chosen, actor, note, as_json)
         return
     if ref is None:
         raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")

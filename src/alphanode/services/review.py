@@ -220,7 +220,7 @@ def decide_matching(
                     items,
                     status=outcome.status.value,
                     revision_state=outcome.revision.value if outcome.revision else None,
-                    publication=outcome.publication.value,
+                    publication=outcome.publication,
                     action=action.value,
                     actor=actor,
                     note=note,

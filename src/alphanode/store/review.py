@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.content.states import PostStatus, RevisionState, SearchAction
+from alphanode.content.states import PostStatus, Publication, RevisionState, SearchAction
 from alphanode.store import outbox, state
 from alphanode.store.posts import now
 from alphanode.store.schema import (
@@ -286,7 +286,7 @@ def apply_decisions(
     *,
     status: str,
     revision_state: str | None,
-    publication: str,
+    publication: Publication,
     action: str,
     actor: str,
     note: str,
@@ -301,7 +301,7 @@ def apply_decisions(
     keys = [{"b_pid": i.post_id, "b_num": i.number} for i in items]
     pid: sa.BindParameter[int] = sa.bindparam("b_pid")
     num: sa.BindParameter[int] = sa.bindparam("b_num")
-    if publication == "publish":
+    if publication is Publication.PUBLISH:
         conn.execute(
             posts.update()
             .where(posts.c.id == pid)
@@ -324,13 +324,13 @@ def apply_decisions(
             .values(review_state=RevisionState.SUPERSEDED.value),
             keys,
         )
-    elif publication == "take_down":
+    elif publication is Publication.TAKE_DOWN:
         conn.execute(
             posts.update()
             .where(posts.c.id.in_(ids))
             .values(status=status, live_revision=None, live_card=None, updated_at=stamp)
         )
-    if publication in ("publish", "take_down"):
+    if publication is not Publication.KEEP:
         conn.execute(post_terms.delete().where(post_terms.c.post_id.in_(ids)))
         term_rows = [
             {"post_id": i.post_id, "kind": k, "term": t, "label": label}
@@ -339,7 +339,7 @@ def apply_decisions(
         ]
         if term_rows:
             conn.execute(post_terms.insert(), term_rows)
-        search = SearchAction.INDEX if publication == "publish" else SearchAction.DELETE
+        search = SearchAction.INDEX if publication is Publication.PUBLISH else SearchAction.DELETE
         conn.execute(
             search_outbox.insert(),
             [{"post_id": p, "action": search.value, "created_at": stamp} for p in ids],
