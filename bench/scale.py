@@ -415,8 +415,12 @@ def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engin
     ns = argparse.Namespace(
         seconds=args.seconds, connections=args.connections, workers=args.workers
     )
-    rows.append(serve.bare_phase(work, work / "body.html", ns))
+    bare = serve.bare_phase(work, work / "body.html", ns)
+    rows.append(bare)
     rows.append(serve.nginx_phase(work, article, ns))
+    for row in rows:
+        if "rps" in row and bare.get("rps"):
+            row["x_bare"] = round(row["rps"] / bare["rps"], 3)
     return rows
 
 
