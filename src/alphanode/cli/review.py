@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
 
-from alphanode.cli.output import database, print_json, settings, site
+from alphanode.cli.output import count_progress, database, print_json, settings, site
+from alphanode.content.states import ReviewAction
 from alphanode.errors import UsageError
 from alphanode.services import near_duplicates, review
 
@@ -29,6 +31,45 @@ FlagOpt = Annotated[list[str] | None, typer.Option("--flag", help="Same as --fil
 GeneratorOpt = Annotated[str | None, typer.Option("--generator", help="payload generator")]
 TopicOpt = Annotated[str | None, typer.Option("--topic", help="the post's problem")]
 NearOpt = Annotated[bool, typer.Option("--near-duplicate", help="only near-duplicates")]
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+
+
+def _bulk(
+    ctx: typer.Context,
+    decide: review.BulkDecision,
+    action: ReviewAction,
+    chosen: list[tuple[str, str]],
+    actor: str,
+    note: str,
+    as_json: bool,
+) -> None:
+    """A bulk decision with a progress bar on a terminal, chunk by chunk."""
+    engine = database(ctx)
+    verb = action.value.removesuffix("e") + "ed"
+    started = time.perf_counter()
+    with count_progress(None, verb) as bar:
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(bar.task_ids[0], completed=done, total=total)
+
+        count = decide(engine, chosen, actor, note, progress=progress)
+    seconds = time.perf_counter() - started
+    site(ctx).index_pending()
+    if as_json:
+        print_json(
+            {
+                "action": action.value,
+                "count": count,
+                "filters": [f"{k}={v}" for k, v in chosen],
+                "seconds": round(seconds, 3),
+                "per_second": round(count / seconds) if seconds > 0 else None,
+            }
+        )
+        return
+    typer.echo(f"{verb} {count}")
 
 
 def _filters(
@@ -105,32 +146,65 @@ def approve(
     generator: GeneratorOpt = None,
     topic: TopicOpt = None,
     near_duplicate: NearOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Approve a post's newest revision (or a filtered set): it goes live and is indexed."""
+    """Approve a post's newest revision (or a filtered set): it goes live and is indexed.
+
+    Bulk approval commits 1,000 posts per transaction with a progress bar on a terminal;
+    a run that is interrupted keeps what it committed, and running it again continues."""
     engine = database(ctx)
     chosen = _filters(filters, flag, generator, topic, near_duplicate)
     if all_matching and not chosen:
         raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
     if all_pending or all_matching:
-        count = review.approve_matching(engine, chosen, actor, note)
-        site(ctx).index_pending()
-        typer.echo(f"approved {count}")
+        _bulk(ctx, review.approve_matching, ReviewAction.APPROVE, chosen, actor, note, as_json)
         return
     if ref is None:
         raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
     decision = review.approve(engine, ref, actor, note)
     site(ctx).index_pending()
+    if as_json:
+        print_json(
+            {
+                "action": ReviewAction.APPROVE.value,
+                "count": 1,
+                "ref": decision.ref,
+                "revision": decision.revision,
+            }
+        )
+        return
     typer.echo(f"approved {decision.ref} revision {decision.revision}")
 
 
 @review_app.command("reject")
 def reject(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="A reference or slug.")],
     actor: As,
+    ref: Annotated[str | None, typer.Argument(help="A reference or slug.")] = None,
     note: Note = "",
+    all_pending: Annotated[
+        bool, typer.Option("--all-pending", help="Reject every pending revision.")
+    ] = False,
+    all_matching: Annotated[
+        bool,
+        typer.Option("--all-matching", help="Reject every pending revision matching the filters."),
+    ] = False,
+    filters: FilterOpt = None,
+    flag: FlagOpt = None,
+    generator: GeneratorOpt = None,
+    topic: TopicOpt = None,
+    near_duplicate: NearOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Reject a post's newest revision (a note is required)."""
+    """Reject a post's newest revision, or a filtered set (a note is required)."""
+    chosen = _filters(filters, flag, generator, topic, near_duplicate)
+    if all_matching and not chosen:
+        raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
+    if all_pending or all_matching:
+        _bulk(ctx, review.reject_matching, ReviewAction.REJECT, chosen, actor, note, as_json)
+        return
+    if ref is None:
+        raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
     decision = review.reject(database(ctx), ref, actor, note)
     site(ctx).index_pending()
     typer.echo(f"rejected {decision.ref} revision {decision.revision} (status {decision.status})")

@@ -118,3 +118,20 @@ def transition(
             f"cannot retract {subject}: it is not live (status {status})", "an approved post"
         )
     return Outcome(PostStatus.RETRACTED, None, Publication.TAKE_DOWN)
+
+
+def allowed_from(action: ReviewAction | str) -> dict[tuple[PostStatus, RevisionState], Outcome]:
+    """Every (post status, revision state) pair ``action`` is legal from, with its outcome.
+
+    Derived from ``transition`` itself (each pair is tried), so bulk paths can filter rows
+    in one SQL condition on these pairs and apply one outcome per pair, without a second
+    copy of the rule.
+    """
+    out: dict[tuple[PostStatus, RevisionState], Outcome] = {}
+    for status in PostStatus:
+        for revision in RevisionState:
+            try:
+                out[(status, revision)] = transition(status, revision, action)
+            except IllegalTransition:
+                continue
+    return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -17,6 +18,7 @@ from alphanode.content.states import (
     PostStatus,
     Publication,
     ReviewAction,
+    allowed_from,
     transition,
 )
 from alphanode.errors import AlphanodeError, NotFound, UsageError
@@ -27,7 +29,7 @@ from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
 FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
-BULK_BATCH = 500
+BULK_BATCH = 1000
 
 
 class ReviewError(AlphanodeError):
@@ -166,29 +168,112 @@ def count_matching(engine: Engine, filters: Filters) -> int:
         return review.queue_count(conn, filters)
 
 
+Progress = Callable[[int, int], None]
+
+
+class BulkDecision(Protocol):
+    def __call__(
+        self,
+        engine: Engine,
+        filters: Filters,
+        actor: str,
+        note: str,
+        *,
+        progress: Progress | None = None,
+    ) -> int: ...
+
+
+def decide_matching(
+    engine: Engine,
+    filters: Filters,
+    action: ReviewAction,
+    actor: str,
+    note: str = "",
+    *,
+    progress: Progress | None = None,
+    chunk: int = BULK_BATCH,
+) -> int:
+    """Apply ``action`` to every queued revision matching ``filters``, ``chunk`` posts per
+    transaction, in bounded memory; returns how many were decided.
+
+    Each chunk commits on its own, so a run that is killed keeps the chunks it finished
+    and a rerun continues with what is still pending (nothing is decided twice: a decided
+    revision has left the queue). The chunk is read with one SQL condition on the
+    (status, revision state) pairs ``states.allowed_from`` gives for the action; each pair's
+    outcome comes from ``transition`` and is written with set-based statements.
+    ``progress(done, total)`` is called after each commit.
+    """
+    pairs = [(s.value, r.value) for s, r in allowed_from(action)]
+    total = count_matching(engine, filters)
+    done, after = 0, 0
+    while True:
+        with writing(engine) as conn:
+            rows = review.pending_chunk(conn, filters, pairs, after, chunk)
+            groups: dict[tuple[str, str], list[review.ChunkRow]] = {}
+            for r in rows:
+                groups.setdefault((r.status, r.review_state), []).append(r)
+            for (status, rstate), members in groups.items():
+                outcome = transition(status, rstate, action, f"{len(members)} queued posts")
+                items = [_chunk_decision(r, outcome) for r in members]
+                review.apply_decisions(
+                    conn,
+                    items,
+                    status=outcome.status.value,
+                    revision_state=outcome.revision.value if outcome.revision else None,
+                    publication=outcome.publication,
+                    action=action.value,
+                    actor=actor,
+                    note=note,
+                )
+        if not rows:
+            break
+        done += len(rows)
+        after = rows[-1].post_id
+        if progress is not None:
+            progress(done, max(total, done))
+        if len(rows) < chunk:
+            break
+    logger.info("review: %s %s %d matching %s", actor, action.value, done, list(filters))
+    return done
+
+
+def _chunk_decision(row: review.ChunkRow, outcome: Outcome) -> review.ChunkDecision:
+    if outcome.publication is not Publication.PUBLISH:
+        return review.ChunkDecision(row.post_id, row.number)
+    doc = _document(row.document)
+    card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
+    return review.ChunkDecision(row.post_id, row.number, card_json, cards.terms(doc))
+
+
 def approve_matching(
     engine: Engine,
     filters: Filters,
     actor: str,
     note: str = "",
+    *,
+    progress: Progress | None = None,
 ) -> int:
-    """Approve every pending revision matching ``filters``, in batched transactions."""
-    done = 0
-    while True:
-        with writing(engine) as conn:
-            batch = review.queue(conn, filters, 0, BULK_BATCH)
-            for q in batch:
-                row = posts.find(conn, q.ref)
-                if row is not None:
-                    _decide(conn, row, q.revision, ReviewAction.APPROVE, actor, note)
-        done += len(batch)
-        if len(batch) < BULK_BATCH:
-            logger.info("review: %s approved %d matching %s", actor, done, list(filters))
-            return done
+    """Approve every pending revision matching ``filters``, in chunked transactions."""
+    return decide_matching(engine, filters, ReviewAction.APPROVE, actor, note, progress=progress)
 
 
-def approve_all_pending(engine: Engine, actor: str, note: str = "") -> int:
-    return approve_matching(engine, (), actor, note)
+def reject_matching(
+    engine: Engine,
+    filters: Filters,
+    actor: str,
+    note: str,
+    *,
+    progress: Progress | None = None,
+) -> int:
+    """Reject every pending revision matching ``filters`` (a note is required)."""
+    _need_note("reject", note)
+    return decide_matching(engine, filters, ReviewAction.REJECT, actor, note, progress=progress)
+
+
+def approve_all_pending(
+    engine: Engine, actor: str, note: str = "", *, progress: Progress | None = None
+) -> int:
+    return approve_matching(engine, (), actor, note, progress=progress)
 
 
 def facet_values(engine: Engine, filters: Filters = ()) -> dict[str, list[tuple[str, int]]]:

@@ -10,10 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.content.states import PostStatus, RevisionState, SearchAction
+from alphanode.content.states import PostStatus, Publication, RevisionState, SearchAction
 from alphanode.store import outbox, state
 from alphanode.store.posts import now
-from alphanode.store.schema import post_terms, posts, review_log, revision_facets, revisions
+from alphanode.store.schema import (
+    post_terms,
+    posts,
+    review_log,
+    revision_facets,
+    revisions,
+    search_outbox,
+)
 
 
 @dataclass(frozen=True)
@@ -220,3 +227,142 @@ def revision_state(conn: Connection, post_id: int, number: int) -> str:
         revisions.c.post_id == post_id, revisions.c.number == number
     )
     return str(conn.scalar(query) or "")
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """One queued post in a bulk decision: its pending current revision and document."""
+
+    post_id: int
+    ref: str
+    number: int
+    status: str
+    review_state: str
+    document: str
+
+
+def pending_chunk(
+    conn: Connection,
+    filters: Sequence[tuple[str, str]],
+    pairs: Sequence[tuple[str, str]],
+    after_id: int,
+    limit: int,
+) -> list[ChunkRow]:
+    """The next ``limit`` queued posts after ``after_id`` (keyset, by id) matching
+    ``filters`` whose (post status, revision state) is one of ``pairs``: the states the
+    action is legal from, so one condition keeps the chunk legal."""
+    legal = sa.or_(
+        *(
+            sa.and_(posts.c.status == status, revisions.c.review_state == rstate)
+            for status, rstate in pairs
+        )
+    )
+    query = (
+        _queue_query(filters)
+        .add_columns(revisions.c.review_state, revisions.c.document)
+        .where(posts.c.id > after_id, legal)
+        .order_by(posts.c.id)
+        .limit(limit)
+    )
+    return [
+        ChunkRow(r.id, r.ref, r.current_revision, r.status, r.review_state, r.document)
+        for r in conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class ChunkDecision:
+    """What a bulk decision writes for one post (``card`` and ``terms``: when published)."""
+
+    post_id: int
+    number: int
+    card: str | None = None
+    terms: Sequence[tuple[str, str, str]] = ()
+
+
+def apply_decisions(
+    conn: Connection,
+    items: Sequence[ChunkDecision],
+    *,
+    status: str,
+    revision_state: str | None,
+    publication: Publication,
+    action: str,
+    actor: str,
+    note: str,
+) -> None:
+    """One outcome applied to many posts with a few set-based statements (the same writes
+    as ``make_live``/``take_down``, ``supersede_others``, ``set_revision_state`` and ``log``
+    for one post): an executemany per table and one content-version bump."""
+    if not items:
+        return
+    stamp = now()
+    ids = [i.post_id for i in items]
+    keys = [{"b_pid": i.post_id, "b_num": i.number} for i in items]
+    pid: sa.BindParameter[int] = sa.bindparam("b_pid")
+    num: sa.BindParameter[int] = sa.bindparam("b_num")
+    if publication is Publication.PUBLISH:
+        conn.execute(
+            posts.update()
+            .where(posts.c.id == pid)
+            .values(
+                status=status,
+                live_revision=num,
+                live_card=sa.bindparam("b_card"),
+                published_at=sa.func.coalesce(posts.c.published_at, stamp),
+                updated_at=stamp,
+            ),
+            [{**k, "b_card": i.card} for k, i in zip(keys, items, strict=True)],
+        )
+        conn.execute(
+            revisions.update()
+            .where(
+                revisions.c.post_id == pid,
+                revisions.c.number != num,
+                revisions.c.review_state == RevisionState.APPROVED.value,
+            )
+            .values(review_state=RevisionState.SUPERSEDED.value),
+            keys,
+        )
+    elif publication is Publication.TAKE_DOWN:
+        conn.execute(
+            posts.update()
+            .where(posts.c.id.in_(ids))
+            .values(status=status, live_revision=None, live_card=None, updated_at=stamp)
+        )
+    if publication is not Publication.KEEP:
+        conn.execute(post_terms.delete().where(post_terms.c.post_id.in_(ids)))
+        term_rows = [
+            {"post_id": i.post_id, "kind": k, "term": t, "label": label}
+            for i in items
+            for k, t, label in i.terms
+        ]
+        if term_rows:
+            conn.execute(post_terms.insert(), term_rows)
+        search = SearchAction.INDEX if publication is Publication.PUBLISH else SearchAction.DELETE
+        conn.execute(
+            search_outbox.insert(),
+            [{"post_id": p, "action": search.value, "created_at": stamp} for p in ids],
+        )
+        state.bump_content_version(conn)
+    if revision_state is not None:
+        conn.execute(
+            revisions.update()
+            .where(revisions.c.post_id == pid, revisions.c.number == num)
+            .values(review_state=revision_state),
+            keys,
+        )
+    conn.execute(
+        review_log.insert(),
+        [
+            {
+                "post_id": i.post_id,
+                "revision": i.number,
+                "action": action,
+                "actor": actor,
+                "note": note,
+                "created_at": stamp,
+            }
+            for i in items
+        ],
+    )
