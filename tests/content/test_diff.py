@@ -8,7 +8,12 @@ from alphanode.content.diff import Part
 
 def test_one_changed_word_is_a_deletion_and_an_insertion() -> None:
     parts = diff.words("the quick brown fox", "the quick red fox")
-    assert parts == (Part("eq", "the quick"), Part("del", "brown"), Part("ins", "red"), Part("eq", "fox"))
+    assert parts == (
+        Part("eq", "the quick"),
+        Part("del", "brown"),
+        Part("ins", "red"),
+        Part("eq", "fox"),
+    )
 
 
 def test_blocks_marks_changed_added_removed_and_moved() -> None:

@@ -33,9 +33,7 @@ def upgrade() -> None:
     op.create_index("ix_posts_publish_at", "posts", ["publish_at"])
     op.create_index("ix_posts_unpublish_at", "posts", ["unpublish_at"])
     with op.batch_alter_table("review_log") as batch:
-        batch.add_column(
-            sa.Column("address", sa.String(64), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("address", sa.String(64), nullable=False, server_default=""))
     op.create_index("ix_review_log_created_at", "review_log", ["created_at"])
     op.create_index("ix_revisions_queue", "revisions", ["review_state", "created_at", "post_id"])
 
