@@ -197,6 +197,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/review/posts/{ref:path}/reject"): (401, 401, 303, 401, 303, 303),
     ("POST", "/review/posts/{ref:path}/retract"): (401, 401, 403, 401, 403, 303),
     ("POST", "/review/bulk-approve"): (401, 401, 403, 401, 403, 200),
+    ("GET", "/review/posts/{ref:path}/compare"): (401, 401, 200, 401, 200, 200),
+    ("POST", "/review/posts/{ref:path}/not-duplicate"): (401, 401, 303, 401, 303, 303),
+    ("GET", "/review/log"): (401, 401, 200, 401, 200, 200),
     ("POST", "/logout"): (401, 401, 303, 401, 303, 303),
     ("POST", "/api/v1/import"): (401, 401, 403, 401, 200, 200),
     ("POST", "/api/v1/posts/{ref:path}/review"): (401, 401, 403, 401, 200, 200),
@@ -310,8 +313,8 @@ def test_reimport_of_approved_post_waits_for_review(rv: Review, tmp_path: Path) 
     # The reviewer sees the diff, then approves; the live page changes.
     cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
     page = rv.client.get(f"/review/posts/{SEED_REF}", headers=cookie).text
-    assert '<span class="add">+closing thoughts</span>' in page
-    assert '<span class="del">-final notes</span>' in page
+    assert "<del>final notes</del>" in page or "<del>Final notes</del>" in page
+    assert "<ins>closing thoughts</ins>" in page
     banner = rv.client.get(f"/posts/{SEED_SLUG}", headers=cookie).text
     assert "A newer revision of this post awaits review." in banner
     r = rv.client.request(
@@ -572,3 +575,40 @@ def test_review_page_and_queue_show_near_duplicates(rv: Review) -> None:
     assert "pending post 1" not in queue
     original = rv.client.get("/review/posts/anp-ref-000001-0000", headers=cookie).text
     assert "near-duplicate of" not in original  # the original is not marked
+
+
+def test_review_page_is_the_article_with_its_facts(rv: Review) -> None:
+    who = {"cookie": f"an_session={rv.cookies['rita']}"}
+    page = rv.client.get("/review/posts/anp-ref-000001-0000", headers=who)
+    assert page.status_code == 200
+    assert '<article class="post">' in page.text and "Similar Posts" in page.text
+    assert "age in the queue" in page.text and "import run" in page.text
+
+
+def test_changed_post_opens_on_the_word_difference(rv: Review, tmp_path: Path) -> None:
+    changed = seed_text().replace("alphanode", "alphanodeX", 1)
+    assert changed != seed_text()
+    (tmp_path / "seed.txt").write_text(changed, "utf-8")
+    importer.import_sources(rv.client.app.state.engine, rv.settings, resolve([str(tmp_path)]))
+    who = {"cookie": f"an_session={rv.cookies['rita']}"}
+    page = rv.client.get(f"/review/posts/{SEED_REF}", headers=who)
+    assert "Changes: revision 1 → 2" in page.text
+    assert "<ins>" in page.text and "<del>" in page.text
+    compare = rv.client.get(f"/review/posts/{SEED_REF}/compare?from=1&to=2", headers=who)
+    assert compare.status_code == 200 and "revision 1 → 2" in compare.text
+
+
+def test_decisions_and_not_duplicate_are_in_the_log_with_the_address(rv: Review) -> None:
+    r = request_from(
+        rv.client,
+        "10.1.2.3",
+        "/review/posts/anp-ref-000002-0000/not-duplicate",
+        f"csrf={rv.csrf['rita']}",
+        {**FORM, "cookie": f"an_session={rv.cookies['rita']}"},
+    )
+    assert r.status_code == 303
+    who = {"cookie": f"an_session={rv.cookies['rita']}"}
+    page = rv.client.get("/review/log?action=not_duplicate", headers=who)
+    assert "10.1.2.3" in page.text and "not_duplicate" in page.text
+    assert "setup" not in page.text  # the filter applies
+    assert "setup" in rv.client.get("/review/log", headers=who).text

@@ -40,6 +40,12 @@ class ReviewAction(StrEnum):
     RETRACT = "retract"
 
 
+class DeskAction(StrEnum):
+    """Review-log rows that are not decisions (the state machine does not see them)."""
+
+    NOT_DUPLICATE = "not_duplicate"
+
+
 class Publication(StrEnum):
     """What a decision does to the public surfaces."""
 

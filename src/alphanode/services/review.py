@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import logging
@@ -86,6 +87,7 @@ def _decide(
     action: ReviewAction,
     actor: str,
     note: str,
+    address: str = "",
 ) -> Outcome:
     """Apply ``action`` to revision ``number`` as the state machine says, and log it: every
     review path (single, bulk, CLI, desk, API) comes through here."""
@@ -103,7 +105,7 @@ def _decide(
         review.take_down(conn, row.id, outcome.status.value)
     if outcome.revision is not None:
         review.set_revision_state(conn, row.id, number, outcome.revision.value)
-    review.log(conn, row.id, number, action.value, actor, note)
+    review.log(conn, row.id, number, action.value, actor, note, address)
     return outcome
 
 
@@ -113,6 +115,7 @@ def approve(
     actor: str,
     note: str = "",
     revision: int | None = None,
+    address: str = "",
 ) -> Decision:
     """Make a revision (default: the newest) the live one; it becomes public and indexable.
 
@@ -122,23 +125,23 @@ def approve(
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = revision or row.current_revision
-        outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note)
+        outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note, address)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)
 
 
-def reject(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
+def reject(engine: Engine, ref_or_slug: str, actor: str, note: str, address: str = "") -> Decision:
     """Refuse the newest revision; a post that was never live becomes ``rejected``."""
     _need_note("reject", note)
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = row.current_revision
-        outcome = _decide(conn, row, number, ReviewAction.REJECT, actor, note)
+        outcome = _decide(conn, row, number, ReviewAction.REJECT, actor, note, address)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.REJECT, outcome.status)
 
 
-def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision:
+def retract(engine: Engine, ref_or_slug: str, actor: str, note: str, address: str = "") -> Decision:
     """Take a live post down: it leaves every public surface at once."""
     _need_note("retract", note)
     with writing(engine) as conn:
@@ -146,7 +149,7 @@ def retract(engine: Engine, ref_or_slug: str, actor: str, note: str) -> Decision
         # The live revision is the one taken down (a post that is not live has none: the
         # state machine refuses before the number is used).
         number = row.live_revision or row.current_revision
-        outcome = _decide(conn, row, number, ReviewAction.RETRACT, actor, note)
+        outcome = _decide(conn, row, number, ReviewAction.RETRACT, actor, note, address)
     logger.info("review: %s retracted %s", actor, row.ref)
     return Decision(row.ref, number, ReviewAction.RETRACT, outcome.status)
 
@@ -306,6 +309,9 @@ class ReviewView:
     log: list[review.LogRow]
     state: str
     near_duplicate_of: tuple[posts.PostRow, float] | None = None  # (earlier post, similarity)
+    source: str = ""
+    run_id: int | None = None
+    created_at: dt.datetime | None = None  # when the revision entered the queue
 
 
 def _diff(old: Document | None, new: Document) -> list[tuple[str, str]]:
@@ -345,6 +351,9 @@ def review_view(engine: Engine, ref_or_slug: str) -> ReviewView:
         history,
         state,
         (original, near[1]) if original is not None and near is not None else None,
+        rev.source,
+        rev.run_id,
+        rev.created_at,
     )
 
 

@@ -173,3 +173,17 @@ def listing(conn: Connection, limit: int) -> tuple[list[Pair], int]:
     )
     total = conn.scalar(sa.select(sa.func.count()).select_from(near_duplicates)) or 0
     return [Pair(*row) for row in conn.execute(query)], total
+
+
+def unmark(conn: Connection, post_id: int, facet: tuple[str, str]) -> bool:
+    """A reviewer says the post is not a near-duplicate: forget the pair and the facet."""
+    gone = conn.execute(sa.delete(near_duplicates).where(near_duplicates.c.post_id == post_id))
+    kind, value = facet
+    conn.execute(
+        sa.delete(revision_facets).where(
+            revision_facets.c.post_id == post_id,
+            revision_facets.c.kind == kind,
+            revision_facets.c.value == value,
+        )
+    )
+    return bool(gone.rowcount)

@@ -44,6 +44,7 @@ class RevisionRow:
     source: str
     created_at: dt.datetime
     review_state: str = RevisionState.PENDING.value
+    run_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def _revision(row: Any) -> RevisionRow:
         row.source,
         row.created_at,
         row.review_state,
+        row.run_id,
     )
 
 

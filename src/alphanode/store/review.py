@@ -100,7 +100,15 @@ def _replace_terms(conn: Connection, post_id: int, terms: Sequence[tuple[str, st
         )
 
 
-def log(conn: Connection, post_id: int, number: int, action: str, actor: str, note: str) -> None:
+def log(
+    conn: Connection,
+    post_id: int,
+    number: int,
+    action: str,
+    actor: str,
+    note: str,
+    address: str = "",
+) -> None:
     conn.execute(
         review_log.insert().values(
             post_id=post_id,
@@ -109,8 +117,53 @@ def log(conn: Connection, post_id: int, number: int, action: str, actor: str, no
             actor=actor,
             note=note,
             created_at=now(),
+            address=address[:64],
         )
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One review-log row with its post (the desk's audit list)."""
+
+    id: int
+    ref: str
+    title: str
+    revision: int
+    action: str
+    actor: str
+    note: str
+    address: str
+    created_at: dt.datetime
+
+
+def entries(
+    conn: Connection,
+    actor: str = "",
+    action: str = "",
+    ref: str = "",
+    before: int | None = None,
+    limit: int = 100,
+) -> list[Entry]:
+    """The review log, newest first, filtered; ``before``: keyset (rows with a smaller id)."""
+    query = (
+        sa.select(review_log, posts.c.ref, posts.c.title)
+        .join(posts, posts.c.id == review_log.c.post_id)
+        .order_by(review_log.c.id.desc())
+        .limit(limit)
+    )
+    if actor:
+        query = query.where(review_log.c.actor == actor)
+    if action:
+        query = query.where(review_log.c.action == action)
+    if ref:
+        query = query.where(posts.c.ref == ref)
+    if before is not None:
+        query = query.where(review_log.c.id < before)
+    return [
+        Entry(r.id, r.ref, r.title, r.revision, r.action, r.actor, r.note, r.address, r.created_at)
+        for r in conn.execute(query)
+    ]
 
 
 def history(conn: Connection, post_id: int) -> list[LogRow]:

@@ -49,7 +49,17 @@ posts = sa.Table(
     sa.Column("live_revision", sa.Integer, nullable=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("live_card", sa.Text, nullable=True),
+    # The review desk: who is working on the post (until when), who it is assigned to, and
+    # the scheduled publication (of revision publish_revision) and unpublication.
+    sa.Column("claimed_by", sa.String(200), nullable=True),
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assigned_to", sa.String(200), nullable=True),
+    sa.Column("publish_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("publish_revision", sa.Integer, nullable=True),
+    sa.Column("unpublish_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_posts_live", "status", "published_at"),
+    sa.Index("ix_posts_publish_at", "publish_at"),
+    sa.Index("ix_posts_unpublish_at", "unpublish_at"),
     sa.CheckConstraint(_one_of("status", PostStatus), name="status"),
 )
 
@@ -69,6 +79,8 @@ revisions = sa.Table(
         "review_state", sa.String(20), nullable=False, server_default=RevisionState.PENDING.value
     ),
     sa.UniqueConstraint("post_id", "number"),
+    # The review queue sorted by age reads this index in order (keyset pagination).
+    sa.Index("ix_revisions_queue", "review_state", "created_at", "post_id"),
 )
 
 review_log = sa.Table(
@@ -81,7 +93,9 @@ review_log = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_review_log_post_id", "post_id"),
+    sa.Index("ix_review_log_created_at", "created_at"),
 )
 
 # Taxonomy terms of each post's live revision, for the listing pages.

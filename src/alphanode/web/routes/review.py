@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from alphanode.errors import UsageError
-from alphanode.services import accounts, review
+from alphanode.services import accounts, desk, review
+from alphanode.services import site as site_service
 from alphanode.services.accounts import Principal
 from alphanode.web import templating
 from alphanode.web.auth import (
@@ -28,6 +30,7 @@ from alphanode.web.auth import (
 )
 from alphanode.web.bodies import form_number
 from alphanode.web.context import engine, site
+from alphanode.web.routes.pages import article_context
 
 router = APIRouter()
 PER_PAGE = 50
@@ -147,13 +150,101 @@ def _who_or_login(request: Request) -> Principal | Response:
     return require_session(request, "review")
 
 
+def _facts(view: review.ReviewView) -> dict[str, Any]:
+    """What a reviewer decides on, beside the article."""
+    meta = view.document.meta
+    source = meta.get("source")
+    flags = meta.get("flags")
+    scores = meta.get("score")
+    age = dt.datetime.now(dt.UTC) - _aware(view.created_at or dt.datetime.now(dt.UTC))
+    hours = int(age.total_seconds() // 3600)
+    return {
+        "source": (source.get("url") or source.get("name") or "")
+        if isinstance(source, dict)
+        else view.source,
+        "source_status": source.get("status", "") if isinstance(source, dict) else "",
+        "run": view.run_id,
+        "age": f"{hours // 24} d {hours % 24} h"
+        if hours >= 24
+        else f"{hours} h {int(age.total_seconds() // 60) % 60} min",
+        "flags": [(k, v) for k, v in flags.items() if v] if isinstance(flags, dict) else [],
+        "scores": list(scores.items()) if isinstance(scores, dict) else [],
+    }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+@router.get("/review/posts/{ref:path}/compare", name="review_compare")
+def review_compare(
+    request: Request,
+    ref: str,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000)] = None,
+    to: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> Response:
+    who = _who_or_login(request)
+    if isinstance(who, Response):
+        return who
+    comparison = desk.compare(engine(request), ref, from_, to)
+    return _screen(request, "review_compare.html", who, {"comparison": comparison})
+
+
 @router.get("/review/posts/{ref:path}", name="review_post")
 def review_post(request: Request, ref: str) -> Response:
+    """The pending revision rendered as readers will see it, beside the facts and the
+    difference from the live revision."""
     who = _who_or_login(request)
     if isinstance(who, Response):
         return who
     view = review.review_view(engine(request), ref)
-    return _screen(request, "review_post.html", who, {"view": view})
+    found = site_service.preview(site(request), view.post.slug)
+    context: dict[str, Any] = {"view": view, "facts": _facts(view), "comparison": None}
+    if found is not None:
+        context.update(article_context(request, found[0]))
+        context["counted_views"] = found[0].views
+    if view.live_document is not None and view.revision != view.post.live_revision:
+        context["comparison"] = desk.compare(engine(request), view.post.ref, None, None)
+    context["beside"] = desk.beside_original(engine(request), view.post.ref)
+    return _screen(request, "review_post.html", who, context)
+
+
+@router.post("/review/posts/{ref:path}/not-duplicate", name="review_not_duplicate")
+async def not_duplicate(request: Request, ref: str) -> Response:
+    who, _ = await require_form(request, "review")
+    await run_in_threadpool(
+        desk.not_duplicate, engine(request), ref, who.name, client_address(request)
+    )
+    return _back("not-duplicate")
+
+
+@router.get("/review/log", name="review_log")
+def review_log(
+    request: Request,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=40)] = "",
+    ref: Annotated[str, Query(max_length=200)] = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    who = _who_or_login(request)
+    if isinstance(who, Response):
+        return who
+    entries = desk.log(engine(request), actor, action, ref, before, PER_PAGE)
+    next_before = entries[-1].id if len(entries) == PER_PAGE else None
+    chosen = {k: v for k, v in {"actor": actor, "action": action, "ref": ref}.items() if v}
+    return _screen(
+        request,
+        "review_log.html",
+        who,
+        {
+            "entries": entries,
+            "actor": actor,
+            "action": action,
+            "ref": ref,
+            "next_before": next_before,
+            "next_query": urlencode({**chosen, "before": next_before or ""}),
+        },
+    )
 
 
 # What the queue's banner may say after a decision: ``done=`` carries one of these codes,
@@ -163,6 +254,7 @@ DONE = {
     "reject": "Rejected: the post stays out of public view; the note is in the review log.",
     "retract": "Retracted: the post left every public page, feed and search.",
     "bulk-approve": "Approved every matching post.",
+    "not-duplicate": "Marked as not a duplicate: the mark is gone, and the review log says so.",
 }
 
 
@@ -182,6 +274,7 @@ async def approve(request: Request, ref: str) -> Response:
         who.name,
         data.get("note", ""),
         revision,
+        client_address(request),
     )
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back("approve")
@@ -190,7 +283,14 @@ async def approve(request: Request, ref: str) -> Response:
 @router.post("/review/posts/{ref:path}/reject", name="review_reject")
 async def reject(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "review")
-    await run_in_threadpool(review.reject, engine(request), ref, who.name, data.get("note", ""))
+    await run_in_threadpool(
+        review.reject,
+        engine(request),
+        ref,
+        who.name,
+        data.get("note", ""),
+        client_address(request),
+    )
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back("reject")
 
@@ -198,7 +298,14 @@ async def reject(request: Request, ref: str) -> Response:
 @router.post("/review/posts/{ref:path}/retract", name="review_retract")
 async def retract(request: Request, ref: str) -> Response:
     who, data = await require_form(request, "retract")
-    await run_in_threadpool(review.retract, engine(request), ref, who.name, data.get("note", ""))
+    await run_in_threadpool(
+        review.retract,
+        engine(request),
+        ref,
+        who.name,
+        data.get("note", ""),
+        client_address(request),
+    )
     await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
     return _back("retract")
 
