@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from alphanode.errors import DocumentRejected, Problem, UsageError
-from alphanode.formats import html, jsonl, markdown, scraped, wxr
+from alphanode.formats import ghost, html, jsonl, markdown, scraped, wxr
 from alphanode.formats.reader import Outcome, Pieces, Reader
 from alphanode.formats.sniffing import SNIFF_BYTES, markup_kind
 
@@ -21,6 +21,7 @@ READERS: tuple[Reader, ...] = (
     wxr.READER,
     html.READER,
     scraped.READER,
+    ghost.READER,
     jsonl.JSON,
     jsonl.JSONL,
     markdown.READER,
@@ -70,13 +71,14 @@ def by_suffix(name: str, head: bytes = b"") -> Reader | None:
     claiming = [r for r in READERS if suffix in r.suffixes]
     if not claiming:
         return None
-    if len(claiming) == 1 and (not head or markup_kind(head) is None):
+    if len(claiming) == 1 and markup_kind(head) is None:
         return claiming[0]
     sniffed = next((r for r in claiming if r.sniff(head)), None)
     if sniffed is not None:
         return sniffed
-    # Markup that none of them recognises (an RSS feed named .xml): sniff among all readers.
-    return None if markup_kind(head) is not None else claiming[0]
+    # Markup that none of them recognises (an RSS feed named .xml): sniff among all readers;
+    # anything else goes to the last, most general one (the generic JSON reader for .json).
+    return None if markup_kind(head) is not None else claiming[-1]
 
 
 def choose(name: str, head: bytes, fmt: str = AUTO) -> str:
