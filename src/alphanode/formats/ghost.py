@@ -166,7 +166,14 @@ def _card(name: str, payload: dict[str, Any]) -> list[Block]:
     if name == "code":
         return [Code(str(payload.get("code", "")), str(payload.get("language", "") or ""))]
     if name == "image":
-        return [Image(str(payload.get("alt", "")), str(payload.get("caption", "")), "", str(payload.get("src", "")))]
+        return [
+            Image(
+                str(payload.get("alt", "")),
+                str(payload.get("caption", "")),
+                "",
+                str(payload.get("src", "")),
+            )
+        ]
     return [Embed(f"ghost:card/{name}", orjson.dumps(payload).decode())]
 
 

@@ -342,7 +342,12 @@ class _Walker:
 
 
 def _image(el: Any) -> Image:
-    return Image(str(el.get("alt", "") or ""), str(el.get("title", "") or ""), "", str(el.get("src", "") or ""))
+    return Image(
+        str(el.get("alt", "") or ""),
+        str(el.get("title", "") or ""),
+        "",
+        str(el.get("src", "") or ""),
+    )
 
 
 def _align(cell: Any) -> str | None:

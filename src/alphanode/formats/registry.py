@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from alphanode.errors import DocumentRejected, Problem, UsageError
-from alphanode.formats import ghost, html, jsonl, markdown, scraped, wxr
+from alphanode.formats import feed, ghost, html, jsonl, markdown, scraped, wxr
 from alphanode.formats.reader import Outcome, Pieces, Reader
 from alphanode.formats.sniffing import SNIFF_BYTES, markup_kind
 
 READERS: tuple[Reader, ...] = (
     wxr.READER,
+    feed.READER,
     html.READER,
     scraped.READER,
     ghost.READER,

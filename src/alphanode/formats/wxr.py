@@ -32,7 +32,7 @@ from alphanode.formats.sniffing import markup_kind
 
 CODE_NOT_WXR = "AN-IMPORT-030"
 CODE_MALFORMED = "AN-IMPORT-031"
-CODE_SKIPPED = "AN-IMPORT-SKIP"
+CODE_SKIPPED = "AN-IMPORT-SKIP"  # services.preparing counts these as skipped
 VERSIONS = ("1.0", "1.1", "1.2")
 POST_TYPES = ("post", "page")
 _STATUS = {"publish": "published"}
@@ -57,7 +57,7 @@ def _is_wp(el: Any) -> bool:
     return "wordpress.org/export/" in ns and not ns.endswith("excerpt/")
 
 
-def _events(stream: IO[bytes], tags: tuple[str, ...] | None = None) -> Any:
+def _events(stream: IO[bytes]) -> Any:
     return etree.iterparse(
         stream,
         events=("end",),
@@ -100,49 +100,50 @@ def _free(el: Any) -> None:
 
 def pieces(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     """One JSON piece per item (or per problem), with the line the item ends on."""
-    fh = stream if hasattr(stream, "seek") else io.BytesIO(b"".join(stream))
-    assert isinstance(fh, io.IOBase | io.BufferedReader) or hasattr(fh, "read")  # noqa: S101
-    start = fh.tell()  # type: ignore[union-attr]
-    media = _attachments(fh)  # type: ignore[arg-type]
-    fh.seek(start)  # type: ignore[union-attr]
-    channel: dict[str, Any] = {"version": "", "host": "", "authors": {}}
+    fh: Any = stream if hasattr(stream, "seek") else io.BytesIO(b"".join(stream))
+    start = fh.tell()
+    media = _attachments(fh)
+    fh.seek(start)
     children: dict[str, list[str]] = {}
-    for post_id, (url, parent) in media.items():
+    for url, parent in media.values():
         if parent and parent != "0" and url:
             children.setdefault(parent, []).append(url)
+    channel: dict[str, Any] = {"version": "", "host": "", "authors": {}}
     line = 1
     try:
-        for _, el in _events(fh):  # type: ignore[arg-type]
+        for _, el in _events(fh):
             line = el.sourceline or line
-            name = _local(el)
             parent = el.getparent()
-            in_channel = parent is not None and _local(parent) == "channel"
-            if not in_channel:
-                continue
-            if name == "link" and not _ns(el) and not channel["host"]:
-                channel["host"] = _host(_text(el))
-            elif name == "wxr_version" and _is_wp(el):
-                channel["version"] = _text(el)
-            elif name == "author" and _is_wp(el):
-                fields = {_local(c): _text(c) for c in el}
-                login = fields.get("author_login", "")
-                channel["authors"][login] = fields.get("author_display_name") or login
-            elif name == "item" and not _ns(el):
+            if parent is None or _local(parent) != "channel":
+                continue  # inside an item: read when the item ends
+            if _local(el) == "item" and not _ns(el):
                 if channel["version"] not in VERSIONS:
                     yield line, _problem(CODE_NOT_WXR, "wp:wxr_version", channel["version"])
                     return
                 yield line, orjson.dumps(_item(el, channel, media, children))
                 _free(el)
-                continue
-            elif name in ("title", "description") and not _ns(el):
-                continue
-            el.clear()
+            else:
+                _channel_field(el, channel)
     except etree.XMLSyntaxError as exc:
         where = f"line {exc.lineno}, column {exc.offset}"
         yield exc.lineno or line, _problem(CODE_MALFORMED, "xml", f"{exc.msg} ({where})")
         return
     if channel["version"] not in VERSIONS:
         yield line, _problem(CODE_NOT_WXR, "wp:wxr_version", channel["version"])
+
+
+def _channel_field(el: Any, channel: dict[str, Any]) -> None:
+    """The site's link, the WXR version and the authors; everything else is let go."""
+    name = _local(el)
+    if name == "link" and not _ns(el) and not channel["host"]:
+        channel["host"] = _host(_text(el))
+    elif name == "wxr_version" and _is_wp(el):
+        channel["version"] = _text(el)
+    elif name == "author" and _is_wp(el):
+        fields = {_local(c): _text(c) for c in el}
+        login = fields.get("author_login", "")
+        channel["authors"][login] = fields.get("author_display_name") or login
+    el.clear()
 
 
 def _host(url: str) -> str:
@@ -217,10 +218,13 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
         for line, piece in pieces(io.BytesIO(data)):
             yield from read(piece, line, name)
         return
+    item = orjson.loads(data)
     try:
-        yield first_line, _document(orjson.loads(data), first_line)
+        yield first_line, _document(item, first_line)
     except DocumentRejected as exc:
         yield shifted(exc, first_line)
+    for _ in range(int(item.get("comments") or 0)):  # comments are not posts: counted
+        yield first_line, _skipped("comment")
 
 
 def _document(item: dict[str, Any], line: int) -> Any:
@@ -229,18 +233,7 @@ def _document(item: dict[str, Any], line: int) -> Any:
         raise DocumentRejected([_rejection(problem)])
     kind = str(item.get("type", "post"))
     if kind not in POST_TYPES:
-        raise DocumentRejected(
-            [
-                Problem(
-                    CODE_SKIPPED,
-                    "wp:post_type",
-                    kind,
-                    "a post or page (attachments become figures of their post; comments, "
-                    "menus and revisions are not imported): skipped",
-                    line=1,
-                )
-            ]
-        )
+        raise _skipped(kind)
     blocks = html.body(str(item.get("content", "")))
     blocks.extend(Image("", "", "", url) for url in item.get("figures", []))
     extra: dict[str, Any] = dict(item.get("meta") or {})
@@ -276,6 +269,14 @@ def _document(item: dict[str, Any], line: int) -> Any:
     return document_from_dict(data, line=1)
 
 
+def _skipped(kind: str) -> DocumentRejected:
+    expected = (
+        "a post or page (attachments become figures of their post; comments, menus and "
+        "revisions are not imported): skipped"
+    )
+    return DocumentRejected([Problem(CODE_SKIPPED, "wp:post_type", kind, expected, line=1)])
+
+
 def _rejection(problem: dict[str, Any]) -> Problem:
     code = str(problem.get("code", CODE_MALFORMED))
     expected = (
@@ -283,7 +284,9 @@ def _rejection(problem: dict[str, Any]) -> Problem:
         if code == CODE_NOT_WXR
         else "well-formed XML; the items before this point were imported"
     )
-    return Problem(code, str(problem.get("field", "")), str(problem.get("value", "")), expected, line=1)
+    return Problem(
+        code, str(problem.get("field", "")), str(problem.get("value", "")), expected, line=1
+    )
 
 
 READER = Reader(
@@ -291,6 +294,6 @@ READER = Reader(
     (".xml",),
     sniff,
     read,
-    pieces=pieces,  # type: ignore[arg-type]
+    pieces=pieces,
     help="a WordPress export (WXR 1.0-1.2), streamed item by item",
 )
