@@ -50,30 +50,35 @@ from alphanode.formats.reader import Outcome, Reader, shifted
 from alphanode.formats.sniffing import markup_kind
 from alphanode.formats.text import decode
 
-_INLINE_TAGS = {
+_INLINE_TAGS = frozenset({
     "a", "abbr", "b", "br", "cite", "code", "del", "em", "i", "ins", "kbd", "mark", "q",
     "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "u", "var",
-}  # fmt: skip
-_BLOCK_TAGS = {
+})  # fmt: skip
+_BLOCK_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table",
     "thead", "tbody", "tfoot", "tr", "th", "td", "hr", "img", "figure", "figcaption", "div",
     "section", "article", "aside", "header", "footer", "main", "nav", "dl", "dt", "dd",
     "iframe", "video", "audio", "source", "caption", "center", "address", "details", "summary",
-}  # fmt: skip
-_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
-    "code": {"class"},
-    "pre": {"class"},
-    "ol": {"start"},
-    "th": {"align", "style"},
-    "td": {"align", "style"},
-    "iframe": {"src"},
-    "video": {"src"},
-    "audio": {"src"},
-    "source": {"src"},
-}
-_SCHEMES = {"http", "https", "mailto", "ftp", "tel"}
+})  # fmt: skip
+
+
+def _attributes() -> dict[str, set[str]]:
+    return {
+        "a": {"href", "title"},
+        "img": {"src", "alt", "title"},
+        "code": {"class"},
+        "pre": {"class"},
+        "ol": {"start"},
+        "th": {"align", "style"},
+        "td": {"align", "style"},
+        "iframe": {"src"},
+        "video": {"src"},
+        "audio": {"src"},
+        "source": {"src"},
+    }
+
+
+_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "tel"})
 _EMBEDS = ("iframe", "video", "audio")
 _LANG = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush:\s*([\w+#.-]+)")
@@ -87,12 +92,12 @@ def clean(html: str) -> str:
     """HTML with only the elements and attributes the walker reads, URLs checked by nh3."""
     return nh3.clean(
         html,
-        tags=_INLINE_TAGS | _BLOCK_TAGS,
+        tags=set(_INLINE_TAGS | _BLOCK_TAGS),
         clean_content_tags={"script", "style", "object", "embed", "template", "svg", "math"},
-        attributes=_ATTRIBUTES,
+        attributes=_attributes(),
         strip_comments=True,
         link_rel=None,
-        url_schemes=_SCHEMES,
+        url_schemes=set(_SCHEMES),
     )
 
 
