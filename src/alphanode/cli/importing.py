@@ -20,15 +20,23 @@ def import_(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Files, directories (searched for *.txt, *.json, *.jsonl) or - for stdin."
+            help="Files, directories (searched for every extension a reader knows) or - for stdin."
         ),
     ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
     ] = False,
     fmt: FormatOption = registry.AUTO,
+    only_published: Annotated[
+        bool,
+        typer.Option(
+            "--only-published",
+            help="Skip items their source says are not public (drafts, private...): counted.",
+        ),
+    ] = False,
 ) -> None:
-    """Import scraped pages and JSON/JSONL documents; re-importing is safe (idempotent).
+    """Import scraped pages, JSON/JSONL, Markdown, HTML, WordPress WXR and Ghost exports;
+    re-importing is safe (idempotent).
 
     Exit 0 when every document was accepted, 3 when some were rejected (the others are
     imported; see `alphanode rejects`), 2 for usage errors.
@@ -43,7 +51,12 @@ def import_(
                 bar.update(bar.task_ids[0], completed=done, docs=docs)
 
         report = importer.import_sources(
-            engine, conf, found, stdin=sys.stdin.buffer, progress=progress
+            engine,
+            conf,
+            found,
+            stdin=sys.stdin.buffer,
+            progress=progress,
+            only_published=only_published,
         )
     if as_json:
         print_json(report.to_dict())
@@ -64,7 +77,8 @@ def _human(report: ImportReport) -> None:
     rate = report.to_dict()["docs_per_second"]
     typer.echo(
         f"imported {report.imported}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {report.rejected}, warnings {report.warnings} "
+        f"rejected {report.rejected}, skipped {sum(report.skipped.values())}, "
+        f"warnings {report.warnings} "
         f"in {report.seconds:.2f} s ({rate} docs/s)"
     )
 

@@ -32,11 +32,14 @@ _SAFE_URL_RE = re.compile(r"https?://[^\x00-\x20\x7f/?#\\]+(?:[/?#][^\x00-\x20\x
 # A reference names a post in URLs (/api/v1/posts/{ref}, /review/posts/{ref}): letters,
 # digits and . _ : ~ @ + -, in segments joined by single "/" (wp:site/123), each segment
 # starting with a letter or digit (so no "..", "//" or leading "/"); never ? # % or spaces.
-REFERENCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:~@+-]*(?:/[A-Za-z0-9][A-Za-z0-9._:~@+-]*)*")
+# The first part starts with a letter or digit; later parts may also start with _ (a Jekyll
+# post is md:_posts/… or md:linux/_posts/…), never with . (no "..", no hidden names).
+REFERENCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:~@+-]*(?:/[A-Za-z0-9_][A-Za-z0-9._:~@+-]*)*")
 REFERENCE_MAX = 200
 REFERENCE_EXPECTED = (
     f"a reference of at most {REFERENCE_MAX} characters: A-Za-z0-9 and . _ : ~ @ + -, "
-    "in parts joined by single / and each starting with a letter or digit "
+    "in parts joined by single /, the first starting with a letter or digit and the others "
+    "with a letter, digit or _ "
     "(e.g. anp-ref-026145-7938, wp:site/123)"
 )
 # Keeps every count inside a signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT).

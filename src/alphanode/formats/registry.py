@@ -13,11 +13,20 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from alphanode.errors import DocumentRejected, Problem, UsageError
-from alphanode.formats import jsonl, markdown, scraped
+from alphanode.formats import feed, ghost, html, jsonl, markdown, scraped, wxr
 from alphanode.formats.reader import Outcome, Pieces, Reader
 from alphanode.formats.sniffing import SNIFF_BYTES, markup_kind
 
-READERS: tuple[Reader, ...] = (scraped.READER, jsonl.JSON, jsonl.JSONL, markdown.READER)
+READERS: tuple[Reader, ...] = (
+    wxr.READER,
+    feed.READER,
+    html.READER,
+    scraped.READER,
+    ghost.READER,
+    jsonl.JSON,
+    jsonl.JSONL,
+    markdown.READER,
+)
 
 AUTO = "auto"
 UNSUPPORTED = "unsupported:"  # + what the input looks like: a kind that no reader reads
@@ -32,7 +41,11 @@ def names() -> tuple[str, ...]:
 
 def suffixes() -> dict[str, str]:
     """File extension (lower case, with the dot) → reader name."""
-    return {suffix: r.name for r in READERS for suffix in r.suffixes}
+    out: dict[str, str] = {}
+    for r in READERS:
+        for suffix in r.suffixes:
+            out.setdefault(suffix, r.name)
+    return out
 
 
 def get(name: str) -> Reader:
@@ -49,16 +62,30 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def by_suffix(name: str) -> Reader | None:
-    """The reader for ``name``'s extension (stdin, ``-`` and API bodies have none)."""
-    found = suffixes().get(PurePath(name).suffix.lower()) if name not in ("", "-") else None
-    return get(found) if found else None
+def by_suffix(name: str, head: bytes = b"") -> Reader | None:
+    """The reader for ``name``'s extension (stdin, ``-`` and API bodies have none); when
+    several readers claim it (``.xml``, ``.json``) or it is markup, the first whose sniff
+    matches ``head``."""
+    if name in ("", "-"):
+        return None
+    suffix = PurePath(name).suffix.lower()
+    claiming = [r for r in READERS if suffix in r.suffixes]
+    if not claiming:
+        return None
+    if len(claiming) == 1 and markup_kind(head) is None:
+        return claiming[0]
+    sniffed = next((r for r in claiming if r.sniff(head)), None)
+    if sniffed is not None:
+        return sniffed
+    # Markup that none of them recognises (an RSS feed named .xml): sniff among all readers;
+    # anything else goes to the last, most general one (the generic JSON reader for .json).
+    return None if markup_kind(head) is not None else claiming[-1]
 
 
 def choose(name: str, head: bytes, fmt: str = AUTO) -> str:
     """The reader name for an input: ``fmt``, else its extension, else sniffed from ``head``;
     ``UNSUPPORTED + kind`` when it is markup that no reader handles (never a scraped page)."""
-    reader = get(fmt) if fmt != AUTO else by_suffix(name)
+    reader = get(fmt) if fmt != AUTO else by_suffix(name, head)
     if reader is None:
         reader = next((r for r in READERS if r.sniff(head)), None)
     kind = markup_kind(head)

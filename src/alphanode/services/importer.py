@@ -23,7 +23,7 @@ from alphanode.content.fingerprint import Fingerprint
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
 from alphanode.content.states import ImportOutcome
 from alphanode.services import near_duplicates
-from alphanode.services.preparing import Outcome, Prepared, prepare_many, worker_start
+from alphanode.services.preparing import Outcome, Prepared, Skipped, prepare_many, worker_start
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
@@ -50,6 +50,12 @@ class ImportReport:
     run_id: int | None = None
     seconds: float = 0.0
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (ref or source, result)
+    skipped: dict[str, int] = field(default_factory=dict)  # what was skipped → how many
+    by_format: dict[str, dict[str, int]] = field(default_factory=dict)  # reader → outcomes
+
+    def count(self, fmt: str, result: str) -> None:
+        per = self.by_format.setdefault(fmt or "unknown", {})
+        per[result] = per.get(result, 0) + 1
 
     def note(self, who: str, result: str) -> None:
         """Remember a document's outcome for the human summary (the first few only)."""
@@ -64,6 +70,9 @@ class ImportReport:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0
         return {
             **self.counts(),
+            "skipped": sum(self.skipped.values()),
+            "skipped_by_type": dict(sorted(self.skipped.items())),
+            "by_format": {k: dict(sorted(v.items())) for k, v in sorted(self.by_format.items())},
             "warnings": self.warnings,
             "documents": self.documents,
             "run_id": self.run_id,
@@ -88,8 +97,12 @@ def import_sources(
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
     stdin_name: str = STDIN,
+    only_published: bool = False,
 ) -> ImportReport:
-    """Import every document of ``sources``; bad ones are rejected and the rest go on."""
+    """Import every document of ``sources``; bad ones are rejected and the rest go on.
+
+    ``only_published``: items their source says are not public are skipped (counted).
+    """
     started = time.perf_counter()
     report = ImportReport()
     max_bytes = settings.import_max_document_bytes
@@ -113,12 +126,12 @@ def import_sources(
         batch.extend(chunk)
         done_bytes += chunk_bytes
         if len(batch) >= batch_size:
-            _write(engine, batch, report, threshold)
+            _write(engine, batch, report, threshold, only_published)
             batch = []
             if progress:
                 progress(done_bytes, report.documents)
     if batch:
-        _write(engine, batch, report, threshold)
+        _write(engine, batch, report, threshold, only_published)
     if progress:
         progress(done_bytes, report.documents)
     with writing(engine) as conn:
@@ -185,10 +198,32 @@ class _Known:
     content_hash: str
 
 
+def _skip(batch: list[Outcome], report: ImportReport, only_published: bool) -> list[Outcome]:
+    """The outcomes to store; skipped ones (and unpublished ones, if asked) counted."""
+    kept: list[Outcome] = []
+    for o in batch:
+        if isinstance(o, Skipped):
+            what = o.what
+        elif only_published and isinstance(o, Prepared) and not o.published:
+            what = "not published at the source"
+        else:
+            kept.append(o)
+            continue
+        report.skipped[what] = report.skipped.get(what, 0) + 1
+        report.count(o.format, "skipped")
+        report.note(o.source, "skipped")
+    return kept
+
+
 def _write(
-    engine: Engine, batch: list[Outcome], report: ImportReport, threshold: float | None
+    engine: Engine,
+    batch: list[Outcome],
+    report: ImportReport,
+    threshold: float | None,
+    only_published: bool = False,
 ) -> None:
     """Store one batch in one transaction, run again from scratch if it lost a race."""
+    batch = _skip(batch, report, only_published)
     prepared = [o for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
     for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -212,7 +247,9 @@ def _write(
         setattr(report, result, getattr(report, result) + 1)
         report.warnings += p.warning_count
         report.note(p.ref, result)
+        report.count(p.format, result)
     for r in rejected:
+        report.count(r.format, ImportOutcome.REJECTED.value)
         report.rejected += 1
         report.errors.extend(p.to_dict() for p in r.problems)
         report.note(r.source, ImportOutcome.REJECTED.value)

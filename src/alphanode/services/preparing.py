@@ -22,6 +22,7 @@ import orjson
 from alphanode.content.card import review_facets
 from alphanode.content.document import ParsedDocument
 from alphanode.content.fingerprint import Fingerprint, fingerprint
+from alphanode.content.source import is_published
 from alphanode.content.validate import CODE_EMPTY, CODE_TOO_LARGE
 from alphanode.errors import DocumentRejected, Problem
 from alphanode.formats import jsonl, registry
@@ -45,12 +46,25 @@ class Prepared:
     warning_count: int
     facets: tuple[tuple[str, str], ...] = ()
     fingerprint: Fingerprint | None = None
+    format: str = ""  # the reader that read it
+    published: bool = True  # False when its source says it is not public (draft, private...)
 
 
-Outcome = Prepared | Rejection
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source item that is not imported by design (a WordPress comment, menu item or
+    revision): counted in the report with its type, never silently dropped."""
+
+    source: str
+    format: str
+    what: str
 
 
-def _prepared(parsed: ParsedDocument, source: str, prints: bool = True) -> Prepared:
+Outcome = Prepared | Rejection | Skipped
+CODE_SKIPPED = "AN-IMPORT-SKIP"  # a reader's way to say: not imported by design
+
+
+def _prepared(parsed: ParsedDocument, source: str, prints: bool = True, fmt: str = "") -> Prepared:
     doc = parsed.document
     data = doc.to_dict()  # once: serialised for storage and, with sorted keys, for the hash
     return Prepared(
@@ -64,6 +78,8 @@ def _prepared(parsed: ParsedDocument, source: str, prints: bool = True) -> Prepa
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),
         fingerprint=fingerprint(doc) if prints else None,
+        format=fmt,
+        published=is_published(doc.meta),
     )
 
 
@@ -81,7 +97,7 @@ def _rejection(exc: DocumentRejected, item: Item, line: int | None = None) -> Re
         )
         for p in exc.problems
     )
-    return Rejection(where, problems, _raw(item.data))
+    return Rejection(where, problems, _raw(item.data), item.kind)
 
 
 def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
@@ -100,9 +116,13 @@ def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
     out: list[Outcome] = []
     for line, outcome in registry.read(item.kind, item.data, item.line, item.reader_name):
         if isinstance(outcome, DocumentRejected):
-            out.append(_rejection(outcome, item, line))
+            if outcome.problems and all(p.code == CODE_SKIPPED for p in outcome.problems):
+                what = outcome.problems[0].value
+                out.append(Skipped(f"{item.source}:{line}", item.kind, what))
+            else:
+                out.append(_rejection(outcome, item, line))
         else:
-            out.append(_prepared(outcome, f"{item.source}:{line}", prints))
+            out.append(_prepared(outcome, f"{item.source}:{line}", prints, item.kind))
     if not out:  # a reader found nothing at all: say so rather than drop the input
         bad = Problem(CODE_EMPTY, "document", "", "a document", False, item.source, item.line)
         out.append(Rejection(f"{item.source}:{item.line}", (bad,), _raw(item.data)))

@@ -22,6 +22,7 @@ class Rejection:
     source: str
     problems: tuple[Problem, ...]
     raw: str
+    format: str = ""  # the reader that read it (for the import summary by format)
 
 
 @dataclass(frozen=True)

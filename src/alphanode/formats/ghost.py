@@ -1,0 +1,242 @@
+"""Ghost JSON exports (1.x to 5.x): ``{"db": [{"meta", "data"}]}`` and the bare form.
+
+Posts and pages become posts. The body is the ``html`` field read by ``formats.html`` when
+there is one; else the ``lexical`` or ``mobiledoc`` JSON is rendered (markdown and html
+cards through their readers, code and image cards as blocks, others as embeds). Tags and
+authors come from the join tables; the reference is ``ghost:<uuid>`` (``ghost:<id>``
+when a post has no uuid). Exports older than Ghost 1.0 (version ``000``) are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from alphanode.content.document import Block, Code, Embed, Image
+from alphanode.content.meta import EXTRA
+from alphanode.content.slug import is_slug
+from alphanode.content.source import SOURCE, source_part
+from alphanode.content.validate import document_from_dict
+from alphanode.errors import DocumentRejected, Problem
+from alphanode.formats import html, markdown
+from alphanode.formats.reader import Outcome, Reader, shifted
+
+CODE_NOT_GHOST = "AN-IMPORT-040"
+_KEPT = ("featured", "visibility", "type", "meta_title", "meta_description", "codeinjection_head")
+
+
+def _dbs(data: Any) -> list[dict[str, Any]] | None:
+    """The ``{"meta", "data"}`` parts of an export, or None when it is not one."""
+    if not isinstance(data, dict):
+        return None
+    db = data.get("db")
+    if isinstance(db, list) and all(isinstance(d, dict) for d in db):
+        return db
+    if isinstance(data.get("meta"), dict) and isinstance(data.get("data"), dict):
+        return [data]
+    inner = data.get("data")
+    if isinstance(inner, dict) and isinstance(inner.get("meta"), dict) and "data" in inner:
+        return [inner]
+    return None
+
+
+def sniff(head: bytes) -> bool:
+    try:
+        return _dbs(orjson.loads(head)) is not None
+    except orjson.JSONDecodeError:  # longer than the head: judge by its start
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:64]
+        return start.startswith(b"{") and b'"db"' in start
+
+
+def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int, Outcome]]:
+    try:
+        loaded = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        yield first_line, _reject("json", str(exc), "a Ghost JSON export")
+        return
+    dbs = _dbs(loaded)
+    if dbs is None:
+        keys = ", ".join(list(loaded)[:5]) if isinstance(loaded, dict) else type(loaded).__name__
+        yield first_line, _reject("db", keys, 'a Ghost export: {"db": [{"meta", "data"}]}')
+        return
+    for db in dbs:
+        version = str((db.get("meta") or {}).get("version", ""))
+        if not version[:1].isdigit() or int(version.split(".")[0] or 0) < 1:
+            expected = "a Ghost 1.0 or later export (older ones are not supported)"
+            yield first_line, _reject("meta.version", version, expected)
+            continue
+        yield from _posts(db.get("data") or {}, first_line)
+
+
+def _reject(field: str, value: str, expected: str) -> DocumentRejected:
+    return DocumentRejected([Problem(CODE_NOT_GHOST, field, value, expected, line=1)])
+
+
+def _posts(data: dict[str, Any], line: int) -> Iterator[tuple[int, Outcome]]:
+    users = {u.get("id"): u.get("name") or u.get("slug") for u in data.get("users") or []}
+    tags = {t.get("id"): t.get("name") for t in data.get("tags") or []}
+    by_post: dict[Any, dict[str, list[str]]] = {}
+    for row in sorted(data.get("posts_tags") or [], key=lambda r: r.get("sort_order") or 0):
+        if row.get("tag_id") in tags:
+            by_post.setdefault(row.get("post_id"), {}).setdefault("tags", []).append(
+                str(tags[row["tag_id"]])
+            )
+    for row in sorted(data.get("posts_authors") or [], key=lambda r: r.get("sort_order") or 0):
+        if row.get("author_id") in users:
+            by_post.setdefault(row.get("post_id"), {}).setdefault("authors", []).append(
+                str(users[row["author_id"]])
+            )
+    metas = {m.get("post_id"): m for m in data.get("posts_meta") or []}
+    for post in data.get("posts") or []:
+        if not isinstance(post, dict):
+            continue
+        joined = by_post.get(post.get("id"), {})
+        authors = joined.get("authors") or (
+            [str(users[post["author_id"]])] if post.get("author_id") in users else []
+        )
+        try:
+            yield line, _document(post, authors, joined.get("tags", []), metas.get(post["id"]))
+        except DocumentRejected as exc:
+            yield shifted(exc, line)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value == "None" else str(value)
+
+
+def _document(
+    post: dict[str, Any], authors: list[str], tags: list[str], meta_row: dict[str, Any] | None
+) -> Any:
+    uid = _text(post.get("uuid")) or _text(post.get("id"))
+    status = _text(post.get("status")) or "published"
+    extra = {k: post[k] for k in _KEPT if _text(post.get(k))}
+    if post.get("page") in (True, 1, "1"):
+        extra["type"] = "page"
+    excerpt = _text(post.get("custom_excerpt")) or _text((meta_row or {}).get("meta_description"))
+    meta: dict[str, Any] = {
+        "reference": f"ghost:{uid}",
+        SOURCE: source_part(
+            format="ghost",
+            id=_text(post.get("id")),
+            url=_text(post.get("canonical_url")),
+            status=status,
+            published=_text(post.get("published_at")),
+            updated=_text(post.get("updated_at")),
+            excerpt=excerpt,
+            image=_text(post.get("feature_image")),
+            authors=authors,
+            tags=tags,
+        ),
+    }
+    if extra:
+        meta[EXTRA] = extra
+    data: dict[str, Any] = {
+        "title": _text(post.get("title")) or f"Untitled {uid}",
+        "body": [b.to_dict() for b in _body(post)],
+        "meta": meta,
+    }
+    slug = _text(post.get("slug"))
+    if is_slug(slug):
+        data["slug"] = slug
+    return document_from_dict(data, line=1)
+
+
+def _body(post: dict[str, Any]) -> list[Block]:
+    if _text(post.get("html")).strip():
+        return html.body(str(post["html"]))
+    for key, render in (("lexical", _lexical), ("mobiledoc", _mobiledoc)):
+        raw = post.get(key)
+        if isinstance(raw, str) and raw.strip() and raw != "None":
+            try:
+                return render(orjson.loads(raw))
+            except (orjson.JSONDecodeError, TypeError, KeyError, IndexError, AttributeError):
+                return [Embed(f"ghost:{key}", raw)]
+    if _text(post.get("markdown")):
+        return markdown.body(str(post["markdown"]))
+    return []
+
+
+def _card(name: str, payload: dict[str, Any]) -> list[Block]:
+    if name == "markdown":
+        return markdown.body(str(payload.get("markdown", "")))
+    if name == "html":
+        return html.body(str(payload.get("html", "")))
+    if name == "code":
+        return [Code(str(payload.get("code", "")), str(payload.get("language", "") or ""))]
+    if name == "image":
+        return [
+            Image(
+                str(payload.get("alt", "")),
+                str(payload.get("caption", "")),
+                "",
+                str(payload.get("src", "")),
+            )
+        ]
+    return [Embed(f"ghost:card/{name}", orjson.dumps(payload).decode())]
+
+
+def _mobiledoc(doc: dict[str, Any]) -> list[Block]:
+    cards = doc.get("cards") or []
+    out: list[Block] = []
+    for section in doc.get("sections") or []:
+        if section[0] == 10:  # a card section
+            name, payload = cards[section[1]]
+            out.extend(_card(str(name), payload or {}))
+        elif section[0] == 1:  # a markup section: its text
+            words = "".join(str(m[3]) for m in section[2] if len(m) > 3)
+            tag = str(section[1]).lower()
+            out.extend(html.body(f"<{tag}>{_escape(words)}</{tag}>") if words.strip() else [])
+    return out
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _lexical(doc: dict[str, Any]) -> list[Block]:
+    out: list[Block] = []
+    for node in (doc.get("root") or {}).get("children") or []:
+        kind = str(node.get("type", ""))
+        if kind in ("markdown", "html", "code", "image"):
+            payload = dict(node)
+            if kind == "html" and "html" not in payload:
+                payload["html"] = node.get("html", "")
+            out.extend(_card(kind, payload))
+        elif kind in ("paragraph", "heading", "quote", "list"):
+            out.extend(html.body(_lexical_html(node)))
+        else:
+            out.append(Embed(f"ghost:lexical/{kind}", orjson.dumps(node).decode()))
+    return out
+
+
+def _lexical_html(node: dict[str, Any]) -> str:
+    kind = node.get("type")
+    inner = "".join(_lexical_html(c) for c in node.get("children") or [])
+    if kind == "text":
+        text, fmt = _escape(str(node.get("text", ""))), int(node.get("format") or 0)
+        for bit, tag in ((1, "strong"), (2, "em"), (4, "del"), (16, "code")):
+            if fmt & bit:
+                text = f"<{tag}>{text}</{tag}>"
+        return text
+    if kind == "linebreak":
+        return "<br>"
+    if kind == "link":
+        href = _escape(str(node.get("url", ""))).replace('"', "&quot;")
+        return f'<a href="{href}">{inner}</a>'
+    tag = {"paragraph": "p", "quote": "blockquote", "listitem": "li"}.get(str(kind), "")
+    if kind == "heading":
+        tag = str(node.get("tag", "h2"))
+    if kind == "list":
+        tag = "ol" if node.get("listType") == "number" else "ul"
+    return f"<{tag}>{inner}</{tag}>" if tag else inner
+
+
+READER = Reader(
+    "ghost",
+    (".json",),
+    sniff,
+    read,
+    help="a Ghost JSON export (1.x to 5.x: html, mobiledoc or lexical bodies)",
+)
