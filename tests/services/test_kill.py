@@ -69,7 +69,7 @@ CRASH_POINTS = [
     # the second batch's outbox rows are deleted in a transaction that never commits
     ("sync", "alphanode.store.outbox.remove_upto", 2),
     # halfway through one approval transaction: nothing of it is committed
-    ("approve", "alphanode.store.review.log", 120),
+    ("approve", "alphanode.store.review.apply_decisions", 1),  # inside the chunk, uncommitted
     # the approvals are committed, indexing them stops after the first batch is in the index
     ("approve", "alphanode.services.similar.refresh", 1),
 ]
