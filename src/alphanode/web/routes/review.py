@@ -258,6 +258,13 @@ DONE = {
 }
 
 
+async def _decided(request: Request, done: str) -> Response:
+    """After a decision commits: make it searchable now (the outbox's one consumer), then
+    back to the queue with the banner ``done`` names."""
+    await run_in_threadpool(site(request).index_pending)
+    return _back(done)
+
+
 def _back(done: str) -> Response:
     assert done in DONE  # noqa: S101 - a code from the table above
     return RedirectResponse("/review?" + urlencode({"done": done}), status_code=303)
@@ -276,8 +283,7 @@ async def approve(request: Request, ref: str) -> Response:
         revision,
         client_address(request),
     )
-    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("approve")
+    return await _decided(request, "approve")
 
 
 @router.post("/review/posts/{ref:path}/reject", name="review_reject")
@@ -291,8 +297,7 @@ async def reject(request: Request, ref: str) -> Response:
         data.get("note", ""),
         client_address(request),
     )
-    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("reject")
+    return await _decided(request, "reject")
 
 
 @router.post("/review/posts/{ref:path}/retract", name="review_retract")
@@ -306,8 +311,7 @@ async def retract(request: Request, ref: str) -> Response:
         data.get("note", ""),
         client_address(request),
     )
-    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("retract")
+    return await _decided(request, "retract")
 
 
 @router.post("/review/bulk-approve", name="review_bulk_approve")
@@ -329,5 +333,4 @@ async def bulk_approve(request: Request) -> Response:
         who.name,
         data.get("note", ""),
     )
-    await run_in_threadpool(site(request).index_pending)  # the decision, searchable now
-    return _back("bulk-approve")
+    return await _decided(request, "bulk-approve")
