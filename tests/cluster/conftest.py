@@ -111,7 +111,17 @@ class Host:
     command: list[str]
     env: dict[str, str]
     log: Path
+    netns: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> subprocess.Popen[str]:
+        """``alphanode ARGS`` started on this host (in its namespace, with its settings)."""
+        command = [sys.executable, "-m", "alphanode", *args]
+        if self.netns is not None:
+            command = ["ip", "netns", "exec", self.netns, *command]
+        return subprocess.Popen(
+            command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     def start(self) -> None:
         with self.log.open("ab") as out:
@@ -192,6 +202,7 @@ def cluster(
                     command,
                     env,
                     tmp_path / f"host{i + 1}.log",
+                    network.names[i] if network is not None else None,
                 )
                 host.start()
                 hosts.append(host)
