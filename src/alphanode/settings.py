@@ -271,6 +271,18 @@ class Values:
         "and `alphanode reindex` (lists are made at approval).",
         bounds=(0.5, 1.0),
     )
+    review_claim_minutes: int = declare(
+        30,
+        "How long a reviewer's claim on a post lasts (the review desk's Claim button): while "
+        "it holds, other reviewers cannot edit, approve or reject the post (they may take the "
+        "claim over, which the review log records).",
+        "alphanode.services.claims",
+        "Two reviewers never work on one post at once; a claim someone forgot ends by itself "
+        "after this many minutes.",
+        "Any value is safe: claims already made keep the end time they were given; shorten "
+        "it if forgotten claims keep posts waiting.",
+        bounds=(1, 24 * 60),
+    )
     near_duplicate_import: bool = declare(
         True,
         "Import: look for near-duplicates of every new or changed body while importing. "

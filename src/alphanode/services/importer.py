@@ -291,6 +291,12 @@ def _apply(
     return results
 
 
+def store_one(conn: Connection, prepared: Prepared, threshold: float | None) -> str:
+    """One prepared document written by the import's own path, in the caller's transaction
+    (the review desk's edits): a new revision when it changed, else ``unchanged``."""
+    return _apply(conn, [prepared], None, threshold)[0]
+
+
 def _mark_near_duplicates(
     conn: Connection,
     known: dict[str, _Known],

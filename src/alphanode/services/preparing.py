@@ -83,6 +83,12 @@ def _prepared(parsed: ParsedDocument, source: str, prints: bool = True, fmt: str
     )
 
 
+def prepare_parsed(parsed: ParsedDocument, source: str, prints: bool = True) -> Prepared:
+    """A document already parsed and validated (the review desk's edit form), prepared the
+    same way as every imported one."""
+    return _prepared(parsed, source, prints, "desk")
+
+
 def _raw(data: bytes) -> str:
     return data[:RAW_KEEP].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
