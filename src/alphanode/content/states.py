@@ -44,6 +44,9 @@ class DeskAction(StrEnum):
     """Review-log rows that are not decisions (the state machine does not see them)."""
 
     NOT_DUPLICATE = "not_duplicate"
+    SCHEDULE_PUBLISH = "schedule_publish"  # approve at a time (services/scheduling.py)
+    SCHEDULE_UNPUBLISH = "schedule_unpublish"  # take down at a time
+    CANCEL_SCHEDULE = "cancel_schedule"  # a schedule dropped (by a reviewer or the worker)
 
 
 class Publication(StrEnum):

@@ -109,6 +109,19 @@ def _decide(
     return outcome
 
 
+def decide_in(
+    conn: Connection,
+    row: posts.PostRow,
+    number: int,
+    action: ReviewAction,
+    actor: str,
+    note: str,
+    address: str = "",
+) -> Outcome:
+    """``_decide`` in the caller's transaction (the scheduler claims and decides in one)."""
+    return _decide(conn, row, number, action, actor, note, address)
+
+
 def approve(
     engine: Engine,
     ref_or_slug: str,

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.services import indexing
+from alphanode.services import indexing, scheduling
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
 from alphanode.store.migrate import open_database
@@ -121,10 +121,11 @@ class Site:
         self._workers.append(worker)
 
     def start(self) -> None:
-        """Start the background workers: the outbox syncer and whatever was added."""
+        """Start the background workers: the outbox syncer, the scheduled-publication
+        worker and whatever was added."""
         if self._running:
             return
-        self._running = [indexing.Syncer(self), *self._workers]
+        self._running = [indexing.Syncer(self), scheduling.Scheduler(self), *self._workers]
         for worker in self._running:
             worker.start()
 
