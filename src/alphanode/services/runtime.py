@@ -8,9 +8,11 @@ database (``alphanode defaults``) opens nothing, and ``close`` releases what was
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from argon2 import PasswordHasher
@@ -58,12 +60,16 @@ class ParsedRevisions:
         return doc
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class Site:
     """One site's runtime: built once per web worker (``create_app``) or CLI command.
 
     Owns the typed ``settings``, the database ``engine`` (migrated when ``auto_migrate``
     is on) and an unmigrated one for ``db``/``backup`` commands, the search backend, the
-    parsed-revision cache, the password ``hasher`` (tests pass a cheap one) and the
+    parsed-revision cache, the password ``hasher`` (tests pass a cheap one), the ``clock`` and the
     background workers (the search syncer, the web's view counter).
     """
 
@@ -73,8 +79,11 @@ class Site:
         *,
         hasher: PasswordHasher | None = None,
         engine: Engine | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.settings = settings
+        # What "now" is for schedules and the desk's charts (tests pass a clock they move).
+        self.clock: Callable[[], dt.datetime] = clock or _utc_now
         self.hasher = hasher or PasswordHasher()
         self.parsed = ParsedRevisions()
         self._engine = engine

@@ -301,9 +301,9 @@ class Scheduler:
     """A web worker's background thread: ``run_due`` every ``schedule_check_seconds``,
     then the search index catches up with what it published or took down."""
 
-    def __init__(self, site: Site, clock: Clock = posts.now) -> None:
+    def __init__(self, site: Site, clock: Clock | None = None) -> None:
         self.site = site
-        self.clock = clock
+        self.clock = clock  # None: the site's clock, read at each pass
         self._periodic = Periodic(
             "alphanode-schedule", site.settings.schedule_check_seconds, self.run_once, final=False
         )
@@ -311,7 +311,7 @@ class Scheduler:
     def run_once(self) -> RunReport | None:
         """One pass; never raises (the thread must outlive a database hiccup)."""
         try:
-            report = run_due(self.site.engine, self.clock())
+            report = run_due(self.site.engine, (self.clock or self.site.clock)())
         except Exception:
             logger.exception("schedule: the scheduled-publication pass failed; next pass retries")
             return None
