@@ -223,6 +223,16 @@ class Values:
         "Approvals made from the CLI or another worker are searchable within a second.",
         "Raise it to poll less; nothing is lost, the outbox keeps what is not yet indexed.",
     )
+    schedule_check_seconds: float = declare(
+        30.0,
+        "How often each web worker carries out scheduled publications and unpublications "
+        "that are due (0: never; nothing scheduled happens then).",
+        "alphanode.services.scheduling",
+        "A post scheduled for a time goes live (or comes down) within this many seconds of "
+        "it, exactly once however many workers run; each action is a review-log row.",
+        "Raise it to poll less (one indexed query per interval per worker); due schedules "
+        "wait in the database and run on the next pass.",
+    )
     similar_weight_text: float = declare(
         1.0,
         "Similar Posts: weight of body text similarity (cosine of tf-idf vectors).",

@@ -10,7 +10,8 @@ import typer
 from alphanode.cli.output import count_progress, database, print_json, settings, site
 from alphanode.content.states import DeskAction, ReviewAction
 from alphanode.errors import UsageError
-from alphanode.services import desk, near_duplicates, review
+from alphanode.services import desk, near_duplicates, review, scheduling
+from alphanode.store.posts import now as clock_now
 
 review_app = typer.Typer(
     help="Review before indexing: list, approve, reject, retract, log.", no_args_is_help=True
@@ -34,6 +35,21 @@ NearOpt = Annotated[bool, typer.Option("--near-duplicate", help="only near-dupli
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Approve at this time instead of now: ISO 8601 with a timezone, e.g. "
+        "2026-12-24T09:00+01:00 (the background worker of `alphanode serve` publishes it).",
+    ),
+]
+UnpublishAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--unpublish-at",
+        help="Also take the post down at this time (ISO 8601 with a timezone).",
+    ),
+]
 
 
 def _bulk(
@@ -146,13 +162,26 @@ def approve(
     generator: GeneratorOpt = None,
     topic: TopicOpt = None,
     near_duplicate: NearOpt = False,
+    at: AtOpt = None,
+    unpublish_at: UnpublishAtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Approve a post's newest revision (or a filtered set): it goes live and is indexed.
 
+    With --at it goes live at that time instead (it stays in the queue, marked, until then);
+    --unpublish-at takes it down at a later time. A time in the past is a usage error.
+
     Bulk approval commits 1,000 posts per transaction with a progress bar on a terminal;
     a run that is interrupted keeps what it committed, and running it again continues."""
     chosen = _filters(filters, flag, generator, topic, near_duplicate)
+    if at is not None or unpublish_at is not None:
+        if all_pending or all_matching or ref is None:
+            raise UsageError(
+                "--at/--unpublish-at without one post",
+                "a reference or slug: publication times are set per post",
+            )
+        _approve_scheduled(ctx, ref, actor, note, at, unpublish_at, as_json)
+        return
     _decide(ctx, ReviewAction.APPROVE, ref, actor, note, all_pending, all_matching, chosen, as_json)
 
 
@@ -195,6 +224,104 @@ def _decide(
         return
     said = f"{'approved' if approving else 'rejected'} {decision.ref} revision {decision.revision}"
     typer.echo(said if approving else f"{said} (status {decision.status})")
+
+
+def _approve_scheduled(
+    ctx: typer.Context,
+    ref: str,
+    actor: str,
+    note: str,
+    at: str | None,
+    unpublish_at: str | None,
+    as_json: bool,
+) -> None:
+    """``approve REF --at`` and/or ``--unpublish-at``: both times are checked before anything
+    is written, so a bad second time schedules nothing."""
+    engine, now = database(ctx), clock_now()
+    when = scheduling.parse_time(at, now, "--at") if at is not None else None
+    until = (
+        scheduling.parse_time(unpublish_at, now, "--unpublish-at")
+        if unpublish_at is not None
+        else None
+    )
+    if when is not None and until is not None and until <= when:
+        raise UsageError(
+            f"--unpublish-at {unpublish_at!r} is not after --at {at!r}",
+            "an unpublication time later than the publication time",
+        )
+    revision = None
+    if when is not None:
+        revision = scheduling.schedule_publish(engine, ref, when, actor, now=now).publish_revision
+    else:
+        decision = review.approve(engine, ref, actor, note)
+        revision = decision.revision
+        site(ctx).index_pending()
+    if until is not None:
+        scheduling.schedule_unpublish(engine, ref, until, actor, now=now)
+    shown = scheduling.of(engine, ref)
+    if as_json:
+        print_json(
+            {
+                "action": "schedule" if when is not None else ReviewAction.APPROVE.value,
+                "ref": shown.ref,
+                "revision": revision,
+                "publish_at": shown.publish_at.isoformat() if shown.publish_at else None,
+                "unpublish_at": shown.unpublish_at.isoformat() if shown.unpublish_at else None,
+            }
+        )
+        return
+    if when is not None:
+        typer.echo(f"scheduled {shown.ref} revision {revision} to go live at {when.isoformat()}")
+    else:
+        typer.echo(f"approved {shown.ref} revision {revision}")
+    if until is not None:
+        typer.echo(f"scheduled {shown.ref} to come down at {until.isoformat()}")
+
+
+@review_app.command("expire")
+def expire(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="A reference or slug.")],
+    actor: As,
+    at: Annotated[
+        str, typer.Option("--at", help="When to take it down: ISO 8601 with a timezone.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Schedule a live post (or one scheduled to go live) to come down at a time."""
+    now = clock_now()
+    until = scheduling.parse_time(at, now, "--at")
+    shown = scheduling.schedule_unpublish(database(ctx), ref, until, actor, now=now)
+    if as_json:
+        print_json({"action": "expire", "ref": shown.ref, "unpublish_at": until.isoformat()})
+        return
+    typer.echo(f"scheduled {shown.ref} to come down at {until.isoformat()}")
+
+
+@review_app.command("unschedule")
+def unschedule(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="A reference or slug.")],
+    actor: As,
+    only: Annotated[
+        str,
+        typer.Option("--only", help="publish, unpublish or both (default)."),
+    ] = "both",
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel a post's scheduled publication and/or unpublication (kept in the review log)."""
+    shown = scheduling.cancel(database(ctx), ref, actor, only)
+    if as_json:
+        print_json(
+            {
+                "action": "unschedule",
+                "ref": shown.ref,
+                "publish_at": shown.publish_at.isoformat() if shown.publish_at else None,
+                "unpublish_at": shown.unpublish_at.isoformat() if shown.unpublish_at else None,
+            }
+        )
+        return
+    typer.echo(f"cancelled the schedule of {shown.ref} ({only})")
 
 
 @review_app.command("reject")

@@ -121,6 +121,19 @@ def _desk_checks(
         claims.check_seen(conn, row, seen, doing)
 
 
+def decide_in(
+    conn: Connection,
+    row: posts.PostRow,
+    number: int,
+    action: ReviewAction,
+    actor: str,
+    note: str,
+    address: str = "",
+) -> Outcome:
+    """``_decide`` in the caller's transaction (the scheduler claims and decides in one)."""
+    return _decide(conn, row, number, action, actor, note, address)
+
+
 def approve(
     engine: Engine,
     ref_or_slug: str,

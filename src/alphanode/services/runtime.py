@@ -8,9 +8,11 @@ database (``alphanode defaults``) opens nothing, and ``close`` releases what was
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from argon2 import PasswordHasher
@@ -18,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.services import indexing
+from alphanode.services import indexing, scheduling
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
 from alphanode.store.migrate import open_database
@@ -58,12 +60,16 @@ class ParsedRevisions:
         return doc
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class Site:
     """One site's runtime: built once per web worker (``create_app``) or CLI command.
 
     Owns the typed ``settings``, the database ``engine`` (migrated when ``auto_migrate``
     is on) and an unmigrated one for ``db``/``backup`` commands, the search backend, the
-    parsed-revision cache, the password ``hasher`` (tests pass a cheap one) and the
+    parsed-revision cache, the password ``hasher`` (tests pass a cheap one), the ``clock`` and the
     background workers (the search syncer, the web's view counter).
     """
 
@@ -73,8 +79,11 @@ class Site:
         *,
         hasher: PasswordHasher | None = None,
         engine: Engine | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.settings = settings
+        # What "now" is for schedules and the desk's charts (tests pass a clock they move).
+        self.clock: Callable[[], dt.datetime] = clock or _utc_now
         self.hasher = hasher or PasswordHasher()
         self.parsed = ParsedRevisions()
         self._engine = engine
@@ -121,10 +130,11 @@ class Site:
         self._workers.append(worker)
 
     def start(self) -> None:
-        """Start the background workers: the outbox syncer and whatever was added."""
+        """Start the background workers: the outbox syncer, the scheduled-publication
+        worker and whatever was added."""
         if self._running:
             return
-        self._running = [indexing.Syncer(self), *self._workers]
+        self._running = [indexing.Syncer(self), scheduling.Scheduler(self), *self._workers]
         for worker in self._running:
             worker.start()
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from alphanode.errors import UsageError
-from alphanode.services import accounts, claims, desk, review
+from alphanode.services import accounts, claims, desk, review, scheduling
 from alphanode.services import site as site_service
 from alphanode.services.accounts import Principal
 from alphanode.web import templating
@@ -139,6 +139,7 @@ def queue(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
                 for kind, values in facets.items()
             },
             "message": DONE.get(request.query_params.get("done", ""), ""),
+            "schedules": scheduling.for_posts(engine(request), [r.post_id for r in rows]),
         },
     )
 
@@ -207,6 +208,7 @@ def review_post(request: Request, ref: str) -> Response:
         context["comparison"] = desk.compare(engine(request), view.post.ref, None, None)
     context["beside"] = desk.beside_original(engine(request), view.post.ref)
     context["claim"] = claims.current(engine(request), view.post.ref)
+    context["schedule"] = scheduling.of(engine(request), view.post.ref)
     return _screen(request, "review_post.html", who, context)
 
 
