@@ -158,6 +158,18 @@ class Values:
         "Hot pages are served from memory (see docs/cache-rules.md); about 15 KB a page.",
         "Set to 0 to serve every request from the database; nothing else changes.",
     )
+    page_fragments: bool = declare(
+        True,
+        "Keep each live revision's rendered page parts (body, meta box, OpenGraph tags, "
+        "JSON-LD) and each post's link-preview card in the database, made on first view and "
+        "written in batches off the request path; pages assemble them with the parts that "
+        "change (counted views, Similar Posts).",
+        "alphanode.services.pages",
+        "An article is rendered once per revision and code version, then assembled from its "
+        "kept parts; a new approval, rollback, retraction or release never shows stale parts.",
+        "Set to false to render every part on every request; the kept rows are then unused "
+        "(drop them with `DELETE FROM page_fragments; DELETE FROM og_cards`).",
+    )
     page_cache_check_seconds: float = declare(
         1.0,
         "How often a worker checks whether public content changed (approval, retraction) "

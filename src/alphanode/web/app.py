@@ -16,11 +16,13 @@ from starlette.responses import Response
 
 from alphanode import __version__
 from alphanode.errors import AlphanodeError
+from alphanode.services import pages as page_service
 from alphanode.services import views as view_service
 from alphanode.services.runtime import Site
 from alphanode.settings import Settings, production_problem
 from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
+from alphanode.web.fragments import card_version, render_version
 from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
@@ -48,6 +50,9 @@ def create_app(
     engine = site.engine
     views = ViewCounter(engine, settings.views_flush_seconds)
     site.add_worker(views)
+    fragments = page_service.FragmentQueue(engine) if settings.page_fragments else None
+    if fragments is not None:
+        site.add_worker(fragments)
     access = AccessLog(access_stream)
     metrics = Metrics()
 
@@ -78,6 +83,9 @@ def create_app(
     app.state.engine = engine
     app.state.templates = make_templates(HERE / "templates", settings)
     app.state.views = views
+    app.state.fragments = fragments
+    app.state.render_version = render_version(HERE / "templates")
+    app.state.card_version = card_version()
     app.state.metrics = metrics
     app.state.access_log = access
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
