@@ -213,10 +213,7 @@ def _item(
             login = _text(c)
             out["authors"].append(channel["authors"].get(login, login))
         elif name == "category" and not ns:
-            domain = c.get("domain", "category")
-            key = "tags" if domain in ("post_tag", "tag") else "categories"
-            if domain in ("category", "post_tag", "tag"):
-                out[key].append(_text(c))
+            _term(out, c.get("domain", "category"), _text(c))
         elif not ns and name in ("title", "link"):
             out[name] = _text(c)
     post_id = wp.get("post_id", "")
@@ -237,6 +234,18 @@ def _item(
         else "",
     )
     return out
+
+
+def _term(out: dict[str, Any], domain: str, value: str) -> None:
+    """A term once (WXR 1.0 lists each category twice); a custom taxonomy's terms are kept
+    under ``terms`` (they end in ``meta.extra``)."""
+    if domain in ("category", "post_tag", "tag"):
+        key = "tags" if domain != "category" else "categories"
+        found = out[key]
+    else:
+        found = out.setdefault("terms", {}).setdefault(domain, [])
+    if value and value not in found:
+        found.append(value)
 
 
 def _gmt(value: str) -> str:
@@ -281,6 +290,8 @@ def _document(item: dict[str, Any], line: int) -> Any:
     extra: dict[str, Any] = dict(item.get("meta") or {})
     if item.get("sticky"):
         extra["sticky"] = True
+    if item.get("terms"):
+        extra["terms"] = item["terms"]
     if item.get("comments"):
         extra["comments"] = item["comments"]
     if kind != "post":
