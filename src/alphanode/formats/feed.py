@@ -148,10 +148,12 @@ def _json_feed(data: bytes) -> dict[str, Any]:
 
 
 def _date(entry: dict[str, Any], key: str) -> str:
-    value = entry.get(f"{key}_parsed")
+    # dict.get, not entry.get: feedparser's dict answers "updated" with "published" (and a
+    # DeprecationWarning) when the entry has no updated date of its own.
+    value = dict.get(entry, f"{key}_parsed")
     if value:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", value)
-    return str(entry.get(key, "") or "")
+    return str(dict.get(entry, key, "") or "")
 
 
 def _reference(entry: Any, feed: Any, number: int, name: str) -> str:
