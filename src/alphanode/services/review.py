@@ -30,7 +30,7 @@ from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
-FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
+FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate", "source_status")
 BULK_BATCH = 1000
 
 

@@ -140,7 +140,8 @@ rejects = sa.Table(
 )
 
 # What the review queue filters on, per revision: flags that are set, generator, topic,
-# stack, near_duplicate. Written at import time so that filters are plain indexed look-ups.
+# stack, near_duplicate, source_status. Written at import time so that filters are plain
+# indexed look-ups.
 revision_facets = sa.Table(
     "revision_facets",
     metadata,
