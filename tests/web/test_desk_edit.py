@@ -156,7 +156,7 @@ def test_a_claim_is_shown_and_refuses_another_reviewer_until_taken_over(desk: De
     assert "Release the claim" in desk.get("rita", ref_page)
     refused = desk.post("dora", EDIT, {**_form(desk, title="dora's"), "do": "save"})
     assert refused.status_code == 409 and "claimed by rita" in refused.text
-    approve = desk.post("dora", f"{ref_page}/approve", {"revision": "1"})
+    approve = desk.post("dora", f"{ref_page}/approve", {"revision": "1", "seen": "1"})
     assert approve.status_code == 409 and "claimed by rita" in approve.text
     assert desk.post("dora", f"{ref_page}/claim", {}).status_code == 409
     took = desk.post("dora", f"{ref_page}/claim", {"take_over": "1"})
@@ -164,13 +164,15 @@ def test_a_claim_is_shown_and_refuses_another_reviewer_until_taken_over(desk: De
     assert desk.post("dora", f"{ref_page}/release", {}).status_code == 303
     log = desk.get("rita", "/review/log")
     assert "took over the claim of rita" in log and "release" in log
-    assert desk.post("dora", f"{ref_page}/approve", {"revision": "1"}).status_code == 303
+    assert (
+        desk.post("dora", f"{ref_page}/approve", {"revision": "1", "seen": "1"}).status_code == 303
+    )
 
 
 def test_the_same_revision_cannot_be_approved_twice_from_the_desk(desk: Desk) -> None:
     approve = f"/review/posts/{SEED_REF}/approve"
-    assert desk.post("rita", approve, {"revision": "1"}).status_code == 303
-    again = desk.post("dora", approve, {"revision": "1"})
+    assert desk.post("rita", approve, {"revision": "1", "seen": "1"}).status_code == 303
+    again = desk.post("dora", approve, {"revision": "1", "seen": "1"})
     assert again.status_code == 409
     assert "already approved by rita" in again.text
     assert "<html" in again.text and "Traceback" not in again.text
