@@ -144,6 +144,9 @@ def test_a_stale_save_is_refused_with_the_text_kept(desk: Desk) -> None:
     assert r.status_code == 409
     assert "has revision 2 now" in r.text and "your text is still in the form" in r.text
     assert 'value="rita&#39;s title"' in r.text
+    link = first(r'<a href="([^"]+)" id="edit-changed-since"', r.text)
+    assert link == f"/review/posts/{SEED_REF}/compare?from=1"
+    assert "dora&#39;s title" in desk.get("rita", link)  # what the other reviewer changed
     assert _sources(desk) == ["seed.txt:3", "desk:dora"]
 
 
