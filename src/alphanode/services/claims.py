@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection, Engine
 
-from alphanode.content.states import DeskAction
+from alphanode.content.states import DeskAction, ReviewAction, RevisionState
 from alphanode.errors import AlphanodeError, NotFound
 from alphanode.store import claims, posts, review
 from alphanode.store.engine import reading, writing
@@ -137,13 +137,13 @@ def check_seen(
         )
     number = number or seen
     state = review.revision_state(conn, row.id, number)
-    if state != "pending":
+    if state != RevisionState.PENDING.value:
         decided = [e for e in review.history(conn, row.id) if e.revision == number]
         by = next(
             (
                 f" by {e.actor} at {e.created_at.isoformat(timespec='seconds')[:19]}"
                 for e in reversed(decided)
-                if e.action in ("approve", "reject")
+                if e.action in (ReviewAction.APPROVE.value, ReviewAction.REJECT.value)
             ),
             "",
         )
