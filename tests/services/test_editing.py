@@ -39,13 +39,13 @@ def _data(db: Engine, **changes: str) -> dict[str, str]:
 def _revisions(db: Engine) -> list[tuple[int, str, str]]:
     with db.connect() as conn:
         query = sa.select(revisions.c.number, revisions.c.source, revisions.c.review_state)
-        return [tuple(r) for r in conn.execute(query.order_by(revisions.c.number))]
+        return [(r[0], r[1], r[2]) for r in conn.execute(query.order_by(revisions.c.number))]
 
 
 def _actions(db: Engine) -> list[tuple[str, str, int]]:
     with db.connect() as conn:
         query = sa.select(review_log.c.action, review_log.c.actor, review_log.c.revision)
-        return [tuple(r) for r in conn.execute(query.order_by(review_log.c.id))]
+        return [(r[0], r[1], r[2]) for r in conn.execute(query.order_by(review_log.c.id))]
 
 
 def test_the_form_round_trips_and_an_unchanged_save_stores_nothing(
