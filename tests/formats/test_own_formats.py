@@ -25,7 +25,7 @@ def test_the_directory_twice_every_format_then_all_unchanged(cli: Cli) -> None:
     first = run(cli, str(OWN))
     assert first["by_format"] == {
         "feed": {"imported": 4, "rejected": 1},
-        "ghost": {"imported": 2},
+        "ghost": {"imported": 3},
         "html": {"imported": 1},
         "json": {"imported": 1},
         "jsonl": {"imported": 1},
@@ -35,7 +35,7 @@ def test_the_directory_twice_every_format_then_all_unchanged(cli: Cli) -> None:
     }
     assert first["skipped_by_type"] == {"attachment": 1, "comment": 1, "nav_menu_item": 1}
     second = run(cli, str(OWN))
-    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 15)
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 16)
     assert second["rejected"] == first["rejected"] == 2  # the same two, reported again
 
 
@@ -81,7 +81,7 @@ def test_a_cut_wxr_file_keeps_the_items_before_the_error() -> None:
 def test_ghost_lexical_and_html_bodies_with_status() -> None:
     read = read_file(OWN / "ghost" / "export.json", "ghost/export.json")
     assert read.kind == "ghost"
-    tuning, draft = read.docs
+    tuning, draft, scheduled = read.docs
     assert tuning["meta"]["reference"] == "ghost:0b6f3c52-5a4e-4c8e-9d43-1f2a3b4c5d6e"
     src = source(tuning)
     assert (src["authors"], src["tags"]) == (["Grace Hopper"], ["PostgreSQL", "Operations"])
@@ -93,6 +93,16 @@ def test_ghost_lexical_and_html_bodies_with_status() -> None:
     ]
     assert source(draft)["status"] == "draft"
     assert [n["value"] for n in of_type(draft, "inlineCode")] == ["archive_mode = on"]
+    # A mobiledoc-only body: markups (links, strong), lists and cards all kept.
+    assert source(scheduled)["status"] == "scheduled"
+    assert hrefs(scheduled) == ["https://kubernetes.io/docs/"]
+    (steps,) = of_type(scheduled, "list")
+    assert steps["ordered"] is True
+    assert len(steps["items"]) == 2
+    assert [n["children"] for n in of_type(scheduled, "strong")] == [["configure"]]
+    assert [(c["lang"], c["value"]) for c in of_type(scheduled, "code")] == [
+        ("bash", "kubectl get pods -A")
+    ]
 
 
 def test_feeds_rss_atom_and_json() -> None:
@@ -154,7 +164,7 @@ def test_html_page_keeps_no_script() -> None:
 
 def test_only_published_skips_drafts_and_counts_them(cli: Cli) -> None:
     report = json.loads(cli("import", str(OWN), "--only-published", "--json").stdout)
-    assert report["skipped_by_type"]["not published at the source"] == 3
+    assert report["skipped_by_type"]["not published at the source"] == 4
 
 
 def test_two_files_reusing_a_reference_keep_both_the_same_way_each_run(
