@@ -268,7 +268,7 @@ def test_whole_directory_twice_everything_stored_or_reported(cli: Cli) -> None:
     assert set(first["by_format"]) == {"feed", "ghost", "html", "markdown", "wordpress"}
     assert first["updated"] == 0  # no reference flips between two files in one run
     assert first["imported"] > 150
-    assert len(first["errors"]) == first["rejected"]
+    assert len(first["errors"]) >= first["rejected"]  # a rejection may name several problems
     for error in first["errors"]:
         assert error["file"] and error["line"] and error["expected"], error
     second = _run(cli, str(root))

@@ -62,6 +62,15 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
         try:
             parsed_doc = _document(entry, feed, number, name)
         except DocumentRejected as exc:
+            if problem:  # the entry may be empty because the feed broke off inside it
+                ill = Problem(
+                    CODE_NOT_FEED,
+                    "feed",
+                    problem,
+                    "a well-formed feed; read as far as it goes",
+                    line=at,
+                )
+                exc = DocumentRejected([*exc.problems, ill])
             yield shifted(exc, first_line)
             continue
         if problem:
