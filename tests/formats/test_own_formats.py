@@ -31,20 +31,30 @@ def test_the_directory_twice_every_format_then_all_unchanged(cli: Cli) -> None:
         "jsonl": {"imported": 1},
         "markdown": {"imported": 2},
         "scraped": {"imported": 1},
-        "wordpress": {"imported": 3, "rejected": 1, "skipped": 3},
+        "wordpress": {"imported": 4, "rejected": 1, "skipped": 3},
     }
     assert first["skipped_by_type"] == {"attachment": 1, "comment": 1, "nav_menu_item": 1}
     second = run(cli, str(OWN))
-    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 16)
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 17)
     assert second["rejected"] == first["rejected"] == 2  # the same two, reported again
 
 
 def test_wordpress_export_maps_every_field() -> None:
     read = read_file(OWN / "wordpress" / "export.xml", "wordpress/export.xml")
     assert read.kind == "wordpress"
-    assert read.titles() == ["Rotating logs with logrotate", "Rotating logs with logrotate"]
+    assert read.titles() == [
+        "Rotating logs with logrotate",
+        "Rotating logs with logrotate",
+        "Members only: log shipping",
+    ]
     assert sorted(read.skipped) == ["attachment", "comment", "nav_menu_item"]
-    first, second = read.docs
+    first, second, protected = read.docs
+    # A password-protected post: never public without review; the password is not kept.
+    assert source(protected)["status"] == "protected"
+    assert source(protected)["updated"] == "2024-03-05T10:00:00Z"
+    assert protected["meta"]["extra"]["password_protected"] is True
+    assert protected["meta"]["extra"]["wp"] == {"menu_order": "3"}
+    assert "hunter2" not in json.dumps(protected)
     # Same title and date: two posts, told apart by the site (with its path) and post id.
     assert first["meta"]["reference"] == "wp:blog.example.com/ops/11"
     assert second["meta"]["reference"] == "wp:blog.example.com/ops/12"
@@ -164,7 +174,7 @@ def test_html_page_keeps_no_script() -> None:
 
 def test_only_published_skips_drafts_and_counts_them(cli: Cli) -> None:
     report = json.loads(cli("import", str(OWN), "--only-published", "--json").stdout)
-    assert report["skipped_by_type"]["not published at the source"] == 4
+    assert report["skipped_by_type"]["not published at the source"] == 5
 
 
 def test_two_files_reusing_a_reference_keep_both_the_same_way_each_run(
@@ -175,15 +185,16 @@ def test_two_files_reusing_a_reference_keep_both_the_same_way_each_run(
     (tmp_path / "b.xml").write_text(export.replace("A second post", "Edited elsewhere"), "utf-8")
     (tmp_path / "c.xml").write_text(export, "utf-8")  # the very same items: the same posts
     first = run(cli, str(tmp_path))
-    assert (first["imported"], first["updated"], first["unchanged"]) == (3, 0, 3)
+    assert (first["imported"], first["updated"], first["unchanged"]) == (4, 0, 5)
     assert first["warnings"] == 1
     second = run(cli, str(tmp_path))
-    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 6)
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 9)
     listed = json.loads(cli("review", "list", "--json").stdout)
     refs = sorted(p["ref"] for p in listed["pending"])
     assert refs == [
         "wp:blog.example.com/ops/11",
         "wp:blog.example.com/ops/12",
         "wp:blog.example.com/ops/12@b.xml",
+        "wp:blog.example.com/ops/15",
     ]
     shutil.rmtree(tmp_path)
