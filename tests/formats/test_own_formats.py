@@ -97,6 +97,7 @@ def test_ghost_lexical_and_html_bodies_with_status() -> None:
     assert (src["authors"], src["tags"]) == (["Grace Hopper"], ["PostgreSQL", "Operations"])
     assert src["image"] == "https://ghost.example.com/content/images/vacuum.png"
     assert src["excerpt"] == "Vacuum before it hurts."
+    assert tuning["meta"]["extra"] == {"visibility": "public", "type": "post"}  # the rest kept
     assert [n["value"] for n in of_type(tuning, "inlineCode")] == ["pg_stat_user_tables"]
     assert [(c["lang"], c["value"]) for c in of_type(tuning, "code")] == [
         ("sql", "SELECT relname FROM pg_stat_user_tables;")
@@ -124,6 +125,12 @@ def test_feeds_rss_atom_and_json() -> None:
     assert rss.docs[0]["meta"]["reference"].startswith("feed:https/tips.example.net/big-files~")
     assert source(rss.docs[0])["authors"] == ["Linus"]
     assert source(rss.docs[0])["tags"] == ["shell"]
+    assert rss.docs[0]["meta"]["extra"] == {
+        "comments": "https://tips.example.net/big-files#comments",
+        "enclosures": [
+            {"href": "https://tips.example.net/du.mp3", "type": "audio/mpeg", "length": "1234"}
+        ],
+    }
     (problem,) = rss.rejected  # the third entry: nothing to show
     assert problem.code == "AN-IMPORT-051"
     assert "no title, no content (it has: tags)" in problem.value

@@ -24,7 +24,13 @@ from alphanode.formats import html, markdown
 from alphanode.formats.reader import Outcome, Reader, shifted
 
 CODE_NOT_GHOST = "AN-IMPORT-040"
-_KEPT = ("featured", "visibility", "type", "meta_title", "meta_description", "codeinjection_head")
+# Post fields with a place of their own (or that are the body); every other field that has
+# a value is kept in meta.extra, as are the posts_meta row's (SEO, social cards).
+_MAPPED = frozenset(
+    ("id", "uuid", "title", "slug", "status", "published_at", "updated_at", "feature_image")
+    + ("canonical_url", "custom_excerpt", "html", "lexical", "mobiledoc", "markdown")
+    + ("plaintext", "page", "author_id")
+)
 
 
 def _dbs(data: Any) -> list[dict[str, Any]] | None:
@@ -116,6 +122,10 @@ def _posts(data: dict[str, Any], line: int) -> Iterator[tuple[int, Outcome]]:
             yield shifted(exc, line)
 
 
+def _has(value: Any) -> bool:
+    return value not in (None, "", "None", [], {}, False)
+
+
 def _text(value: Any) -> str:
     return "" if value is None or value == "None" else str(value)
 
@@ -125,7 +135,10 @@ def _document(
 ) -> Any:
     uid = _text(post.get("uuid")) or _text(post.get("id"))
     status = _text(post.get("status")) or "published"
-    extra = {k: post[k] for k in _KEPT if _text(post.get(k))}
+    extra = {k: v for k, v in post.items() if k not in _MAPPED and _has(v)}
+    for key, value in (meta_row or {}).items():
+        if key not in ("id", "post_id") and _has(value):
+            extra.setdefault(key, value)
     if post.get("page") in (True, 1, "1"):
         extra["type"] = "page"
     excerpt = _text(post.get("custom_excerpt")) or _text((meta_row or {}).get("meta_description"))
