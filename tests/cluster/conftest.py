@@ -13,6 +13,7 @@ and fails under ``CI=true``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -62,12 +63,28 @@ def namespaces_unavailable() -> str | None:
     return None
 
 
+def sweep_leftovers() -> None:
+    """Remove the namespaces and bridge of an earlier run that was killed before its
+    teardown (their names carry the pid of the test process, which is gone)."""
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30)
+    pids = set()
+    for line in listed.stdout.splitlines():
+        found = re.fullmatch(r"an(\d+)h\d+", line.split(" ")[0])
+        if found and not Path(f"/proc/{found.group(1)}").exists():
+            subprocess.run(
+                ["ip", "netns", "del", line.split(" ")[0]], capture_output=True, timeout=30
+            )
+            pids.add(found.group(1))
+    for pid in pids:
+        subprocess.run(["ip", "link", "del", f"anbr{pid}"], capture_output=True, timeout=30)
+
+
 @dataclass
 class Network:
     """A bridge in this namespace and ``count`` namespaces wired to it, removed on close."""
 
     count: int
-    tag: str = field(default_factory=lambda: f"{os.getpid() % 100000}")
+    tag: str = field(default_factory=lambda: str(os.getpid()))
     names: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
 
@@ -80,6 +97,7 @@ class Network:
         return f"10.{200 + n % 50}.{n // 50 % 250}"
 
     def open(self) -> None:
+        sweep_leftovers()
         net = self.subnet()
         _run("ip", "link", "add", self.bridge, "type", "bridge")
         _run("ip", "addr", "add", f"{net}.1/24", "dev", self.bridge)
