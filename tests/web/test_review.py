@@ -200,6 +200,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/review/posts/{ref:path}/compare"): (401, 401, 200, 401, 200, 200),
     ("POST", "/review/posts/{ref:path}/not-duplicate"): (401, 401, 303, 401, 303, 303),
     ("GET", "/review/log"): (401, 401, 200, 401, 200, 200),
+    ("GET", "/review/desk"): (401, 401, 200, 401, 200, 200),
+    # The form carries a publication time in 2099 (see the body below); nothing is
+    # scheduled when unschedule runs, which is a clear 409.
+    ("POST", "/review/posts/{ref:path}/schedule"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref:path}/unschedule"): (401, 401, 409, 401, 409, 409),
     ("POST", "/logout"): (401, 401, 303, 401, 303, 303),
     ("POST", "/api/v1/import"): (401, 401, 403, 401, 200, 200),
     ("POST", "/api/v1/posts/{ref:path}/review"): (401, 401, 403, 401, 200, 200),
@@ -268,7 +273,10 @@ def test_access_matrix(rv: Review, route: tuple[str, str], who: str) -> None:
     elif method == "POST" and api:
         body = json.dumps({"action": "approve", "note": "ok"})
     elif method == "POST":
-        body = f"csrf={csrf}&note=checked&flag=ai_generated_style&confirm=no"
+        body = (
+            f"csrf={csrf}&note=checked&flag=ai_generated_style&confirm=no"
+            "&publish_at=2099-01-01T00:00"
+        )
         headers = {**headers, "content-type": "application/x-www-form-urlencoded"}
     r = rv.client.request(method, path, headers=headers, content=body)
     assert r.status_code == expected, r.text[:300]
@@ -285,6 +293,23 @@ def test_forms_need_the_csrf_token(rv: Review) -> None:
         content="csrf=wrong",
     )
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r in MATRIX if r[0] == "POST" and not r[1].startswith("/api/")),
+    ids=lambda r: r[1],
+)
+def test_every_form_post_needs_the_csrf_token(rv: Review, route: tuple[str, str]) -> None:
+    path = route[1].replace("{ref:path}", "anp-ref-000001-0000")
+    for token in ("wrong", ""):
+        r = rv.client.request(
+            "POST",
+            path,
+            headers={"cookie": f"an_session={rv.cookies['adam']}", **FORM},
+            content=f"csrf={token}&note=checked&flag=ai_generated_style&publish_at=2099-01-01T00:00",
+        )
+        assert r.status_code == 403, (path, r.text[:200])
 
 
 def test_pending_posts_are_not_public_but_reviewers_preview_them(rv: Review) -> None:
