@@ -365,8 +365,31 @@ def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engin
         )
     rows: list[Any] = []
     article = b""
-    for cached in (False, True):
-        label = "cached" if cached else "uncached"
+    article_cases = [
+        ("one article", [f"/posts/{slugs[0]}"]),
+        ("random articles", [f"/posts/{s}" for s in slugs]),
+    ]
+    all_cases = [
+        *article_cases,
+        ("home", ["/"]),
+        ("search page", ["/search?q=caching+python", "/search?q=retry+budget"]),
+        ("review queue", ["/review"]),
+    ]
+    # Servers in turn: the page cache off with page fragments off too (every part of every
+    # page rendered per request: the same-run "before"), the page cache off (pages assembled
+    # from kept fragments), then everything on.
+    configs = [
+        (
+            "uncached, fragments off",
+            {"ALPHANODE_PAGE_CACHE_ENTRIES": "0", "ALPHANODE_PAGE_FRAGMENTS": "false"},
+            article_cases,
+        ),
+        ("uncached", {"ALPHANODE_PAGE_CACHE_ENTRIES": "0"}, all_cases),
+        ("cached", {}, all_cases),
+    ]
+    for label, extra, cases in configs:
+        if args.serve_cases == "articles":
+            cases = article_cases
         env = {
             **os.environ,
             "ALPHANODE_DATABASE_URL": url,
@@ -374,11 +397,11 @@ def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engin
             "ALPHANODE_SEARCH_INDEX_PATH": str(work / "index"),
         }
         env.pop("ALPHANODE_PAGE_CACHE_ENTRIES", None)
-        if not cached:
-            env["ALPHANODE_PAGE_CACHE_ENTRIES"] = "0"
+        env.pop("ALPHANODE_PAGE_FRAGMENTS", None)
+        env.update(extra)
         port = serve.free_port()
         base = f"http://127.0.0.1:{port}"
-        log_file = work / f"serve-{label}.log"
+        log_file = work / f"serve-{label.replace(', ', '-').replace(' ', '-')}.log"
         proc = serve.serve(
             [
                 sys.executable,
@@ -396,13 +419,13 @@ def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engin
         try:
             serve.wait_up(base + f"/posts/{slugs[0]}", proc, log_file)
             article = serve.fetch(base + f"/posts/{slugs[0]}")[0]
-            cases = [
-                ("one article", [f"/posts/{slugs[0]}"]),
-                ("random articles", [f"/posts/{s}" for s in slugs]),
-                ("home", ["/"]),
-                ("search page", ["/search?q=caching+python", "/search?q=retry+budget"]),
-                ("review queue", ["/review"]),
-            ]
+            if "fragments off" not in label:
+                # Every sampled article viewed once, so its parts are kept (the first view
+                # renders them; the worker's flush writes them a moment later).
+                log(f"serve {label}: viewing {len(slugs)} articles once")
+                for s in slugs:
+                    serve.fetch(base + f"/posts/{s}")
+                time.sleep(3)
             for name, paths in cases:
                 log(f"serve {label}: {name}")
                 wrk_paths(paths, base, 2, args.connections)  # warm-up
@@ -433,6 +456,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10, help="wrk seconds per serve case")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--serve-cases",
+        choices=("all", "articles"),
+        default="all",
+        help="serve: every case, or only the article pages",
+    )
     ap.add_argument("--json", action="store_true", help="print only the JSON summary")
     args = ap.parse_args()
     args.phases = [p for p in args.phases.split(",") if p]

@@ -158,6 +158,18 @@ class Values:
         "Hot pages are served from memory (see docs/cache-rules.md); about 15 KB a page.",
         "Set to 0 to serve every request from the database; nothing else changes.",
     )
+    page_fragments: bool = declare(
+        True,
+        "Keep each live revision's rendered page parts (body, meta box, OpenGraph tags, "
+        "JSON-LD) and each post's link-preview card in the database, made on first view and "
+        "written in batches off the request path; pages assemble them with the parts that "
+        "change (counted views, Similar Posts).",
+        "alphanode.services.pages",
+        "An article is rendered once per revision and code version, then assembled from its "
+        "kept parts; a new approval, rollback, retraction or release never shows stale parts.",
+        "Set to false to render every part on every request; the kept rows are then unused "
+        "(drop them with `DELETE FROM page_fragments; DELETE FROM og_cards`).",
+    )
     page_cache_check_seconds: float = declare(
         1.0,
         "How often a worker checks whether public content changed (approval, retraction) "
@@ -280,6 +292,18 @@ class Values:
         "Set it back, then `alphanode review duplicates --rescan` (marks are made at import) "
         "and `alphanode reindex` (lists are made at approval).",
         bounds=(0.5, 1.0),
+    )
+    review_claim_minutes: int = declare(
+        30,
+        "How long a reviewer's claim on a post lasts (the review desk's Claim button): while "
+        "it holds, other reviewers cannot edit, approve or reject the post (they may take the "
+        "claim over, which the review log records).",
+        "alphanode.services.claims",
+        "Two reviewers never work on one post at once; a claim someone forgot ends by itself "
+        "after this many minutes.",
+        "Any value is safe: claims already made keep the end time they were given; shorten "
+        "it if forgotten claims keep posts waiting.",
+        bounds=(1, 24 * 60),
     )
     near_duplicate_import: bool = declare(
         True,

@@ -204,12 +204,12 @@ def test_500_page_hides_the_error(client: Client, monkeypatch: pytest.MonkeyPatc
 
     import httpx
 
-    from alphanode.services import site
+    from alphanode.services import pages
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(site, "article", broken)
+    monkeypatch.setattr(pages, "article_page", broken)
 
     async def get(url: str) -> httpx.Response:
         # As under uvicorn: the error page is sent, the exception goes to the server's log.

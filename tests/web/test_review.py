@@ -200,6 +200,13 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/review/posts/{ref:path}/compare"): (401, 401, 200, 401, 200, 200),
     ("POST", "/review/posts/{ref:path}/not-duplicate"): (401, 401, 303, 401, 303, 303),
     ("GET", "/review/log"): (401, 401, 200, 401, 200, 200),
+    # The desk's edit form and claims (web/routes/desk_edit.py); the matrix's body has no
+    # title, so the edit and its preview answer 422 with the form and what is wrong.
+    ("GET", "/review/posts/{ref:path}/edit"): (401, 401, 200, 401, 200, 200),
+    ("POST", "/review/posts/{ref:path}/edit"): (401, 401, 422, 401, 422, 422),
+    ("POST", "/review/posts/{ref:path}/preview"): (401, 401, 422, 401, 422, 422),
+    ("POST", "/review/posts/{ref:path}/claim"): (401, 401, 303, 401, 303, 303),
+    ("POST", "/review/posts/{ref:path}/release"): (401, 401, 303, 401, 303, 303),
     ("GET", "/review/desk"): (401, 401, 200, 401, 200, 200),
     # The form carries a publication time in 2099 (see the body below); nothing is
     # scheduled when unschedule runs, which is a clear 409.

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from alphanode.cli.output import count_progress, database, print_json, settings, site
-from alphanode.content.states import ReviewAction
+from alphanode.content.states import DeskAction, ReviewAction
 from alphanode.errors import UsageError
-from alphanode.services import near_duplicates, review, scheduling
+from alphanode.services import desk, near_duplicates, review, scheduling
 from alphanode.store.posts import now as clock_now
 
 review_app = typer.Typer(
-    help="Review before indexing: list, approve, reject, retract.", no_args_is_help=True
+    help="Review before indexing: list, approve, reject, retract, log.", no_args_is_help=True
 )
 As = Annotated[str, typer.Option("--as", help="Who decides (kept in the review log).")]
 Note = Annotated[str, typer.Option("--note", help="Why (required to reject or retract).")]
@@ -24,8 +24,8 @@ FilterOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
-        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack or near_duplicate "
-        "(e.g. flag=needs_human_review, near_duplicate=yes).",
+        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack, near_duplicate or "
+        "source_status (e.g. flag=needs_human_review, source_status=draft).",
     ),
 ]
 FlagOpt = Annotated[list[str] | None, typer.Option("--flag", help="Same as --filter flag=NAME.")]
@@ -173,31 +173,57 @@ def approve(
 
     Bulk approval commits 1,000 posts per transaction with a progress bar on a terminal;
     a run that is interrupted keeps what it committed, and running it again continues."""
-    engine = database(ctx)
     chosen = _filters(filters, flag, generator, topic, near_duplicate)
+    if at is not None or unpublish_at is not None:
+        if all_pending or all_matching or ref is None:
+            raise UsageError(
+                "--at/--unpublish-at without one post",
+                "a reference or slug: publication times are set per post",
+            )
+        _approve_scheduled(ctx, ref, actor, note, at, unpublish_at, as_json)
+        return
+    _decide(ctx, ReviewAction.APPROVE, ref, actor, note, all_pending, all_matching, chosen, as_json)
+
+
+def _decide(
+    ctx: typer.Context,
+    action: ReviewAction,
+    ref: str | None,
+    actor: str,
+    note: str,
+    all_pending: bool,
+    all_matching: bool,
+    chosen: list[tuple[str, str]],
+    as_json: bool,
+) -> None:
+    """Approve or reject: one post, or (``--all-pending``/``--all-matching``) a filtered set."""
     if all_matching and not chosen:
         raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
+    approving = action is ReviewAction.APPROVE
     if all_pending or all_matching:
-        _bulk(ctx, review.approve_matching, ReviewAction.APPROVE, chosen, actor, note, as_json)
+        bulk = review.approve_matching if approving else review.reject_matching
+        _bulk(ctx, bulk, action, chosen, actor, note, as_json)
         return
     if ref is None:
         raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
-    if at is not None or unpublish_at is not None:
-        _approve_scheduled(ctx, ref, actor, note, at, unpublish_at, as_json)
-        return
-    decision = review.approve(engine, ref, actor, note)
+    if approving:
+        decision = review.approve(database(ctx), ref, actor, note)
+    else:
+        decision = review.reject(database(ctx), ref, actor, note)
     site(ctx).index_pending()
     if as_json:
         print_json(
             {
-                "action": ReviewAction.APPROVE.value,
+                "action": action.value,
                 "count": 1,
                 "ref": decision.ref,
                 "revision": decision.revision,
+                "status": decision.status.value,
             }
         )
         return
-    typer.echo(f"approved {decision.ref} revision {decision.revision}")
+    said = f"{'approved' if approving else 'rejected'} {decision.ref} revision {decision.revision}"
+    typer.echo(said if approving else f"{said} (status {decision.status})")
 
 
 def _approve_scheduled(
@@ -320,16 +346,7 @@ def reject(
 ) -> None:
     """Reject a post's newest revision, or a filtered set (a note is required)."""
     chosen = _filters(filters, flag, generator, topic, near_duplicate)
-    if all_matching and not chosen:
-        raise UsageError("--all-matching without filters", "at least one filter, or --all-pending")
-    if all_pending or all_matching:
-        _bulk(ctx, review.reject_matching, ReviewAction.REJECT, chosen, actor, note, as_json)
-        return
-    if ref is None:
-        raise UsageError("no post named", "a reference or slug, --all-matching or --all-pending")
-    decision = review.reject(database(ctx), ref, actor, note)
-    site(ctx).index_pending()
-    typer.echo(f"rejected {decision.ref} revision {decision.revision} (status {decision.status})")
+    _decide(ctx, ReviewAction.REJECT, ref, actor, note, all_pending, all_matching, chosen, as_json)
 
 
 @review_app.command("retract")
@@ -390,6 +407,64 @@ def duplicates(
     if scanned is not None:
         typer.echo(f"{scanned} posts scanned", err=True)
     typer.echo(f"{total} near-duplicates", err=True)
+
+
+LOG_ACTIONS = tuple(a.value for a in ReviewAction) + tuple(a.value for a in DeskAction)
+
+
+@review_app.command("log")
+def log(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Option("--actor", help="Only this reviewer's rows.")] = "",
+    action: Annotated[
+        str, typer.Option("--action", help="Only this action: " + ", ".join(LOG_ACTIONS) + ".")
+    ] = "",
+    ref: Annotated[str, typer.Option("--ref", help="Only this post's rows (its reference).")] = "",
+    before: Annotated[
+        int | None,
+        typer.Option("--before", min=1, help="Rows older than this id (the next page)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The review log, newest first: every decision, edit, claim and release, with who,
+    when, from which address and the note; the same filters as /review/log.
+
+    One row per line, tab-separated (id, time, actor, address, action, reference, revision,
+    note), so it can be piped; the next page's --before is printed on stderr."""
+    if action and action not in LOG_ACTIONS:
+        raise UsageError(f"--action {action!r}", "one of " + ", ".join(LOG_ACTIONS))
+    entries = desk.log(database(ctx), actor, action, ref, before, limit)
+    more = entries[-1].id if len(entries) == limit else None
+    if as_json:
+        print_json(
+            {
+                "count": len(entries),
+                "next_before": more,
+                "entries": [
+                    {
+                        "id": e.id,
+                        "at": e.created_at.isoformat(timespec="seconds"),
+                        "actor": e.actor,
+                        "address": e.address,
+                        "action": e.action,
+                        "ref": e.ref,
+                        "title": e.title,
+                        "revision": e.revision,
+                        "note": e.note,
+                    }
+                    for e in entries
+                ],
+            }
+        )
+        return
+    for e in entries:
+        note = " ".join(e.note.split())  # one row per line whatever the note holds
+        at = e.created_at.isoformat(timespec="seconds")[:19]
+        fields = (str(e.id), at, e.actor, e.address, e.action, e.ref, str(e.revision), note)
+        typer.echo("\t".join(fields))
+    if more is not None:
+        typer.echo(f"more: --before {more}", err=True)
 
 
 def register(app: typer.Typer) -> None:

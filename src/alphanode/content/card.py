@@ -105,7 +105,8 @@ def card(doc: Document) -> Card:
 
 
 def review_facets(doc: Document) -> list[tuple[str, str]]:
-    """What the review queue filters on: set flags, generator, topic, stack.
+    """What the review queue filters on: set flags, generator, topic, stack, and the
+    status an imported item had at its source (``source_status``: draft, private...).
 
     (``near_duplicate`` is added at import by services.near_duplicates, which needs the store.)
     """
@@ -127,4 +128,7 @@ def review_facets(doc: Document) -> list[tuple[str, str]]:
     add("topic", topic(doc))
     for item in _strings(doc.meta.get("stack")):
         add("stack", item)
+    source = doc.meta.get("source")
+    if isinstance(source, dict) and isinstance(source.get("status"), str):
+        add("source_status", source["status"])
     return list(found)

@@ -44,6 +44,9 @@ class DeskAction(StrEnum):
     """Review-log rows that are not decisions (the state machine does not see them)."""
 
     NOT_DUPLICATE = "not_duplicate"
+    EDIT = "edit"  # a reviewer stored a new revision from the desk's edit form
+    CLAIM = "claim"  # a reviewer took the post to work on (the note says until when)
+    RELEASE = "release"  # the claim was given back
     SCHEDULE_PUBLISH = "schedule_publish"  # approve at a time (services/scheduling.py)
     SCHEDULE_UNPUBLISH = "schedule_unpublish"  # take down at a time
     CANCEL_SCHEDULE = "cancel_schedule"  # a schedule dropped (by a reviewer or the worker)

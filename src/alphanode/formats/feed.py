@@ -16,6 +16,8 @@ from typing import Any
 import feedparser
 import orjson
 
+from alphanode.content.document import block_text
+from alphanode.content.reference import reference_for
 from alphanode.content.source import SOURCE, source_part
 from alphanode.content.validate import document_from_dict
 from alphanode.errors import DocumentRejected, DocumentWarning, Problem
@@ -24,6 +26,9 @@ from alphanode.formats.reader import Outcome, Reader, shifted
 from alphanode.formats.sniffing import markup_kind
 
 CODE_NOT_FEED = "AN-IMPORT-050"
+CODE_NO_CONTENT = "AN-IMPORT-051"
+CODE_SKIPPED = "AN-IMPORT-SKIP"  # services.preparing counts these as skipped
+TITLE_WORDS = 8  # an entry without a title is called by its first words, as feed readers do
 WARN_ILL_FORMED = "AN-WARN-FEED"
 
 
@@ -47,20 +52,15 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
         parsed = _json_feed(data)
     else:
         parsed = feedparser.parse(io.BytesIO(data), resolve_relative_uris=False, sanitize_html=True)
-    problem = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
+    problem, fatal, at = _problem(parsed)
     entries = list(parsed.get("entries") or [])
     if not entries:
-        expected = "an RSS, Atom or JSON feed with at least one entry"
-        value = problem or "no entries"
-        yield (
-            first_line,
-            DocumentRejected([Problem(CODE_NOT_FEED, "feed", value, expected, line=1)]),
-        )
+        yield first_line, _no_entries(problem, fatal, at)
         return
     feed = parsed.get("feed") or {}
     for number, entry in enumerate(entries, 1):
         try:
-            parsed_doc = _document(entry, feed, number)
+            parsed_doc = _document(entry, feed, number, name)
         except DocumentRejected as exc:
             yield shifted(exc, first_line)
             continue
@@ -81,14 +81,40 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
         yield first_line, parsed_doc
 
 
+def _problem(parsed: Any) -> tuple[str, bool, int]:
+    """feedparser's "bozo" problem as text, whether the XML stopped being well-formed
+    there (a SAX parse error), and its line (1 when it has none)."""
+    if not parsed.get("bozo"):
+        return "", False, 1
+    exc = parsed.get("bozo_exception")
+    get_line = getattr(exc, "getLineNumber", None)
+    if callable(get_line):
+        line, column = int(get_line() or 1), int(exc.getColumnNumber() or 0) + 1
+        return f"{exc.getMessage()} at line {line}, column {column}", True, line
+    return str(exc), parsed.get("bozo_fatal") is True, 1
+
+
+def _no_entries(problem: str, fatal: bool, line: int) -> DocumentRejected:
+    """A feed with no entry: skipped when it is simply empty (maybe with an encoding
+    problem, which loses nothing); rejected when the file stopped being XML first."""
+    if fatal:
+        expected = "a well-formed RSS, Atom or JSON feed; it was read as far as it goes"
+        return DocumentRejected([Problem(CODE_NOT_FEED, "feed", problem, expected, line=line)])
+    expected = "a feed with entries" + (f" ({problem})" if problem else "")
+    return DocumentRejected(
+        [Problem(CODE_SKIPPED, "feed", "feed without entries", expected, line=1)]
+    )
+
+
 def _json_feed(data: bytes) -> dict[str, Any]:
     """A JSON Feed (jsonfeed.org 1.x) in feedparser's shape."""
     try:
         loaded = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return {"bozo": True, "bozo_exception": str(exc), "entries": []}
+        return {"bozo": True, "bozo_exception": str(exc), "bozo_fatal": True, "entries": []}
     if not isinstance(loaded, dict):
-        return {"bozo": True, "bozo_exception": "not a JSON object", "entries": []}
+        problem = "not a JSON object"
+        return {"bozo": True, "bozo_exception": problem, "bozo_fatal": True, "entries": []}
     entries = []
     for item in loaded.get("items") or []:
         if not isinstance(item, dict):
@@ -114,24 +140,41 @@ def _json_feed(data: bytes) -> dict[str, Any]:
                 "tags": [{"term": t} for t in item.get("tags") or [] if isinstance(t, str)],
             }
         )
-    feed = {"link": loaded.get("home_page_url", ""), "title": loaded.get("title", "")}
+    feed = {
+        "link": loaded.get("home_page_url") or loaded.get("feed_url") or "",
+        "title": loaded.get("title", ""),
+    }
     return {"bozo": False, "entries": entries, "feed": feed}
 
 
 def _date(entry: dict[str, Any], key: str) -> str:
-    value = entry.get(f"{key}_parsed")
+    # dict.get, not entry.get: feedparser's dict answers "updated" with "published" (and a
+    # DeprecationWarning) when the entry has no updated date of its own.
+    value = dict.get(entry, f"{key}_parsed")
     if value:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", value)
-    return str(entry.get(key, "") or "")
+    return str(dict.get(entry, key, "") or "")
 
 
-def _document(entry: Any, feed: Any, number: int) -> Any:
+def _reference(entry: Any, feed: Any, number: int, name: str) -> str:
+    """The entry's id (a URI such as ``tag:`` or ``http:`` is global; a bare id like ``2``
+    is unique within its feed only, so the feed's link or id goes first), else its link,
+    else its place in this file (path below the import root, entry number)."""
+    home = str(feed.get("id") or feed.get("link") or "").strip() or name or "feed"
+    own = str(entry.get("id") or "").strip()
+    if own:
+        return reference_for("feed:", own if ":" in own else f"{home}/{own}")
+    link = str(entry.get("link") or "").strip()
+    return reference_for("feed:", link or f"{name or home}/{number}")
+
+
+def _document(entry: Any, feed: Any, number: int, name: str = "") -> Any:
     contents = entry.get("content") or []
     body_html = str(contents[0].get("value", "")) if contents else ""
     if not body_html:
         body_html = str(entry.get("summary", "") or "")
     blocks = html.body(body_html)
-    ref = str(entry.get("id") or entry.get("link") or f"{feed.get('link', 'feed')}#{number}")
+    ref = _reference(entry, feed, number, name)
     authors = [str(a.get("name")) for a in entry.get("authors") or [] if a.get("name")]
     if not authors and entry.get("author"):
         authors = [str(entry["author"])]
@@ -151,15 +194,21 @@ def _document(entry: Any, feed: Any, number: int) -> Any:
             excerpt=excerpt,
         ),
     }
-    title = " ".join(str(entry.get("title", "") or "").split()) or f"Entry {number}"
+    title = " ".join(str(entry.get("title", "") or "").split())
+    if not title:
+        words = " ".join(block_text(b) for b in blocks).split()
+        if not words:
+            has = ", ".join(sorted(k for k in entry if not k.endswith(("_detail", "_parsed"))))
+            value = f"entry {number}: no title, no content (it has: {has or 'nothing'})"
+            expected = "an entry with a title or some content: there is nothing to show"
+            raise DocumentRejected([Problem(CODE_NO_CONTENT, "entry", value, expected, line=1)])
+        title = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
     return document_from_dict(
         {"title": title, "body": [b.to_dict() for b in blocks], "meta": meta}, line=1
     )
 
 
 def html_text(fragment: str) -> str:
-    from alphanode.content.document import block_text
-
     return " ".join(block_text(b) for b in html.body(fragment))
 
 

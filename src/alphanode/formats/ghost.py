@@ -42,9 +42,23 @@ def _dbs(data: Any) -> list[dict[str, Any]] | None:
     return None
 
 
+def _misnamed(data: Any) -> bool:
+    """An export's ``[{"meta", "data"}]`` under another key than ``db`` (Ghost's own
+    broken.json): Ghost's, so that its reader says what is wrong."""
+    if not isinstance(data, dict) or len(data) != 1:
+        return False
+    (inner,) = data.values()
+    return (
+        isinstance(inner, list)
+        and bool(inner)
+        and all(isinstance(d, dict) and {"meta", "data"} <= set(d) for d in inner)
+    )
+
+
 def sniff(head: bytes) -> bool:
     try:
-        return _dbs(orjson.loads(head)) is not None
+        loaded = orjson.loads(head)
+        return _dbs(loaded) is not None or _misnamed(loaded)
     except orjson.JSONDecodeError:  # longer than the head: judge by its start
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:64]
         return start.startswith(b"{") and b'"db"' in start

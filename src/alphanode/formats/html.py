@@ -44,7 +44,7 @@ from alphanode.content.document import (
     paragraph,
 )
 from alphanode.content.validate import CODE_BAD_JSON as CODE_BAD_HTML  # not readable as its format
-from alphanode.content.validate import document_from_dict
+from alphanode.content.validate import CODE_EMPTY, document_from_dict
 from alphanode.errors import DocumentRejected, Problem
 from alphanode.formats import frontmatter_part, mdmeta
 from alphanode.formats.reader import Outcome, Reader, shifted
@@ -151,6 +151,11 @@ def parse(text: str, name: str = "") -> ParsedDocument:
     blocks = body(inner)
     if not title and blocks and _is_h(blocks[0]):
         title, blocks = inline_text(_heading_nodes(blocks[0])), blocks[1:]
+    if not title and not blocks:
+        expected = "an HTML page with a title or some content (nothing to import)"
+        raise DocumentRejected(
+            [Problem(CODE_EMPTY, "document", "no title, no content", expected, line=1)]
+        )
     front = {"title": title} if title else {}
     if excerpt:
         front["description"] = excerpt

@@ -8,6 +8,7 @@ from typing import Any
 
 from alphanode.content.document import Block
 from alphanode.content.meta import EXTRA
+from alphanode.content.reference import reference_for
 from alphanode.content.slug import is_slug, slugify
 from alphanode.content.source import SOURCE, source_part
 
@@ -71,9 +72,11 @@ def _meta(front: dict[str, Any], path: PurePosixPath | None, dated: re.Match[str
     meta: dict[str, Any] = {}
     ref = front.get("reference", front.get("id"))
     if isinstance(ref, str | int) and not isinstance(ref, bool) and str(ref).strip():
-        meta["reference"] = str(ref)
+        # Our own ``reference`` is kept as written (a wrong one is rejected); a platform's
+        # ``id`` is made into a valid reference when it is not one already.
+        meta["reference"] = str(ref) if "reference" in front else reference_for("", str(ref))
     elif path is not None:
-        meta["reference"] = "md:" + str(path)
+        meta["reference"] = reference_for("md:", str(path))
     section, path_categories, in_drafts = _from_path(path)
     date = _text(front.get("date"))
     if not date and dated is not None:

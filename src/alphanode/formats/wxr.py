@@ -14,6 +14,7 @@ as skipped with their type (``AN-IMPORT-SKIP``), never dropped silently.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -22,6 +23,7 @@ from lxml import etree
 
 from alphanode.content.document import Image
 from alphanode.content.meta import EXTRA
+from alphanode.content.reference import reference_for
 from alphanode.content.slug import is_slug
 from alphanode.content.source import SOURCE, source_part
 from alphanode.content.validate import document_from_dict
@@ -36,6 +38,8 @@ CODE_SKIPPED = "AN-IMPORT-SKIP"  # services.preparing counts these as skipped
 VERSIONS = ("1.0", "1.1", "1.2")
 POST_TYPES = ("post", "page")
 _STATUS = {"publish": "published"}
+_WHERE = re.compile(r",? line \d+, column \d+\s*$")
+CODE_NO_ID = "AN-IMPORT-032"
 
 
 def sniff(head: bytes) -> bool:
@@ -108,7 +112,8 @@ def pieces(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     for url, parent in media.values():
         if parent and parent != "0" and url:
             children.setdefault(parent, []).append(url)
-    channel: dict[str, Any] = {"version": "", "host": "", "authors": {}}
+    channel: dict[str, Any] = {"version": "", "host": "", "site": "", "authors": {}}
+    items = 0
     line = 1
     try:
         for _, el in _events(fh):
@@ -121,22 +126,44 @@ def pieces(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
                     yield line, _problem(CODE_NOT_WXR, "wp:wxr_version", channel["version"])
                     return
                 yield line, orjson.dumps(_item(el, channel, media, children))
+                items += 1
                 _free(el)
             else:
                 _channel_field(el, channel)
     except etree.XMLSyntaxError as exc:
-        where = f"line {exc.lineno}, column {exc.offset}"
-        yield exc.lineno or line, _problem(CODE_MALFORMED, "xml", f"{exc.msg} ({where})")
-        return
+        if not _namespace_only(exc):
+            # A namespace error (an IRI as namespace name, as in WordPress's own tests) is
+            # reported by libxml2 after the whole file was read: nothing was lost.
+            at = exc.lineno or line
+            yield at, _problem(CODE_MALFORMED, "xml", _syntax_error(exc), at)
+            return
     if channel["version"] not in VERSIONS:
         yield line, _problem(CODE_NOT_WXR, "wp:wxr_version", channel["version"])
+    elif not items:
+        yield line, orjson.dumps({"empty": len(channel["authors"])})
+
+
+def _namespace_only(exc: Any) -> bool:
+    # The log may hold earlier files' messages too: only the one raised counts.
+    msg = str(exc.msg)
+    raised = [e for e in getattr(exc, "error_log", None) or [] if e.message and e.message in msg]
+    return bool(raised) and all(e.domain == etree.ErrorDomains.NAMESPACE for e in raised)
+
+
+def _syntax_error(exc: Any) -> str:
+    """libxml2's message once, with the line and (1-based) column it stopped at."""
+    msg = _WHERE.sub("", str(exc.msg)).strip()
+    column = (exc.offset or 0) + 1
+    return f"{msg} at line {exc.lineno}, column {column}"
 
 
 def _channel_field(el: Any, channel: dict[str, Any]) -> None:
     """The site's link, the WXR version and the authors; everything else is let go."""
     name = _local(el)
     if name == "link" and not _ns(el) and not channel["host"]:
-        channel["host"] = _host(_text(el))
+        channel["host"] = _site(_text(el))
+    elif name == "base_blog_url" and _is_wp(el):
+        channel["site"] = _site(_text(el))
     elif name == "wxr_version" and _is_wp(el):
         channel["version"] = _text(el)
     elif name == "author" and _is_wp(el):
@@ -146,13 +173,15 @@ def _channel_field(el: Any, channel: dict[str, Any]) -> None:
     el.clear()
 
 
-def _host(url: str) -> str:
-    rest = url.partition("://")[2] or url
-    return rest.split("/", 1)[0] or "site"
+def _site(url: str) -> str:
+    """``https://example.com/blog/`` → ``example.com/blog``: a multisite's sites differ by path."""
+    rest = url.strip().partition("://")[2] or url.strip()
+    return rest.split("?", 1)[0].split("#", 1)[0].strip("/")
 
 
-def _problem(code: str, field: str, value: str) -> bytes:
-    return orjson.dumps({"problem": {"code": code, "field": field, "value": value}})
+def _problem(code: str, field: str, value: str, line: int = 1) -> bytes:
+    problem = {"code": code, "field": field, "value": value, "line": line}
+    return orjson.dumps({"problem": problem})
 
 
 def _item(
@@ -184,10 +213,7 @@ def _item(
             login = _text(c)
             out["authors"].append(channel["authors"].get(login, login))
         elif name == "category" and not ns:
-            domain = c.get("domain", "category")
-            key = "tags" if domain in ("post_tag", "tag") else "categories"
-            if domain in ("category", "post_tag", "tag"):
-                out[key].append(_text(c))
+            _term(out, c.get("domain", "category"), _text(c))
         elif not ns and name in ("title", "link"):
             out[name] = _text(c)
     post_id = wp.get("post_id", "")
@@ -203,9 +229,23 @@ def _item(
         figures=[u for u in children.get(post_id, []) if u != thumb],
         meta=meta,
         comments=comments,
-        reference=f"wp:{channel['host']}/{post_id}",
+        reference=reference_for("wp:", f"{channel['site'] or channel['host'] or 'site'}/{post_id}")
+        if post_id
+        else "",
     )
     return out
+
+
+def _term(out: dict[str, Any], domain: str, value: str) -> None:
+    """A term once (WXR 1.0 lists each category twice); a custom taxonomy's terms are kept
+    under ``terms`` (they end in ``meta.extra``)."""
+    if domain in ("category", "post_tag", "tag"):
+        key = "tags" if domain != "category" else "categories"
+        found = out[key]
+    else:
+        found = out.setdefault("terms", {}).setdefault(domain, [])
+    if value and value not in found:
+        found.append(value)
 
 
 def _gmt(value: str) -> str:
@@ -231,14 +271,27 @@ def _document(item: dict[str, Any], line: int) -> Any:
     problem = item.get("problem")
     if isinstance(problem, dict):
         raise DocumentRejected([_rejection(problem)])
+    if "empty" in item:  # a valid export with authors or terms only: nothing to import
+        raise _skipped("export without items", "wp:item", "an export with posts or pages")
     kind = str(item.get("type", "post"))
     if kind not in POST_TYPES:
         raise _skipped(kind)
+    if not item.get("reference"):
+        expected = (
+            "a wp:post_id in the WordPress export namespace (http://wordpress.org/export/1.x/): "
+            "without it the item has no stable identity; the other items were imported"
+        )
+        title = str(item.get("title", ""))
+        raise DocumentRejected(
+            [Problem(CODE_NO_ID, "wp:post_id", f"none (item {title!r})", expected, line=1)]
+        )
     blocks = html.body(str(item.get("content", "")))
     blocks.extend(Image("", "", "", url) for url in item.get("figures", []))
     extra: dict[str, Any] = dict(item.get("meta") or {})
     if item.get("sticky"):
         extra["sticky"] = True
+    if item.get("terms"):
+        extra["terms"] = item["terms"]
     if item.get("comments"):
         extra["comments"] = item["comments"]
     if kind != "post":
@@ -269,12 +322,16 @@ def _document(item: dict[str, Any], line: int) -> Any:
     return document_from_dict(data, line=1)
 
 
-def _skipped(kind: str) -> DocumentRejected:
-    expected = (
-        "a post or page (attachments become figures of their post; comments, menus and "
-        "revisions are not imported): skipped"
-    )
-    return DocumentRejected([Problem(CODE_SKIPPED, "wp:post_type", kind, expected, line=1)])
+_SKIP_EXPECTED = (
+    "a post or page (attachments become figures of their post; comments, menus and "
+    "revisions are not imported): skipped"
+)
+
+
+def _skipped(
+    kind: str, field: str = "wp:post_type", expected: str = _SKIP_EXPECTED
+) -> DocumentRejected:
+    return DocumentRejected([Problem(CODE_SKIPPED, field, kind, expected, line=1)])
 
 
 def _rejection(problem: dict[str, Any]) -> Problem:

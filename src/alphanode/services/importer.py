@@ -20,10 +20,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content.fingerprint import Fingerprint
+from alphanode.content.reference import reference_for
 from alphanode.content.slug import MAX_SLUG, is_slug, slugify
 from alphanode.content.states import ImportOutcome
+from alphanode.errors import DocumentWarning
 from alphanode.services import near_duplicates
-from alphanode.services.preparing import Outcome, Prepared, Skipped, prepare_many, worker_start
+from alphanode.services.preparing import (
+    Outcome,
+    Prepared,
+    Skipped,
+    prepare_many,
+    rereferenced,
+    worker_start,
+)
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
@@ -35,6 +44,7 @@ PARALLEL_MIN_BYTES = 2 * 1024 * 1024  # below this, starting workers costs more 
 CHUNK_ITEMS = 64
 WRITE_ATTEMPTS = 8
 OUTCOMES_KEPT = 50
+WARN_SHARED_REFERENCE = "AN-WARN-REF"
 
 
 @dataclass
@@ -50,6 +60,8 @@ class ImportReport:
     run_id: int | None = None
     seconds: float = 0.0
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (ref or source, result)
+    # Reference → (content hash, where) of the first item of this run that claimed it.
+    claimed: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     skipped: dict[str, int] = field(default_factory=dict)  # what was skipped → how many
     by_format: dict[str, dict[str, int]] = field(default_factory=dict)  # reader → outcomes
 
@@ -215,6 +227,31 @@ def _skip(batch: list[Outcome], report: ImportReport, only_published: bool) -> l
     return kept
 
 
+def _claim(p: Prepared, claimed: dict[str, tuple[str, str]]) -> Prepared:
+    """The first item of a run with a reference keeps it; a later one with the same
+    reference and other content (test exports reuse ``wp:localhost/1``) is kept too, under
+    the reference qualified by its file, with a warning naming the first: so both are
+    stored, and every run decides the same way (files are read in a sorted order)."""
+    first = claimed.get(p.ref)
+    if first is None or first[0] == p.content_hash:
+        claimed.setdefault(p.ref, (p.content_hash, p.source))
+        return p
+    ref, n = reference_for(p.ref + "@", p.name or "input"), 1
+    while ref in claimed and claimed[ref][0] != p.content_hash:
+        n += 1
+        ref = reference_for(p.ref + "@", f"{p.name or 'input'}~{n}")
+    warning = DocumentWarning(
+        WARN_SHARED_REFERENCE,
+        "meta.reference",
+        p.ref,
+        f"also the reference of {first[1]} (other content) in this import: stored as {ref}",
+        None,
+    )
+    kept = rereferenced(p, ref, warning)
+    claimed.setdefault(ref, (kept.content_hash, p.source))
+    return kept
+
+
 def _write(
     engine: Engine,
     batch: list[Outcome],
@@ -224,7 +261,7 @@ def _write(
 ) -> None:
     """Store one batch in one transaction, run again from scratch if it lost a race."""
     batch = _skip(batch, report, only_published)
-    prepared = [o for o in batch if isinstance(o, Prepared)]
+    prepared = [_claim(o, report.claimed) for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
@@ -289,6 +326,12 @@ def _apply(
         revs = _mark_near_duplicates(conn, known, revs, set(ids.values()), threshold)
     _store_revisions(conn, known, revs, run_id)
     return results
+
+
+def store_one(conn: Connection, prepared: Prepared, threshold: float | None) -> str:
+    """One prepared document written by the import's own path, in the caller's transaction
+    (the review desk's edits): a new revision when it changed, else ``unchanged``."""
+    return _apply(conn, [prepared], None, threshold)[0]
 
 
 def _mark_near_duplicates(

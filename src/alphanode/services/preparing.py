@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 
@@ -24,7 +24,7 @@ from alphanode.content.document import ParsedDocument
 from alphanode.content.fingerprint import Fingerprint, fingerprint
 from alphanode.content.source import is_published
 from alphanode.content.validate import CODE_EMPTY, CODE_TOO_LARGE
-from alphanode.errors import DocumentRejected, Problem
+from alphanode.errors import DocumentRejected, DocumentWarning, Problem
 from alphanode.formats import jsonl, registry
 from alphanode.services.sources import TOO_LARGE, Item
 from alphanode.store.rejects import Rejection
@@ -48,6 +48,7 @@ class Prepared:
     fingerprint: Fingerprint | None = None
     format: str = ""  # the reader that read it
     published: bool = True  # False when its source says it is not public (draft, private...)
+    name: str = ""  # the file's path below the import root (what a shared reference names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,9 @@ Outcome = Prepared | Rejection | Skipped
 CODE_SKIPPED = "AN-IMPORT-SKIP"  # a reader's way to say: not imported by design
 
 
-def _prepared(parsed: ParsedDocument, source: str, prints: bool = True, fmt: str = "") -> Prepared:
+def _prepared(
+    parsed: ParsedDocument, source: str, prints: bool = True, fmt: str = "", name: str = ""
+) -> Prepared:
     doc = parsed.document
     data = doc.to_dict()  # once: serialised for storage and, with sorted keys, for the hash
     return Prepared(
@@ -80,7 +83,29 @@ def _prepared(parsed: ParsedDocument, source: str, prints: bool = True, fmt: str
         fingerprint=fingerprint(doc) if prints else None,
         format=fmt,
         published=is_published(doc.meta),
+        name=name,
     )
+
+
+def rereferenced(p: Prepared, ref: str, warning: DocumentWarning) -> Prepared:
+    """``p`` stored under another reference (its document says so too), with a warning."""
+    data = orjson.loads(p.document)
+    data.setdefault("meta", {})["reference"] = ref
+    warnings = [*json.loads(p.warnings), warning.to_dict()]
+    return replace(
+        p,
+        ref=ref,
+        content_hash=hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+        document=jsonl.dumps_data(data),
+        warnings=json.dumps(warnings, ensure_ascii=False),
+        warning_count=p.warning_count + 1,
+    )
+
+
+def prepare_parsed(parsed: ParsedDocument, source: str, prints: bool = True) -> Prepared:
+    """A document already parsed and validated (the review desk's edit form), prepared the
+    same way as every imported one."""
+    return _prepared(parsed, source, prints, "desk")
 
 
 def _raw(data: bytes) -> str:
@@ -122,7 +147,8 @@ def prepare(item: Item, max_bytes: int, prints: bool = True) -> list[Outcome]:
             else:
                 out.append(_rejection(outcome, item, line))
         else:
-            out.append(_prepared(outcome, f"{item.source}:{line}", prints, item.kind))
+            source = f"{item.source}:{line}"
+            out.append(_prepared(outcome, source, prints, item.kind, item.reader_name))
     if not out:  # a reader found nothing at all: say so rather than drop the input
         bad = Problem(CODE_EMPTY, "document", "", "a document", False, item.source, item.line)
         out.append(Rejection(f"{item.source}:{item.line}", (bad,), _raw(item.data)))

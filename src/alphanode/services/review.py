@@ -25,11 +25,12 @@ from alphanode.content.states import (
 from alphanode.errors import AlphanodeError, NotFound, UsageError
 from alphanode.formats import jsonl
 from alphanode.formats.render import render
+from alphanode.services import claims
 from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
-FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
+FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate", "source_status")
 BULK_BATCH = 1000
 
 
@@ -64,8 +65,8 @@ def parse_filters(pairs: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _post(conn: Connection, ref_or_slug: str) -> posts.PostRow:
-    row = posts.find(conn, ref_or_slug)
+def _post(conn: Connection, ref_or_slug: str, *, lock: bool = False) -> posts.PostRow:
+    row = posts.find(conn, ref_or_slug, lock=lock)
     if row is None:
         raise NotFound(f"no post with reference or slug {ref_or_slug!r}", "an existing post")
     return row
@@ -109,6 +110,17 @@ def _decide(
     return outcome
 
 
+def _desk_checks(
+    conn: Connection, row: posts.PostRow, actor: str, doing: str, seen: int | None
+) -> None:
+    """Someone else's claim refuses the decision; ``seen`` (the newest revision the reviewer
+    was shown) refuses it when the post moved on since, so two reviewers deciding at once
+    on the same revision get one decision (the post's row is locked by the caller)."""
+    claims.check(conn, row.id, row.ref, actor, doing)
+    if seen is not None:
+        claims.check_seen(conn, row, seen, doing)
+
+
 def decide_in(
     conn: Connection,
     row: posts.PostRow,
@@ -129,25 +141,38 @@ def approve(
     note: str = "",
     revision: int | None = None,
     address: str = "",
+    *,
+    seen: int | None = None,
 ) -> Decision:
     """Make a revision (default: the newest) the live one; it becomes public and indexable.
 
     The outbox row is written in this transaction (``review.make_live``); the caller's
     ``Site.index_pending`` (or its background syncer) feeds the index from there.
+    ``seen``: see ``_desk_checks``.
     """
     with writing(engine) as conn:
-        row = _post(conn, ref_or_slug)
+        row = _post(conn, ref_or_slug, lock=True)
+        _desk_checks(conn, row, actor, "the approval", seen)
         number = revision or row.current_revision
         outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note, address)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)
 
 
-def reject(engine: Engine, ref_or_slug: str, actor: str, note: str, address: str = "") -> Decision:
+def reject(
+    engine: Engine,
+    ref_or_slug: str,
+    actor: str,
+    note: str,
+    address: str = "",
+    *,
+    seen: int | None = None,
+) -> Decision:
     """Refuse the newest revision; a post that was never live becomes ``rejected``."""
     _need_note("reject", note)
     with writing(engine) as conn:
-        row = _post(conn, ref_or_slug)
+        row = _post(conn, ref_or_slug, lock=True)
+        _desk_checks(conn, row, actor, "the rejection", seen)
         number = row.current_revision
         outcome = _decide(conn, row, number, ReviewAction.REJECT, actor, note, address)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)

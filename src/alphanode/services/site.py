@@ -101,7 +101,7 @@ class Article:
     views: int = 0  # counted by this site (views_flush_seconds behind at most)
 
 
-def _similar(conn: Connection, post_id: int) -> list[Similar]:
+def similar_of(conn: Connection, post_id: int) -> list[Similar]:
     """The precomputed list (services/similar.py), only posts that are live now."""
     entries = similar.shown(conn, post_id, SIMILAR_SHOWN)
     by_id = public.cards_by_ids(conn, [e.other_id for e in entries])
@@ -119,7 +119,7 @@ def article(site: Site, slug: str) -> Article | None:
         if live is None:
             return None
         terms = public.terms_of(conn, live.post_id)
-        shown = _similar(conn, live.post_id)
+        shown = similar_of(conn, live.post_id)
         views = state.views_by_ref(conn, [live.ref])[live.ref]
     doc = site.parsed.get(live.post_id, live.revision, live.document)
     return Article(

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.store.schema import metadata
 
-# Short-lived rows that mean nothing on another server: sign-in sessions and failed attempts.
-SKIPPED = {"sessions", "login_attempts", "alembic_version"}
+# Short-lived rows that mean nothing on another server: sign-in sessions and failed attempts;
+# and kept page fragments and cards, which a page renders again (its base URL may differ).
+SKIPPED = {"sessions", "login_attempts", "alembic_version", "page_fragments", "og_cards"}
 CHUNK = 2000
 
 

@@ -221,9 +221,14 @@ def _stamp(conn: Connection) -> Any:
     return stamp
 
 
-def find(conn: Connection, ref_or_slug: str) -> PostRow | None:
+def find(conn: Connection, ref_or_slug: str, *, lock: bool = False) -> PostRow | None:
+    """The post with that reference (else slug). ``lock``: its row stays locked until the
+    transaction ends (PostgreSQL ``FOR UPDATE``; a SQLite write transaction already holds
+    the database), so two writes on one post run one after the other and the second sees
+    what the first did."""
     query = sa.select(posts).where(sa.or_(posts.c.ref == ref_or_slug, posts.c.slug == ref_or_slug))
-    row = conn.execute(query.order_by((posts.c.ref == ref_or_slug).desc()).limit(1)).first()
+    query = query.order_by((posts.c.ref == ref_or_slug).desc()).limit(1)
+    row = conn.execute(query.with_for_update() if lock else query).first()
     return _post(row) if row is not None else None
 
 

@@ -140,7 +140,8 @@ rejects = sa.Table(
 )
 
 # What the review queue filters on, per revision: flags that are set, generator, topic,
-# stack, near_duplicate. Written at import time so that filters are plain indexed look-ups.
+# stack, near_duplicate, source_status. Written at import time so that filters are plain
+# indexed look-ups.
 revision_facets = sa.Table(
     "revision_facets",
     metadata,
@@ -312,4 +313,33 @@ near_duplicates = sa.Table(
     ),
     sa.Column("similarity", sa.Float, nullable=False),
     sa.Index("ix_near_duplicates_other_id", "other_id"),
+)
+
+# Rendered parts of each live post's page (services/pages.py): the <head> tags (OpenGraph,
+# JSON-LD), the article before and after its counted views, and its title. ``key`` digests
+# everything the parts were drawn from (revision, its hash, slug, dates, base URL, site name,
+# render version), so a row whose key differs from the page's is never served: one row per
+# post, overwritten when the live revision, its dates or the code change. A cache: copies
+# and backups may leave it out, a page renders it again.
+page_fragments = sa.Table(
+    "page_fragments",
+    metadata,
+    sa.Column(
+        "post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("head", sa.Text, nullable=False),
+    sa.Column("top", sa.Text, nullable=False),
+    sa.Column("rest", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Link-preview cards (web/ogimage.py) of posts' slugs, drawn once per drawing version.
+og_cards = sa.Table(
+    "og_cards",
+    metadata,
+    sa.Column("slug", sa.String(200), primary_key=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("png", sa.LargeBinary, nullable=False),
 )

@@ -16,15 +16,17 @@ from starlette.responses import Response
 
 from alphanode import __version__
 from alphanode.errors import AlphanodeError
+from alphanode.services import pages as page_service
 from alphanode.services import views as view_service
 from alphanode.services.runtime import Site
 from alphanode.settings import Settings, production_problem
 from alphanode.web import errors
 from alphanode.web.accesslog import AccessLog
+from alphanode.web.fragments import card_version, render_version
 from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
-from alphanode.web.routes import api, desk_home, feeds, ops, pages, review, search
+from alphanode.web.routes import api, desk_edit, desk_home, feeds, ops, pages, review, search
 from alphanode.web.templating import make_templates
 from alphanode.web.views import ViewCounter
 
@@ -48,6 +50,9 @@ def create_app(
     engine = site.engine
     views = ViewCounter(engine, settings.views_flush_seconds)
     site.add_worker(views)
+    fragments = page_service.FragmentQueue(engine) if settings.page_fragments else None
+    if fragments is not None:
+        site.add_worker(fragments)
     access = AccessLog(access_stream)
     metrics = Metrics()
 
@@ -78,6 +83,9 @@ def create_app(
     app.state.engine = engine
     app.state.templates = make_templates(HERE / "templates", settings)
     app.state.views = views
+    app.state.fragments = fragments
+    app.state.render_version = render_version(HERE / "templates")
+    app.state.card_version = card_version()
     app.state.metrics = metrics
     app.state.access_log = access
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -85,6 +93,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(search.router)
     app.include_router(api.router)
+    app.include_router(desk_edit.router)  # before review's GET /review/posts/{ref:path}
     app.include_router(review.router)
     app.include_router(desk_home.router)
     app.include_router(ops.router)

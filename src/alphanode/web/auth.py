@@ -78,21 +78,24 @@ def is_reviewer(request: Request) -> bool:
 FORM_LIMIT = 64 * 1024
 
 
-async def form(request: Request) -> dict[str, str]:
-    """An urlencoded form body (the review screens post nothing else), at most 64 KiB."""
+async def form(request: Request, limit: int = FORM_LIMIT) -> dict[str, str]:
+    """An urlencoded form body (the review screens post nothing else), at most ``limit``
+    bytes (64 KiB unless the route says otherwise: the edit form carries a whole article)."""
     raw = bytearray()
     async for chunk in request.stream():
         raw.extend(chunk)
-        if len(raw) > FORM_LIMIT:
-            raise HTTPException(413, f"a form body larger than {FORM_LIMIT} bytes")
+        if len(raw) > limit:
+            raise HTTPException(413, f"a form body larger than {limit} bytes")
     body = raw.decode("utf-8", "replace")
     return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
-async def require_form(request: Request, scope: str) -> tuple[Principal, dict[str, str]]:
+async def require_form(
+    request: Request, scope: str, limit: int = FORM_LIMIT
+) -> tuple[Principal, dict[str, str]]:
     """The signed-in person (with ``scope``) and the form, once the CSRF token checks out."""
     who = await run_in_threadpool(require_session, request, scope)
-    data = await form(request)
+    data = await form(request, limit)
     if not accounts.csrf_ok(who, data.get("csrf", "")):
         raise accounts.Forbidden("the form's CSRF token is missing or stale", "reload the page")
     return who, data

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from alphanode.content.slug import is_slug
-from alphanode.services import site
+from alphanode.services import pages, site
 from alphanode.services import views as view_service
+from alphanode.store.fragments import Parts
 from alphanode.web import body, metabox, ogimage, placeholder, previews, templating
 from alphanode.web.auth import is_reviewer
 from alphanode.web.context import base_url, engine, settings
@@ -157,33 +159,71 @@ def article_context(request: Request, art: site.Article) -> dict[str, Any]:
     }
 
 
+def render_parts(request: Request, art: site.Article) -> Parts:
+    """The parts of an article page that depend on its revision alone: rendered once, kept."""
+    context = article_context(request, art)
+    env = request.app.state.templates.env
+    return Parts(
+        art.document.title,
+        *(env.get_template(name).render(context) for name in _KEPT_TEMPLATES),
+    )
+
+
+_KEPT_TEMPLATES = ("_article_head.html", "_article_top.html", "_article_rest.html")
+
+
+def _fragment_queue(request: Request) -> pages.FragmentQueue | None:
+    queue = request.app.state.fragments
+    return queue if isinstance(queue, pages.FragmentQueue) else None
+
+
+def _salt(request: Request) -> str:
+    """What every kept part of this site depends on besides the post (see services/pages)."""
+    conf = settings(request)
+    return json.dumps(
+        [request.app.state.render_version, base_url(request), conf.site_name, conf.external_images]
+    )
+
+
 @router.get("/posts/{slug}", name="post")
 def post(request: Request, slug: str) -> Response:
     """The live revision to everyone; to a signed-in reviewer, pending posts with a banner."""
-    art = site.article(context_site(request), slug)
-    if art is not None:
-        context = article_context(request, art)
+    found_page = pages.article_page(
+        context_site(request),
+        slug,
+        lambda art: render_parts(request, art),
+        _salt(request),
+        _fragment_queue(request),
+    )
+    if found_page is not None:
         # Counted views are read with the page (views_flush_seconds behind at most); the
         # article-page cache rule may keep the rendered page for up to 60 s more.
-        context["counted_views"] = art.views
+        context: dict[str, Any] = {
+            "fragment": found_page.parts,
+            "similar": found_page.similar,
+            "counted_views": found_page.views,
+            "canonical": f"{base_url(request)}/posts/{found_page.slug}",
+        }
         if is_reviewer(request) and site.has_pending_revision(engine(request), slug):
             context["banner"] = "A newer revision of this post awaits review."
-            context["review_link"] = review_path(art.ref)
+            context["review_link"] = review_path(found_page.ref)
         response = templating.page(request, "post.html", context)
         # The post's last change, for If-Modified-Since (the front line adds it to cached pages).
-        response.headers["last-modified"] = http_date(art.updated_at).decode()
+        response.headers["last-modified"] = http_date(found_page.updated_at).decode()
         return response
     found = site.preview(context_site(request), slug) if is_reviewer(request) else None
     if found is None:
         raise HTTPException(404)
     preview, status = found
-    context = article_context(request, preview)
-    context["counted_views"] = preview.views
-    context["noindex"] = True
-    context["banner"] = (
-        f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it."
-    )
-    context["review_link"] = review_path(preview.ref)
+    context = {
+        "fragment": render_parts(request, preview),  # never kept: previews are not public
+        "similar": [],
+        "counted_views": preview.views,
+        "canonical": f"{base_url(request)}/posts/{preview.slug}",
+        "noindex": True,
+        "banner": f"Not public: this post is {status.replace('_', ' ')}. Only reviewers see it.",
+        "review_link": review_path(preview.ref),
+    }
     return templating.page(request, "post.html", context)
 
 
@@ -199,11 +239,18 @@ def image_placeholder(width: int, height: int, text: str = "") -> Response:
 
 
 @router.get("/og/posts/{slug}.png", name="og_card")
-def og_card(slug: str) -> Response:
-    """A post's link-preview card (PNG, 1200×630), drawn from its slug alone."""
+def og_card(request: Request, slug: str) -> Response:
+    """A post's link-preview card (PNG, 1200×630), drawn from its slug alone (and kept)."""
     if not is_slug(slug):
         raise HTTPException(404)
-    return Response(ogimage.card(slug), media_type=ogimage.MEDIA_TYPE)
+    png = pages.card(
+        context_site(request),
+        slug,
+        request.app.state.card_version,
+        ogimage.card,
+        _fragment_queue(request),
+    )
+    return Response(png, media_type=ogimage.MEDIA_TYPE)
 
 
 @router.get("/og/site.png", name="og_logo")

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from alphanode.errors import UsageError
-from alphanode.services import accounts, desk, review, scheduling
+from alphanode.services import accounts, claims, desk, review, scheduling
 from alphanode.services import site as site_service
 from alphanode.services.accounts import Principal
 from alphanode.web import templating
@@ -207,6 +207,7 @@ def review_post(request: Request, ref: str) -> Response:
     if view.live_document is not None and view.revision != view.post.live_revision:
         context["comparison"] = desk.compare(engine(request), view.post.ref, None, None)
     context["beside"] = desk.beside_original(engine(request), view.post.ref)
+    context["claim"] = claims.current(engine(request), view.post.ref)
     context["schedule"] = scheduling.of(engine(request), view.post.ref)
     return _screen(request, "review_post.html", who, context)
 
@@ -284,6 +285,7 @@ async def approve(request: Request, ref: str) -> Response:
         data.get("note", ""),
         revision,
         client_address(request),
+        seen=revision,  # the revision the page showed: refused if the post moved on since
     )
     return await _decided(request, "approve")
 
@@ -298,6 +300,7 @@ async def reject(request: Request, ref: str) -> Response:
         who.name,
         data.get("note", ""),
         client_address(request),
+        seen=form_number(data.get("revision", ""), "revision"),
     )
     return await _decided(request, "reject")
 
