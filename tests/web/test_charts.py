@@ -47,7 +47,7 @@ def test_stacked_bars_add_up_and_fit_the_axis() -> None:
     plot = charts.HEIGHT - charts.TOP - charts.BOTTOM
     assert sum(heights[:2]) == pytest.approx(plot * 7 / charts.nice_max(7), abs=0.2)
     labels = [t.text for t in root.iter(f"{SVG}text")]
-    assert "10" in labels and "0" in labels  # the axis runs to 10 for a top bar of 7
+    assert labels[-2:] == ["a", "b"] and "8" in labels and "2" in labels  # 0, 2, 4, 6, 8
 
 
 def test_hbar_and_empty_charts() -> None:
@@ -62,7 +62,15 @@ def test_hbar_and_empty_charts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "top"), [(0, 1), (0.3, 0.5), (1, 1), (7, 10), (11, 20), (23, 25), (2600, 5000)]
+    ("value", "top"),
+    [(0, 4), (1, 4), (4, 4), (7, 8), (11, 20), (29, 40), (2600, 4000)],
 )
-def test_nice_max(value: float, top: float) -> None:
-    assert charts.nice_max(value) == top
+def test_axis_top_for_counts_has_whole_steps(value: float, top: float) -> None:
+    assert charts.nice_max(value) == top and (top / 4).is_integer()
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (0.3, 0.4), (0.96, 1), (3, 4), (5.9, 8), (9, 10), (23, 40)]
+)
+def test_axis_top_for_measures(value: float, top: float) -> None:
+    assert charts.nice_max(value, integer=False) == pytest.approx(top)
