@@ -316,6 +316,27 @@ class Values:
         "Set it back to true; run `alphanode review duplicates --rescan` for what was "
         "imported while it was off.",
     )
+    database_replica_urls: str = declare(
+        "",
+        "PostgreSQL streaming replicas for public reads (comma-separated URLs). Article "
+        "pages, listings, feeds, the sitemap and the JSON API's GETs read from them, in turn; "
+        "every write, every signed-in reviewer and every request with Authorization reads "
+        "the primary (database_url), so a reviewer never sees a replica's lag.",
+        "alphanode.store.replicas",
+        "A replica behind the primary's content version, or unreachable, is skipped (a log "
+        "line says so) until it caught up; readers get the primary meanwhile, never an error.",
+        "Empty it and restart the app servers: every read goes to the primary again.",
+        secret=True,
+    )
+    replica_check_seconds: float = declare(
+        1.0,
+        "How often each worker checks that each replica is reachable and caught up with the "
+        "primary's content version.",
+        "alphanode.store.replicas",
+        "An approval is never hidden by replica lag for longer than this check takes to see it.",
+        "Lower it to notice a lagging replica sooner (two tiny queries per replica per check).",
+        bounds=(0.05, 3600.0),
+    )
     postgres_prepared_statements: bool = declare(
         True,
         "PostgreSQL: let psycopg prepare statements that run often on the server (after 5 "

@@ -25,26 +25,36 @@ def test_the_directory_twice_every_format_then_all_unchanged(cli: Cli) -> None:
     first = run(cli, str(OWN))
     assert first["by_format"] == {
         "feed": {"imported": 4, "rejected": 1},
-        "ghost": {"imported": 2},
+        "ghost": {"imported": 3},
         "html": {"imported": 1},
         "json": {"imported": 1},
         "jsonl": {"imported": 1},
         "markdown": {"imported": 2},
         "scraped": {"imported": 1},
-        "wordpress": {"imported": 3, "rejected": 1, "skipped": 3},
+        "wordpress": {"imported": 4, "rejected": 1, "skipped": 3},
     }
     assert first["skipped_by_type"] == {"attachment": 1, "comment": 1, "nav_menu_item": 1}
     second = run(cli, str(OWN))
-    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 15)
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 17)
     assert second["rejected"] == first["rejected"] == 2  # the same two, reported again
 
 
 def test_wordpress_export_maps_every_field() -> None:
     read = read_file(OWN / "wordpress" / "export.xml", "wordpress/export.xml")
     assert read.kind == "wordpress"
-    assert read.titles() == ["Rotating logs with logrotate", "Rotating logs with logrotate"]
+    assert read.titles() == [
+        "Rotating logs with logrotate",
+        "Rotating logs with logrotate",
+        "Members only: log shipping",
+    ]
     assert sorted(read.skipped) == ["attachment", "comment", "nav_menu_item"]
-    first, second = read.docs
+    first, second, protected = read.docs
+    # A password-protected post: never public without review; the password is not kept.
+    assert source(protected)["status"] == "protected"
+    assert source(protected)["updated"] == "2024-03-05T10:00:00Z"
+    assert protected["meta"]["extra"]["password_protected"] is True
+    assert protected["meta"]["extra"]["wp"] == {"menu_order": "3"}
+    assert "hunter2" not in json.dumps(protected)
     # Same title and date: two posts, told apart by the site (with its path) and post id.
     assert first["meta"]["reference"] == "wp:blog.example.com/ops/11"
     assert second["meta"]["reference"] == "wp:blog.example.com/ops/12"
@@ -81,18 +91,29 @@ def test_a_cut_wxr_file_keeps_the_items_before_the_error() -> None:
 def test_ghost_lexical_and_html_bodies_with_status() -> None:
     read = read_file(OWN / "ghost" / "export.json", "ghost/export.json")
     assert read.kind == "ghost"
-    tuning, draft = read.docs
+    tuning, draft, scheduled = read.docs
     assert tuning["meta"]["reference"] == "ghost:0b6f3c52-5a4e-4c8e-9d43-1f2a3b4c5d6e"
     src = source(tuning)
     assert (src["authors"], src["tags"]) == (["Grace Hopper"], ["PostgreSQL", "Operations"])
     assert src["image"] == "https://ghost.example.com/content/images/vacuum.png"
     assert src["excerpt"] == "Vacuum before it hurts."
+    assert tuning["meta"]["extra"] == {"visibility": "public", "type": "post"}  # the rest kept
     assert [n["value"] for n in of_type(tuning, "inlineCode")] == ["pg_stat_user_tables"]
     assert [(c["lang"], c["value"]) for c in of_type(tuning, "code")] == [
         ("sql", "SELECT relname FROM pg_stat_user_tables;")
     ]
     assert source(draft)["status"] == "draft"
     assert [n["value"] for n in of_type(draft, "inlineCode")] == ["archive_mode = on"]
+    # A mobiledoc-only body: markups (links, strong), lists and cards all kept.
+    assert source(scheduled)["status"] == "scheduled"
+    assert hrefs(scheduled) == ["https://kubernetes.io/docs/"]
+    (steps,) = of_type(scheduled, "list")
+    assert steps["ordered"] is True
+    assert len(steps["items"]) == 2
+    assert [n["children"] for n in of_type(scheduled, "strong")] == [["configure"]]
+    assert [(c["lang"], c["value"]) for c in of_type(scheduled, "code")] == [
+        ("bash", "kubectl get pods -A")
+    ]
 
 
 def test_feeds_rss_atom_and_json() -> None:
@@ -104,6 +125,12 @@ def test_feeds_rss_atom_and_json() -> None:
     assert rss.docs[0]["meta"]["reference"].startswith("feed:https/tips.example.net/big-files~")
     assert source(rss.docs[0])["authors"] == ["Linus"]
     assert source(rss.docs[0])["tags"] == ["shell"]
+    assert rss.docs[0]["meta"]["extra"] == {
+        "comments": "https://tips.example.net/big-files#comments",
+        "enclosures": [
+            {"href": "https://tips.example.net/du.mp3", "type": "audio/mpeg", "length": "1234"}
+        ],
+    }
     (problem,) = rss.rejected  # the third entry: nothing to show
     assert problem.code == "AN-IMPORT-051"
     assert "no title, no content (it has: tags)" in problem.value
@@ -154,7 +181,7 @@ def test_html_page_keeps_no_script() -> None:
 
 def test_only_published_skips_drafts_and_counts_them(cli: Cli) -> None:
     report = json.loads(cli("import", str(OWN), "--only-published", "--json").stdout)
-    assert report["skipped_by_type"]["not published at the source"] == 3
+    assert report["skipped_by_type"]["not published at the source"] == 5
 
 
 def test_two_files_reusing_a_reference_keep_both_the_same_way_each_run(
@@ -165,15 +192,16 @@ def test_two_files_reusing_a_reference_keep_both_the_same_way_each_run(
     (tmp_path / "b.xml").write_text(export.replace("A second post", "Edited elsewhere"), "utf-8")
     (tmp_path / "c.xml").write_text(export, "utf-8")  # the very same items: the same posts
     first = run(cli, str(tmp_path))
-    assert (first["imported"], first["updated"], first["unchanged"]) == (3, 0, 3)
+    assert (first["imported"], first["updated"], first["unchanged"]) == (4, 0, 5)
     assert first["warnings"] == 1
     second = run(cli, str(tmp_path))
-    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 6)
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 0, 9)
     listed = json.loads(cli("review", "list", "--json").stdout)
     refs = sorted(p["ref"] for p in listed["pending"])
     assert refs == [
         "wp:blog.example.com/ops/11",
         "wp:blog.example.com/ops/12",
         "wp:blog.example.com/ops/12@b.xml",
+        "wp:blog.example.com/ops/15",
     ]
     shutil.rmtree(tmp_path)

@@ -124,11 +124,17 @@ def test_same_reference_twice_in_one_batch(db: Engine, settings: Settings, tmp_p
     (tmp_path / "a.txt").write_text(variant(7), "utf-8")
     (tmp_path / "b.txt").write_text(variant(7, extra_paragraph="one more paragraph."), "utf-8")
     (tmp_path / "c.txt").write_text(variant(7), "utf-8")
+    # One run, one item per reference: the first file keeps it, b.txt's other content is
+    # kept under the reference qualified by its file (with a warning), c.txt is a's again.
     report = run(db, settings, tmp_path)
-    assert report.counts() == {"imported": 1, "updated": 2, "unchanged": 0, "rejected": 0}
+    assert report.counts() == {"imported": 2, "updated": 0, "unchanged": 1, "rejected": 0}
+    assert report.warnings == 1
     _, revs = documents.history(db, "anp-ref-000007-0000")
-    assert [r.number for r in revs] == [1, 2, 3]
-    assert revs[0].content_hash == revs[2].content_hash
+    assert [r.number for r in revs] == [1]
+    _, other = documents.history(db, "anp-ref-000007-0000@b.txt")
+    assert [r.number for r in other] == [1]
+    again = run(db, settings, tmp_path)  # and every run decides the same way: no flip
+    assert again.counts() == {"imported": 0, "updated": 0, "unchanged": 3, "rejected": 0}
 
 
 def test_same_title_gets_distinct_slugs(db: Engine, settings: Settings, tmp_path: Path) -> None:

@@ -168,11 +168,12 @@ def live_server(site: Site) -> Iterator[str]:
     yield from serving(site)
 
 
-def serving(site: Site) -> Iterator[str]:
+def serving(site: Site, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``alphanode serve`` on ``site`` in a subprocess, for the life of the generator."""
     port = free_port()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "ALPHANODE_DATABASE_URL": site.url,
         "ALPHANODE_SEARCH_INDEX_PATH": str(site.settings.search_index_path),
     }

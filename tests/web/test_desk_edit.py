@@ -144,6 +144,9 @@ def test_a_stale_save_is_refused_with_the_text_kept(desk: Desk) -> None:
     assert r.status_code == 409
     assert "has revision 2 now" in r.text and "your text is still in the form" in r.text
     assert 'value="rita&#39;s title"' in r.text
+    link = first(r'<a href="([^"]+)" id="edit-changed-since"', r.text)
+    assert link == f"/review/posts/{SEED_REF}/compare?from=1"
+    assert "dora&#39;s title" in desk.get("rita", link)  # what the other reviewer changed
     assert _sources(desk) == ["seed.txt:3", "desk:dora"]
 
 
@@ -156,7 +159,7 @@ def test_a_claim_is_shown_and_refuses_another_reviewer_until_taken_over(desk: De
     assert "Release the claim" in desk.get("rita", ref_page)
     refused = desk.post("dora", EDIT, {**_form(desk, title="dora's"), "do": "save"})
     assert refused.status_code == 409 and "claimed by rita" in refused.text
-    approve = desk.post("dora", f"{ref_page}/approve", {"revision": "1"})
+    approve = desk.post("dora", f"{ref_page}/approve", {"revision": "1", "seen": "1"})
     assert approve.status_code == 409 and "claimed by rita" in approve.text
     assert desk.post("dora", f"{ref_page}/claim", {}).status_code == 409
     took = desk.post("dora", f"{ref_page}/claim", {"take_over": "1"})
@@ -164,13 +167,15 @@ def test_a_claim_is_shown_and_refuses_another_reviewer_until_taken_over(desk: De
     assert desk.post("dora", f"{ref_page}/release", {}).status_code == 303
     log = desk.get("rita", "/review/log")
     assert "took over the claim of rita" in log and "release" in log
-    assert desk.post("dora", f"{ref_page}/approve", {"revision": "1"}).status_code == 303
+    assert (
+        desk.post("dora", f"{ref_page}/approve", {"revision": "1", "seen": "1"}).status_code == 303
+    )
 
 
 def test_the_same_revision_cannot_be_approved_twice_from_the_desk(desk: Desk) -> None:
     approve = f"/review/posts/{SEED_REF}/approve"
-    assert desk.post("rita", approve, {"revision": "1"}).status_code == 303
-    again = desk.post("dora", approve, {"revision": "1"})
+    assert desk.post("rita", approve, {"revision": "1", "seen": "1"}).status_code == 303
+    again = desk.post("dora", approve, {"revision": "1", "seen": "1"})
     assert again.status_code == 409
     assert "already approved by rita" in again.text
     assert "<html" in again.text and "Traceback" not in again.text
@@ -180,4 +185,51 @@ def test_the_same_revision_cannot_be_approved_twice_from_the_desk(desk: Desk) ->
 def test_every_new_form_needs_the_csrf_token(desk: Desk, action: str) -> None:
     r = desk.post("rita", f"/review/posts/{SEED_REF}/{action}", _form(desk), csrf=False)
     assert r.status_code == 403
+    assert _sources(desk) == ["seed.txt:3"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "shown"),
+    [
+        ({"title": "a NUL \x00 in the title"}, 422, "U+0000"),
+        ({"meta.reading_time": "9" * 5000}, 422, "meta.reading_time"),
+        ({"meta.view_count": "many"}, 200, "Nothing changed"),  # not a form field: ignored
+        ({"based_on": "9" * 50}, 409, "(none given)"),
+        ({"based_on": "-1"}, 409, "(none given)"),
+        ({"based_on": "7"}, 409, "based on revision 7"),
+        ({"title": ""}, 422, "title"),
+    ],
+    ids=["nul", "5000-digits", "not-a-field", "huge-revision", "negative", "future", "no-title"],
+)
+def test_hostile_form_fields_get_a_clear_answer_and_nothing_is_stored(
+    desk: Desk, changes: dict[str, str], status: int, shown: str
+) -> None:
+    r = desk.post("rita", EDIT, {**_form(desk), **changes, "do": "save"})
+    assert r.status_code == status, r.text[:500]
+    assert shown in r.text and "Traceback" not in r.text
+    assert parsed(r.text).errors == []
+    assert _sources(desk) == ["seed.txt:3"]
+
+
+def test_markup_typed_into_the_form_comes_back_as_text(desk: Desk) -> None:
+    payload = "</textarea><script>alert(1)</script><img src=x onerror=alert(2)>"
+    data = _form(desk, title=payload, **{"meta.summary": payload})
+    data["body"] = payload + "\n\n" + data["body"]
+    for do in ("preview", "save-refused"):
+        sent = {**data, "do": do} if do == "preview" else {**data, "based_on": "7"}
+        r = desk.post("rita", EDIT, sent)
+        assert r.status_code in (200, 409)
+        assert "<script>alert(1)" not in r.text and "<img src=x" not in r.text
+        assert "&lt;/textarea&gt;&lt;script&gt;alert(1)" in r.text
+        tags = parsed(r.text)
+        assert tags.errors == [] and tags.stack == []
+        assert not [t for t, attrs in tags.tags if any(k.startswith("on") for k in attrs)]
+    fragment = desk.post("rita", f"/review/posts/{SEED_REF}/preview", data)
+    assert fragment.status_code == 200 and "<script>alert(1)" not in fragment.text
+
+
+def test_an_oversized_edit_form_is_refused_before_it_is_read(desk: Desk) -> None:
+    huge = "x" * (3 * desk.settings.import_max_document_bytes + 1)
+    r = desk.post("rita", EDIT, {**_form(desk), "body": huge, "do": "save"})
+    assert r.status_code == 413 and "Traceback" not in r.text
     assert _sources(desk) == ["seed.txt:3"]

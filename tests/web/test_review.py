@@ -23,7 +23,7 @@ from alphanode.services import accounts, importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.conftest import make_site, postgres_database
+from tests.conftest import FIXTURES, make_site, postgres_database
 from tests.helpers import SEED_REF, first, seed_text, variant
 from tests.web.conftest import SEED_SLUG, Client
 
@@ -644,3 +644,17 @@ def test_decisions_and_not_duplicate_are_in_the_log_with_the_address(rv: Review)
     assert "10.1.2.3" in page.text and "not_duplicate" in page.text
     assert "setup" not in page.text  # the filter applies
     assert "setup" in rv.client.get("/review/log", headers=who).text
+
+
+def test_queue_filters_on_the_source_status(rv: Review) -> None:
+    engine = rv.client.app.state.engine
+    ghost = FIXTURES / "formats" / "ghost" / "export.json"
+    importer.import_sources(engine, rv.settings, resolve([str(ghost)]))
+    cookie = {"cookie": f"an_session={rv.cookies['rita']}"}
+    everything = rv.client.get("/review", headers=cookie).text
+    assert "<strong>source status</strong>" in everything
+    assert 'href="/review?source_status=draft"' in everything
+    drafts = rv.client.get("/review?source_status=draft", headers=cookie).text
+    assert "1 pending" in drafts
+    assert "Draft: WAL archiving" in drafts
+    assert "Tuning PostgreSQL autovacuum" not in drafts

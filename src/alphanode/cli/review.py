@@ -222,7 +222,8 @@ def _decide(
             }
         )
         return
-    said = f"{'approved' if approving else 'rejected'} {decision.ref} revision {decision.revision}"
+    verb = action.value.removesuffix("e") + "ed"
+    said = f"{verb} {decision.ref} revision {decision.revision}"
     typer.echo(said if approving else f"{said} (status {decision.status})")
 
 

@@ -15,7 +15,7 @@ def reference_for(prefix: str, raw: str) -> str:
     site and post id, a file's path): ``prefix + raw`` when that is a valid reference, else
     a readable form of it (characters outside the reference set become ``-``, empty parts
     dropped) followed by ``~`` and 10 hex of the raw id's SHA-256, so that two different ids
-    never meet and the same id always gives the same reference."""
+    do not meet by accident and the same id always gives the same reference."""
     whole = prefix + raw
     if is_reference(whole):
         return whole

@@ -17,6 +17,7 @@ import feedparser
 import orjson
 
 from alphanode.content.document import block_text
+from alphanode.content.meta import EXTRA
 from alphanode.content.reference import reference_for
 from alphanode.content.source import SOURCE, source_part
 from alphanode.content.validate import document_from_dict
@@ -28,6 +29,10 @@ from alphanode.formats.sniffing import markup_kind
 CODE_NOT_FEED = "AN-IMPORT-050"
 CODE_NO_CONTENT = "AN-IMPORT-051"
 CODE_SKIPPED = "AN-IMPORT-SKIP"  # services.preparing counts these as skipped
+_MAPPED = frozenset(
+    ("id", "link", "title", "content", "summary", "published", "updated", "author")
+    + ("authors", "tags", "links", "guidislink", "enclosures")
+)
 TITLE_WORDS = 8  # an entry without a title is called by its first words, as feed readers do
 WARN_ILL_FORMED = "AN-WARN-FEED"
 
@@ -62,6 +67,15 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
         try:
             parsed_doc = _document(entry, feed, number, name)
         except DocumentRejected as exc:
+            if problem:  # the entry may be empty because the feed broke off inside it
+                ill = Problem(
+                    CODE_NOT_FEED,
+                    "feed",
+                    problem,
+                    "a well-formed feed; read as far as it goes",
+                    line=at,
+                )
+                exc = DocumentRejected([*exc.problems, ill])
             yield shifted(exc, first_line)
             continue
         if problem:
@@ -194,6 +208,9 @@ def _document(entry: Any, feed: Any, number: int, name: str = "") -> Any:
             excerpt=excerpt,
         ),
     }
+    extra = _extra(entry)
+    if extra:
+        meta[EXTRA] = extra
     title = " ".join(str(entry.get("title", "") or "").split())
     if not title:
         words = " ".join(block_text(b) for b in blocks).split()
@@ -206,6 +223,27 @@ def _document(entry: Any, feed: Any, number: int, name: str = "") -> Any:
     return document_from_dict(
         {"title": title, "body": [b.to_dict() for b in blocks], "meta": meta}, line=1
     )
+
+
+def _extra(entry: Any) -> dict[str, Any]:
+    """The entry's other fields (enclosures, comments link, licence, custom elements...):
+    text values as they are, enclosures as their URLs and types; feedparser's derived keys
+    (``*_detail``, ``*_parsed``) and the mapped ones left out."""
+    out: dict[str, Any] = {}
+    for key in entry:
+        if key in _MAPPED or key.endswith(("_detail", "_parsed")):
+            continue
+        value = dict.get(entry, key)
+        if isinstance(value, str) and value.strip():
+            out[key] = value
+    enclosures = [
+        {k: str(e[k]) for k in ("href", "type", "length") if e.get(k)}
+        for e in entry.get("enclosures") or []  # feedparser derives them from the links
+        if isinstance(e, dict) and e.get("href")
+    ]
+    if enclosures:
+        out["enclosures"] = enclosures
+    return out
 
 
 def html_text(fragment: str) -> str:

@@ -24,7 +24,13 @@ from alphanode.formats import html, markdown
 from alphanode.formats.reader import Outcome, Reader, shifted
 
 CODE_NOT_GHOST = "AN-IMPORT-040"
-_KEPT = ("featured", "visibility", "type", "meta_title", "meta_description", "codeinjection_head")
+# Post fields with a place of their own (or that are the body); every other field that has
+# a value is kept in meta.extra, as are the posts_meta row's (SEO, social cards).
+_MAPPED = frozenset(
+    ("id", "uuid", "title", "slug", "status", "published_at", "updated_at", "feature_image")
+    + ("canonical_url", "custom_excerpt", "html", "lexical", "mobiledoc", "markdown")
+    + ("plaintext", "page", "author_id")
+)
 
 
 def _dbs(data: Any) -> list[dict[str, Any]] | None:
@@ -116,6 +122,10 @@ def _posts(data: dict[str, Any], line: int) -> Iterator[tuple[int, Outcome]]:
             yield shifted(exc, line)
 
 
+def _has(value: Any) -> bool:
+    return value not in (None, "", "None", [], {}, False)
+
+
 def _text(value: Any) -> str:
     return "" if value is None or value == "None" else str(value)
 
@@ -125,7 +135,10 @@ def _document(
 ) -> Any:
     uid = _text(post.get("uuid")) or _text(post.get("id"))
     status = _text(post.get("status")) or "published"
-    extra = {k: post[k] for k in _KEPT if _text(post.get(k))}
+    extra = {k: v for k, v in post.items() if k not in _MAPPED and _has(v)}
+    for key, value in (meta_row or {}).items():
+        if key not in ("id", "post_id") and _has(value):
+            extra.setdefault(key, value)
     if post.get("page") in (True, 1, "1"):
         extra["type"] = "page"
     excerpt = _text(post.get("custom_excerpt")) or _text((meta_row or {}).get("meta_description"))
@@ -192,17 +205,56 @@ def _card(name: str, payload: dict[str, Any]) -> list[Block]:
 
 
 def _mobiledoc(doc: dict[str, Any]) -> list[Block]:
+    """Mobiledoc 0.3: markup sections (1), images (2), lists (3) and cards (10); the text
+    with its markups (links, strong, em, code...) goes through the HTML reader."""
     cards = doc.get("cards") or []
+    markups = doc.get("markups") or []
+    atoms = doc.get("atoms") or []
     out: list[Block] = []
     for section in doc.get("sections") or []:
-        if section[0] == 10:  # a card section
+        kind = section[0]
+        if kind == 10:  # a card section
             name, payload = cards[section[1]]
             out.extend(_card(str(name), payload or {}))
-        elif section[0] == 1:  # a markup section: its text
-            words = "".join(str(m[3]) for m in section[2] if len(m) > 3)
+        elif kind == 2:  # an image section
+            out.append(Image("", "", "", str(section[1])))
+        elif kind in (1, 3):
             tag = str(section[1]).lower()
-            out.extend(html.body(f"<{tag}>{_escape(words)}</{tag}>") if words.strip() else [])
+            if kind == 1:
+                inner = _markers(section[2], markups, atoms)
+            else:
+                inner = "".join(f"<li>{_markers(m, markups, atoms)}</li>" for m in section[2])
+            out.extend(html.body(f"<{tag}>{inner}</{tag}>") if inner.strip() else [])
     return out
+
+
+def _markers(markers: list[Any], markups: list[Any], atoms: list[Any]) -> str:
+    """A mobiledoc marker list as HTML: each marker opens markups, adds its text (or an
+    atom's text), then closes the given number of open markups."""
+    out: list[str] = []
+    open_tags: list[str] = []
+    for marker in markers:
+        kind, opens, closes, value = marker[0], marker[1], int(marker[2]), marker[3]
+        for index in opens:
+            tag, attrs = _markup(markups[index])
+            out.append(f"<{tag}{attrs}>")
+            open_tags.append(tag)
+        text = str(value) if kind == 0 else str((atoms[value] or [None, ""])[1])
+        out.append(_escape(text))
+        for _ in range(min(closes, len(open_tags))):
+            out.append(f"</{open_tags.pop()}>")
+    out.extend(f"</{tag}>" for tag in reversed(open_tags))
+    return "".join(out)
+
+
+def _markup(markup: list[Any]) -> tuple[str, str]:
+    tag = str(markup[0]).lower()
+    if tag not in ("a", "b", "strong", "em", "i", "code", "s", "del", "sub", "sup", "u"):
+        return "span", ""
+    attrs = markup[1] if len(markup) > 1 else []
+    pairs = dict(zip(attrs[0::2], attrs[1::2], strict=False))
+    href = str(pairs.get("href", ""))
+    return tag, (' href="' + _escape(href).replace('"', "&quot;") + '"' if tag == "a" else "")
 
 
 def _escape(text: str) -> str:

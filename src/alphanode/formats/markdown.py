@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -39,7 +40,7 @@ from alphanode.content.document import (
     paragraph,
 )
 from alphanode.content.validate import document_from_dict
-from alphanode.errors import DocumentRejected
+from alphanode.errors import DocumentRejected, Problem
 from alphanode.formats import frontmatter_part, mdmeta
 from alphanode.formats.reader import Outcome, Reader, shifted
 from alphanode.formats.scraped import caption_match
@@ -47,6 +48,7 @@ from alphanode.formats.text import decode
 
 EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd")
 EMBED_LANG = "alphanode-embed"
+CODE_SKIPPED = "AN-IMPORT-SKIP"  # services.preparing counts these as skipped
 _TASK = re.compile(r"\[([ xX])\][ \t]")
 _TITLE_ATTR = re.compile(r"""(?:title|filename|file)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _ALIGN = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
@@ -82,6 +84,7 @@ READER = Reader(
 def parse(text: str, name: str = "") -> ParsedDocument:
     """One Markdown file as a ``ParsedDocument``; raises ``DocumentRejected``."""
     front, body_text, line = frontmatter_part.split(text)
+    _not_an_article(front, name)
     nodes = SyntaxTreeNode(_parser().parse(body_text)).children
     if "title" not in front and nodes and nodes[0].type == "heading" and nodes[0].tag == "h1":
         # No title in the front matter: a leading "# Title" is the title.
@@ -89,6 +92,21 @@ def parse(text: str, name: str = "") -> ParsedDocument:
         nodes = nodes[1:]
     data = mdmeta.document_data(front, _blocks(nodes), name)
     return document_from_dict(data, line=line)
+
+
+def _not_an_article(front: dict[str, object], name: str) -> None:
+    """Hugo files that hold no article: a section's list page (``_index.md``) and a headless
+    bundle (``headless: true``, resources of another page). Skipped with their kind,
+    counted in the summary, never silently dropped."""
+    stem = PurePosixPath(name.replace("\\", "/")).stem if name else ""
+    if stem == "_index":
+        kind = "hugo list page (_index)"
+    elif front.get("headless") is True:
+        kind = "hugo headless bundle"
+    else:
+        return
+    expected = "an article (Hugo list pages and headless bundles are not posts): skipped"
+    raise DocumentRejected([Problem(CODE_SKIPPED, "file", kind, expected, line=1)])
 
 
 def body(text: str) -> list[Block]:

@@ -40,6 +40,13 @@ POST_TYPES = ("post", "page")
 _STATUS = {"publish": "published"}
 _WHERE = re.compile(r",? line \d+, column \d+\s*$")
 CODE_NO_ID = "AN-IMPORT-032"
+# wp: fields with a place of their own; the others are kept in meta.extra.wp. The post
+# password is a secret: only that there is one is kept (and the status says "protected").
+_MAPPED = frozenset(
+    ("post_id", "post_type", "status", "post_date_gmt", "post_modified_gmt", "post_name")
+    + ("is_sticky", "post_password", "attachment_url")
+)
+PROTECTED = "protected"
 
 
 def sniff(head: bytes) -> bool:
@@ -225,6 +232,9 @@ def _item(
         date=_gmt(wp.get("post_date_gmt", "")) or wp.get("post_date", "").replace(" ", "T"),
         slug=wp.get("post_name", ""),
         sticky=wp.get("is_sticky", "0") == "1",
+        updated=_gmt(wp.get("post_modified_gmt", "")),
+        protected=bool(wp.get("post_password")),
+        wp={k: v for k, v in wp.items() if k not in _MAPPED and v not in ("", "0")},
         image=thumb,
         figures=[u for u in children.get(post_id, []) if u != thumb],
         meta=meta,
@@ -268,6 +278,38 @@ def read(data: bytes, first_line: int = 1, name: str = "") -> Iterator[tuple[int
 
 
 def _document(item: dict[str, Any], line: int) -> Any:
+    kind = _postable(item)
+    blocks = html.body(str(item.get("content", "")))
+    blocks.extend(Image("", "", "", url) for url in item.get("figures", []))
+    extra, status = _extra(item, kind)
+    meta: dict[str, Any] = {
+        "reference": item["reference"],
+        SOURCE: source_part(
+            format="wordpress",
+            id=item.get("post_id"),
+            url=item.get("link"),
+            status=_STATUS.get(status, status),
+            published=item.get("date"),
+            updated=item.get("updated"),
+            excerpt=item.get("excerpt"),
+            image=item.get("image"),
+            authors=item.get("authors"),
+            tags=item.get("tags"),
+            categories=item.get("categories"),
+        ),
+    }
+    if extra:
+        meta[EXTRA] = extra
+    title = str(item.get("title", "")) or f"Untitled {kind} {item.get('post_id', '')}".strip()
+    data: dict[str, Any] = {"title": title, "body": [b.to_dict() for b in blocks], "meta": meta}
+    slug = str(item.get("slug", ""))
+    if is_slug(slug):
+        data["slug"] = slug
+    return document_from_dict(data, line=1)
+
+
+def _postable(item: dict[str, Any]) -> str:
+    """The item's post type when it becomes a post; else why not (rejected or skipped)."""
     problem = item.get("problem")
     if isinstance(problem, dict):
         raise DocumentRejected([_rejection(problem)])
@@ -285,41 +327,24 @@ def _document(item: dict[str, Any], line: int) -> Any:
         raise DocumentRejected(
             [Problem(CODE_NO_ID, "wp:post_id", f"none (item {title!r})", expected, line=1)]
         )
-    blocks = html.body(str(item.get("content", "")))
-    blocks.extend(Image("", "", "", url) for url in item.get("figures", []))
+    return kind
+
+
+def _extra(item: dict[str, Any], kind: str) -> tuple[dict[str, Any], str]:
+    """``meta.extra`` (postmeta, the other wp: fields, terms...) and the source status."""
     extra: dict[str, Any] = dict(item.get("meta") or {})
     if item.get("sticky"):
         extra["sticky"] = True
-    if item.get("terms"):
-        extra["terms"] = item["terms"]
-    if item.get("comments"):
-        extra["comments"] = item["comments"]
+    for key in ("terms", "comments", "wp"):
+        if item.get(key):
+            extra[key] = item[key]
     if kind != "post":
         extra["post_type"] = kind
     status = str(item.get("status", "")) or "publish"
-    meta: dict[str, Any] = {
-        "reference": item["reference"],
-        SOURCE: source_part(
-            format="wordpress",
-            id=item.get("post_id"),
-            url=item.get("link"),
-            status=_STATUS.get(status, status),
-            published=item.get("date"),
-            excerpt=item.get("excerpt"),
-            image=item.get("image"),
-            authors=item.get("authors"),
-            tags=item.get("tags"),
-            categories=item.get("categories"),
-        ),
-    }
-    if extra:
-        meta[EXTRA] = extra
-    title = str(item.get("title", "")) or f"Untitled {kind} {item.get('post_id', '')}".strip()
-    data: dict[str, Any] = {"title": title, "body": [b.to_dict() for b in blocks], "meta": meta}
-    slug = str(item.get("slug", ""))
-    if is_slug(slug):
-        data["slug"] = slug
-    return document_from_dict(data, line=1)
+    if item.get("protected"):
+        extra["password_protected"] = True
+        status = PROTECTED if status == "publish" else status
+    return extra, status
 
 
 _SKIP_EXPECTED = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection, Engine
 
-from alphanode.content.states import DeskAction
+from alphanode.content.states import DeskAction, ReviewAction, RevisionState
 from alphanode.errors import AlphanodeError, NotFound
 from alphanode.store import claims, posts, review
 from alphanode.store.engine import reading, writing
@@ -123,28 +123,32 @@ class Stale(AlphanodeError):
     exit_code = 2
 
 
-def check_seen(conn: Connection, row: posts.PostRow, seen: int, doing: str) -> None:
-    """Raise ``Stale`` unless revision ``seen`` is still the post's newest and still pending:
-    of two reviewers acting at once on what they both saw, the second is refused."""
+def check_seen(
+    conn: Connection, row: posts.PostRow, seen: int, doing: str, number: int | None = None
+) -> None:
+    """Raise ``Stale`` unless revision ``seen`` is still the post's newest and the revision
+    acted on (``number``, default ``seen``) is still pending: of two reviewers acting at once
+    on what they both saw, the second is refused."""
     if row.current_revision != seen:
         raise Stale(
             f"{row.ref} has revision {row.current_revision} now; you were looking at revision "
             f"{seen}; {doing} was refused and nothing changed",
             "to reload the post and look at the newest revision first",
         )
-    state = review.revision_state(conn, row.id, seen)
-    if state != "pending":
-        decided = [e for e in review.history(conn, row.id) if e.revision == seen]
+    number = number or seen
+    state = review.revision_state(conn, row.id, number)
+    if state != RevisionState.PENDING.value:
+        decided = [e for e in review.history(conn, row.id) if e.revision == number]
         by = next(
             (
                 f" by {e.actor} at {e.created_at.isoformat(timespec='seconds')[:19]}"
                 for e in reversed(decided)
-                if e.action in ("approve", "reject")
+                if e.action in (ReviewAction.APPROVE.value, ReviewAction.REJECT.value)
             ),
             "",
         )
         raise Stale(
-            f"revision {seen} of {row.ref} was already {state}{by}; {doing} was refused, "
+            f"revision {number} of {row.ref} was already {state}{by}; {doing} was refused, "
             "so nothing was decided twice",
             "to reload the post: it has left the queue",
         )

@@ -102,7 +102,9 @@ def sent(form: EditForm, data: Mapping[str, str]) -> EditForm:
         title=data.get("title", ""),
         body=data.get("body", "").replace("\r\n", "\n"),
         fields=fields,
-        based_on=_number(data.get("based_on", "")) or form.based_on,
+        # What the reviewer's text was based on, even when stale: a save from this form
+        # must be refused again rather than quietly undo the newer revision (0: none sent).
+        based_on=_number(data.get("based_on", "")) or 0,
     )
 
 

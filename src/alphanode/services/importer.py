@@ -33,6 +33,7 @@ from alphanode.services.preparing import (
     rereferenced,
     worker_start,
 )
+from alphanode.services.run_references import RunReferences
 from alphanode.services.sources import STDIN, Item, Sources, iter_items
 from alphanode.settings import Settings
 from alphanode.store import posts, rejects
@@ -60,8 +61,6 @@ class ImportReport:
     run_id: int | None = None
     seconds: float = 0.0
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (ref or source, result)
-    # Reference → (content hash, where) of the first item of this run that claimed it.
-    claimed: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     skipped: dict[str, int] = field(default_factory=dict)  # what was skipped → how many
     by_format: dict[str, dict[str, int]] = field(default_factory=dict)  # reader → outcomes
 
@@ -133,17 +132,18 @@ def import_sources(
         else _inline(items, max_bytes, prints)
     )
     done_bytes = 0
+    claims = RunReferences()  # one item per reference in this run (see _claim)
     batch: list[Outcome] = []
     for chunk_bytes, chunk in outcomes:
         batch.extend(chunk)
         done_bytes += chunk_bytes
         if len(batch) >= batch_size:
-            _write(engine, batch, report, threshold, only_published)
+            _write(engine, batch, report, threshold, only_published, claims)
             batch = []
             if progress:
                 progress(done_bytes, report.documents)
     if batch:
-        _write(engine, batch, report, threshold, only_published)
+        _write(engine, batch, report, threshold, only_published, claims)
     if progress:
         progress(done_bytes, report.documents)
     with writing(engine) as conn:
@@ -227,29 +227,28 @@ def _skip(batch: list[Outcome], report: ImportReport, only_published: bool) -> l
     return kept
 
 
-def _claim(p: Prepared, claimed: dict[str, tuple[str, str]]) -> Prepared:
+def _claim(p: Prepared, claims: RunReferences) -> Prepared:
     """The first item of a run with a reference keeps it; a later one with the same
     reference and other content (test exports reuse ``wp:localhost/1``) is kept too, under
     the reference qualified by its file, with a warning naming the first: so both are
     stored, and every run decides the same way (files are read in a sorted order)."""
-    first = claimed.get(p.ref)
-    if first is None or first[0] == p.content_hash:
-        claimed.setdefault(p.ref, (p.content_hash, p.source))
+    where = p.source.rpartition(":")[0] or p.source
+    first = claims.claim(p.ref, p.content_hash, where)
+    if first is None:
         return p
-    ref, n = reference_for(p.ref + "@", p.name or "input"), 1
-    while ref in claimed and claimed[ref][0] != p.content_hash:
+    name = p.name or "input"
+    ref, n = reference_for(p.ref + "@", name), 1
+    while claims.claim(ref, p.content_hash, where) is not None:  # the same file twice
         n += 1
-        ref = reference_for(p.ref + "@", f"{p.name or 'input'}~{n}")
+        ref = reference_for(p.ref + "@", f"{name}~{n}")
     warning = DocumentWarning(
         WARN_SHARED_REFERENCE,
         "meta.reference",
         p.ref,
-        f"also the reference of {first[1]} (other content) in this import: stored as {ref}",
+        f"also the reference of an item of {first} (other content) in this import: stored as {ref}",
         None,
     )
-    kept = rereferenced(p, ref, warning)
-    claimed.setdefault(ref, (kept.content_hash, p.source))
-    return kept
+    return rereferenced(p, ref, warning)
 
 
 def _write(
@@ -258,10 +257,12 @@ def _write(
     report: ImportReport,
     threshold: float | None,
     only_published: bool = False,
+    claims: RunReferences | None = None,
 ) -> None:
     """Store one batch in one transaction, run again from scratch if it lost a race."""
     batch = _skip(batch, report, only_published)
-    prepared = [_claim(o, report.claimed) for o in batch if isinstance(o, Prepared)]
+    claims = claims if claims is not None else RunReferences()
+    prepared = [_claim(o, claims) for o in batch if isinstance(o, Prepared)]
     rejected = [o for o in batch if isinstance(o, Rejection)]
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:

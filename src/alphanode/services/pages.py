@@ -138,11 +138,18 @@ class FragmentQueue:
 
 
 def article_page(
-    site: Site, slug: str, render: Renderer, salt: str, queue: FragmentQueue | None
+    site: Site,
+    slug: str,
+    render: Renderer,
+    salt: str,
+    queue: FragmentQueue | None,
+    *,
+    db: Engine | None = None,
 ) -> ArticlePage | None:
     """The live post's page: its kept parts when their key matches, else parts rendered now
-    (and queued to be kept when ``queue`` is given); None when no live post has ``slug``."""
-    with reading(site.engine) as conn:
+    (and queued to be kept when ``queue`` is given); None when no live post has ``slug``.
+    Read from ``db`` (a replica for public reads), else the site's primary."""
+    with reading(db or site.engine) as conn:
         live = fragments.live_page(conn, slug)
         if live is None:
             return None

@@ -111,14 +111,19 @@ def _decide(
 
 
 def _desk_checks(
-    conn: Connection, row: posts.PostRow, actor: str, doing: str, seen: int | None
+    conn: Connection,
+    row: posts.PostRow,
+    actor: str,
+    doing: str,
+    seen: int | None,
+    number: int | None = None,
 ) -> None:
     """Someone else's claim refuses the decision; ``seen`` (the newest revision the reviewer
     was shown) refuses it when the post moved on since, so two reviewers deciding at once
     on the same revision get one decision (the post's row is locked by the caller)."""
     claims.check(conn, row.id, row.ref, actor, doing)
     if seen is not None:
-        claims.check_seen(conn, row, seen, doing)
+        claims.check_seen(conn, row, seen, doing, number)
 
 
 def decide_in(
@@ -152,8 +157,8 @@ def approve(
     """
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug, lock=True)
-        _desk_checks(conn, row, actor, "the approval", seen)
         number = revision or row.current_revision
+        _desk_checks(conn, row, actor, "the approval", seen, number)
         outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note, address)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)

@@ -24,6 +24,7 @@ from alphanode.services import indexing, scheduling
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
 from alphanode.store.migrate import open_database
+from alphanode.store.replicas import Replicas, parse_urls
 from alphanode.store.search import SearchBackend, open_backend
 
 
@@ -89,6 +90,7 @@ class Site:
         self._engine = engine
         self._owns_engine = engine is None
         self._raw_engine: Engine | None = None
+        self._replicas: Replicas | None = None
         self._backend: SearchBackend | None = None
         self._lock = threading.Lock()
         self._workers: list[Worker] = []
@@ -101,6 +103,36 @@ class Site:
             if self._engine is None:
                 self._engine = open_database(self.settings)
             return self._engine
+
+    @property
+    def read_engine(self) -> Engine:
+        """The database for one public read: a replica caught up with the primary (in
+        turn, see store/replicas.py) when ``database_replica_urls`` names any, else
+        ``engine``. Writes and reviewers' reads always use ``engine``."""
+        primary = self.engine
+        urls = parse_urls(self.settings.database_replica_urls)
+        if not urls:
+            return primary
+        with self._lock:
+            if self._replicas is None:
+                self._replicas = Replicas(
+                    primary,
+                    self.settings.database_url,
+                    urls,
+                    self.settings.replica_check_seconds,
+                    prepare=self.settings.postgres_prepared_statements,
+                )
+            replicas = self._replicas
+        return replicas.choose()
+
+    def replica_status(self) -> list[dict[str, object]]:
+        """Each replica's state as last checked (empty without replicas)."""
+        if not parse_urls(self.settings.database_replica_urls):
+            return []
+        _ = self.read_engine  # opens and checks them when nothing read yet
+        with self._lock:
+            replicas = self._replicas
+        return replicas.status() if replicas is not None else []
 
     def unmigrated_engine(self) -> Engine:
         """The database as it is, never migrated (``db upgrade``, ``backup restore``)."""
@@ -147,6 +179,9 @@ class Site:
             backend, self._backend = self._backend, None
             engines = [self._raw_engine] + ([self._engine] if self._owns_engine else [])
             self._raw_engine = None
+            replicas, self._replicas = self._replicas, None
+        if replicas is not None:
+            replicas.dispose()
         if backend is not None:
             backend.close()
         for engine in engines:

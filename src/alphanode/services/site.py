@@ -112,9 +112,10 @@ def similar_of(conn: Connection, post_id: int) -> list[Similar]:
     ]
 
 
-def article(site: Site, slug: str) -> Article | None:
-    """A live post with its terms, Similar Posts and counted views, in one read."""
-    with reading(site.engine) as conn:
+def article(site: Site, slug: str, *, db: Engine | None = None) -> Article | None:
+    """A live post with its terms, Similar Posts and counted views, in one read (from
+    ``db``, a replica for public reads, else the site's primary)."""
+    with reading(db or site.engine) as conn:
         live = public.live_post(conn, slug=slug)
         if live is None:
             return None

@@ -19,9 +19,9 @@ from starlette.responses import Response
 
 from alphanode.services import accounts
 from alphanode.services.accounts import Principal
-from alphanode.web.context import engine, settings
+from alphanode.web.context import SESSION_COOKIE, engine, settings
 
-COOKIE = "an_session"
+COOKIE = SESSION_COOKIE
 # With Secure on, the __Host- prefix makes browsers refuse the cookie unless this host set it
 # (Secure, Path=/, no Domain), so a sibling subdomain cannot plant a value it knows.
 LOGIN_COOKIE = "__Host-an_login"

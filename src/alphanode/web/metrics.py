@@ -89,7 +89,9 @@ class Metrics:
             child = self._ignored[reason] = self.views_ignored.labels(reason)
         child.inc()
 
-    def render(self, figures: Figures | None = None) -> bytes:
+    def render(
+        self, figures: Figures | None = None, replicas: list[dict[str, Any]] | None = None
+    ) -> bytes:
         """This process's (or every worker's) series, then the database's figures."""
         if self.registry is not None:
             out = generate_latest(self.registry)
@@ -101,7 +103,45 @@ class Metrics:
             shared = CollectorRegistry()
             shared.register(_FromDatabase(figures))
             out += generate_latest(shared)
+        if replicas:
+            seen = CollectorRegistry()
+            seen.register(_Replicas(replicas))
+            out += generate_latest(seen)
         return out
+
+
+class _Replicas(Collector):
+    """What this process's last replica check found (store/replicas.py)."""
+
+    def __init__(self, status: list[dict[str, Any]]) -> None:
+        self.status = status
+
+    def collect(self) -> Iterator[Metric]:
+        serving = GaugeMetricFamily(
+            "alphanode_replica_serving",
+            "1 when the replica is reachable and caught up, so it serves public reads",
+            labels=["replica"],
+        )
+        lag = GaugeMetricFamily(
+            "alphanode_replica_lag_seconds",
+            "Seconds since the last transaction the replica replayed (idle primaries look late)",
+            labels=["replica"],
+        )
+        behind = GaugeMetricFamily(
+            "alphanode_replica_versions_behind",
+            "Content versions (approvals, retractions) the primary has and the replica has not",
+            labels=["replica"],
+        )
+        for r in self.status:
+            serving.add_metric([r["name"]], 1.0 if r["serving"] else 0.0)
+            if r["lag_seconds"] is not None:
+                lag.add_metric([r["name"]], float(r["lag_seconds"]))
+            if r["content_version"] is not None and r["primary_content_version"] is not None:
+                gap = max(0, r["primary_content_version"] - r["content_version"])
+                behind.add_metric([r["name"]], float(gap))
+        yield serving
+        yield lag
+        yield behind
 
 
 class _FromDatabase(Collector):

@@ -27,7 +27,7 @@ from alphanode.services import views as view_service
 from alphanode.settings import Settings
 from alphanode.web import bodies
 from alphanode.web.auth import require_token
-from alphanode.web.context import engine, settings
+from alphanode.web.context import engine, read_engine, settings
 from alphanode.web.context import site as context_site
 from alphanode.web.errors import ErrorBody
 from alphanode.web.routes.pages import iso
@@ -144,10 +144,10 @@ POST_EXAMPLE = {"ref": "anp-ref-026145-7938", "slug": "production-checklist", "v
 @router.get("/posts", name="api_posts", response_model=PostsPage, responses=_errors(400, 404))
 def posts(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Any:
     """Live posts, newest first, 20 a page."""
-    listing = site.listing(engine(request), page)
+    listing = site.listing(read_engine(request), page)
     if listing is None:
         raise HTTPException(404, "no such page of posts")
-    counted = view_service.totals(engine(request), [c.ref for c in listing.cards])
+    counted = view_service.totals(read_engine(request), [c.ref for c in listing.cards])
     return {
         "page": listing.page,
         "pages": listing.pages,
@@ -185,10 +185,10 @@ def posts(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1)
 )
 def post(request: Request, ref: str) -> dict[str, Any]:
     """One live post by reference (percent-encode it: ``wp:site/1`` → ``wp%3Asite%2F1``)."""
-    found = site.api_post(engine(request), ref)
+    found = site.api_post(read_engine(request), ref)
     if found is None:
         raise HTTPException(404, f"no published post with reference {ref!r}")
-    return {**found, "views": view_service.totals(engine(request), [ref])[ref]}
+    return {**found, "views": view_service.totals(read_engine(request), [ref])[ref]}
 
 
 @router.get("/most-read", name="api_most_read", response_model=MostRead, responses=_errors(400))
@@ -201,7 +201,7 @@ def most_read(
 ) -> Any:
     """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
     on = view_service.today()
-    ranked = view_service.most_read(engine(request), days, limit, on)
+    ranked = view_service.most_read(read_engine(request), days, limit, on)
     return {
         "days": days,
         "since": view_service.window_start(days, on).isoformat(),

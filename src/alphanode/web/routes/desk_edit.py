@@ -59,9 +59,11 @@ def _page(
     message: str = "",
     problems: list[Problem] | None = None,
     preview: Document | None = None,
+    since: int | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "form": form,
+        "since": since,
         "claim": claims.current(engine(request), form.ref),
         "message": message,
         "problems": problems or [],
@@ -105,7 +107,9 @@ async def edit_save(request: Request, ref: str) -> Response:
         message = "Not saved: fix the fields below (nothing was stored; your text is kept)."
         return _page(request, who, form, status=422, message=message, problems=exc.problems)
     except (claims.Stale, claims.ClaimHeld) as exc:
-        return _page(request, who, form, status=exc.http_status, message=exc.message())
+        # A stale form links to what changed since it was based on (text still in the form).
+        since = form.based_on if isinstance(exc, claims.Stale) and form.based_on else None
+        return _page(request, who, form, status=exc.http_status, message=exc.message(), since=since)
     if saved.outcome != "updated":
         message = "Nothing changed, so no new revision was stored."
         return _page(request, who, form, message=message)

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from alphanode.services import site
 from alphanode.web import body, previews
-from alphanode.web.context import base_url, engine, settings
+from alphanode.web.context import base_url, read_engine, settings
 from alphanode.web.context import site as context_site
 from alphanode.web.routes.pages import iso
 
@@ -41,7 +41,8 @@ def _xml(root: ET.Element, media_type: str) -> Response:
 @router.get("/feed.xml", name="feed")
 def feed(request: Request) -> Response:
     base = base_url(request)
-    listing = site.listing(engine(request), 1)
+    reader = read_engine(request)  # one database for the whole feed
+    listing = site.listing(reader, 1)
     cards = listing.cards[:FEED_ENTRIES] if listing else []
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
@@ -56,7 +57,7 @@ def feed(request: Request) -> Response:
     _sub(author, f"{{{ATOM}}}name", site_name)
     env = request.app.state.templates.env
     for c in cards:
-        art = site.article(context_site(request), c.slug)
+        art = site.article(context_site(request), c.slug, db=reader)
         if art is None:  # retracted between the listing and this read
             continue
         entry = _sub(root, f"{{{ATOM}}}entry")
@@ -88,7 +89,7 @@ def sitemap(request: Request) -> Response:
     root = ET.Element(f"{{{SITEMAP}}}urlset")
     home = _sub(root, f"{{{SITEMAP}}}url")
     _sub(home, f"{{{SITEMAP}}}loc", base + "/")
-    for slug, updated in site.sitemap(engine(request)):
+    for slug, updated in site.sitemap(read_engine(request)):
         url = _sub(root, f"{{{SITEMAP}}}url")
         _sub(url, f"{{{SITEMAP}}}loc", f"{base}/posts/{slug}")
         _sub(url, f"{{{SITEMAP}}}lastmod", iso(updated))

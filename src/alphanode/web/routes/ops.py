@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from alphanode.services import health
 from alphanode.services.accounts import AuthError
 from alphanode.web.context import engine, settings
+from alphanode.web.context import site as context_site
 from alphanode.web.errors import error_body
 
 router = APIRouter()
@@ -27,7 +28,11 @@ async def healthz() -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """Ready for traffic: the database answers and its schema is current (else 503)."""
     ready = await run_in_threadpool(health.readiness, engine(request))
-    return JSONResponse(ready.to_dict(), status_code=200 if ready.ok else 503)
+    body = ready.to_dict()
+    replicas = await run_in_threadpool(context_site(request).replica_status)
+    if replicas:  # a replica behind or away degrades to the primary: still ready
+        body["replicas"] = replicas
+    return JSONResponse(body, status_code=200 if ready.ok else 503)
 
 
 @router.get("/metrics", name="metrics")
@@ -47,5 +52,6 @@ async def metrics(request: Request) -> Response:
                 headers={"www-authenticate": 'Bearer realm="metrics"'},
             )
     figures = await run_in_threadpool(health.figures, engine(request))
-    body = request.app.state.metrics.render(figures)
+    replicas = await run_in_threadpool(context_site(request).replica_status)
+    body = request.app.state.metrics.render(figures, replicas)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

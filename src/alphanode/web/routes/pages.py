@@ -15,7 +15,7 @@ from alphanode.services import views as view_service
 from alphanode.store.fragments import Parts
 from alphanode.web import body, metabox, ogimage, placeholder, previews, templating
 from alphanode.web.auth import is_reviewer
-from alphanode.web.context import base_url, engine, settings
+from alphanode.web.context import base_url, engine, read_engine, settings
 from alphanode.web.context import site as context_site
 from alphanode.web.frontline.conditional import http_date
 from alphanode.web.urls import MAX_SIDE, review_path
@@ -55,10 +55,10 @@ def _listing(
 
 @router.get("/", name="home")
 def home(request: Request, page: Page = 1) -> Response:
-    listing = site.listing(engine(request), page)
+    listing = site.listing(read_engine(request), page)
     # The home page is cached like any listing (30 s), so the short list may lag that long.
     ranked = (
-        view_service.most_read(engine(request), limit=HOME_MOST_READ)
+        view_service.most_read(read_engine(request), limit=HOME_MOST_READ)
         if listing is not None and page == 1
         else None
     )
@@ -68,7 +68,7 @@ def home(request: Request, page: Page = 1) -> Response:
 @router.get("/most-read", name="most_read")
 def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Response:
     """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
-    ranked = view_service.most_read(engine(request), days, MOST_READ_SHOWN)
+    ranked = view_service.most_read(read_engine(request), days, MOST_READ_SHOWN)
     default = days == view_service.DEFAULT_WINDOW
     return templating.page(
         request,
@@ -84,7 +84,7 @@ def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Resp
 
 
 def _term_page(request: Request, kind: str, term: str, page: int) -> Response:
-    listing = site.listing(engine(request), page, kind, term)
+    listing = site.listing(read_engine(request), page, kind, term)
     heading = f"{KIND_TITLES[kind]}: {listing.label}" if listing else ""
     prefix = {"topic": "topics"}.get(kind, kind)
     return _listing(request, listing, heading, f"/{prefix}/{term}")
@@ -194,6 +194,7 @@ def post(request: Request, slug: str) -> Response:
         lambda art: render_parts(request, art),
         _salt(request),
         _fragment_queue(request),
+        db=read_engine(request),
     )
     if found_page is not None:
         # Counted views are read with the page (views_flush_seconds behind at most); the

@@ -285,7 +285,8 @@ async def approve(request: Request, ref: str) -> Response:
         data.get("note", ""),
         revision,
         client_address(request),
-        seen=revision,  # the revision the page showed: refused if the post moved on since
+        # The newest revision the page showed: refused if the post moved on since.
+        seen=form_number(data.get("seen", ""), "seen"),
     )
     return await _decided(request, "approve")
 
@@ -300,7 +301,7 @@ async def reject(request: Request, ref: str) -> Response:
         who.name,
         data.get("note", ""),
         client_address(request),
-        seen=form_number(data.get("revision", ""), "revision"),
+        seen=form_number(data.get("seen", ""), "seen"),
     )
     return await _decided(request, "reject")
 
