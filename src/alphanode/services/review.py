@@ -29,7 +29,15 @@ from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
-FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate")
+FILTER_KINDS = (
+    "flag",
+    "generator",
+    "topic",
+    "stack",
+    "near_duplicate",
+    "source_format",
+    "source_status",
+)
 BULK_BATCH = 1000
 
 
@@ -130,12 +138,31 @@ def approve(
     return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)
 
 
-def reject(engine: Engine, ref_or_slug: str, actor: str, note: str, address: str = "") -> Decision:
-    """Refuse the newest revision; a post that was never live becomes ``rejected``."""
+def need_note(action: str, note: str) -> None:
+    """Refuse ``action`` (reject, retract) without a note saying why."""
+    _need_note(action, note)
+
+
+def reject(
+    engine: Engine,
+    ref_or_slug: str,
+    actor: str,
+    note: str,
+    address: str = "",
+    *,
+    revision: int | None = None,
+) -> Decision:
+    """Refuse the newest revision (only if it is ``revision``, when given: the one the
+    reviewer saw); a post that was never live becomes ``rejected``."""
     _need_note("reject", note)
     with writing(engine) as conn:
         row = _post(conn, ref_or_slug)
         number = row.current_revision
+        if revision is not None and revision != number:
+            raise ReviewError(
+                f"{row.ref} has a newer revision ({number}) than the one seen ({revision})",
+                "reload the post and decide on its newest revision",
+            )
         outcome = _decide(conn, row, number, ReviewAction.REJECT, actor, note, address)
     logger.info("review: %s rejected %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.REJECT, outcome.status)

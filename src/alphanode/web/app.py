@@ -24,7 +24,7 @@ from alphanode.web.accesslog import AccessLog
 from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
-from alphanode.web.routes import api, feeds, ops, pages, review, search
+from alphanode.web.routes import api, desk_queue, feeds, ops, pages, review, search
 from alphanode.web.templating import make_templates
 from alphanode.web.views import ViewCounter
 
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(search.router)
     app.include_router(api.router)
+    app.include_router(desk_queue.router)
     app.include_router(review.router)
     app.include_router(ops.router)
     api.truthful_openapi(app, settings)
