@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
 
@@ -26,42 +27,93 @@ MAX_SELECTED = 500  # a page holds 50; a form with more picks than this is not o
 
 @dataclass(frozen=True)
 class Counts:
+    """The queue's length and facet counts, counted at ``as_of``; ``stale``: the queue has
+    changed since and a recount is running (see ``QueueCounts``)."""
+
     total: int
     facets: dict[str, list[tuple[str, int]]]
+    as_of: dt.datetime
+    stale: bool = False
+
+
+@dataclass
+class _Kept:
+    version: tuple[int, int]
+    counts: Counts
+    took: float  # seconds the count took
+    refreshing: bool = False
 
 
 class QueueCounts:
     """The queue's length and facet counts per filter set, kept until the queue changes.
 
     Counting a million pending rows takes seconds, so a request never recounts what it can
-    reuse: the key holds ``store.queue.version`` (the newest revision and review-log row:
+    reuse: each entry holds ``store.queue.version`` (the newest revision and review-log row:
     every import, edit, decision, assignment, claim and "not a duplicate" moves one), so
-    any change is seen by the next request of every process. A ``claimed`` filter adds the
-    minute, since claims expire without a write. A bounded LRU, one per ``Site``.
+    every process sees any change on its next request. When the queue has changed, a count
+    that took under ``slow`` seconds is redone in the request (exact; always so on a small
+    queue); a slower one is redone in a background thread while requests get the previous
+    counts marked ``stale`` with their time, so a page never waits for a million-row count.
+    A ``claimed`` filter adds the minute to the key, since claims expire without a write.
+    A bounded LRU, one per ``Site``.
     """
+
+    slow = 0.25
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[object, ...], Counts] = OrderedDict()
+        self.items: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
         self.lock = threading.Lock()
-        self.misses = 0
+        self.recounts = 0
 
     def get(self, engine: Engine, filters: review.Filters, claimed: str, at: dt.datetime) -> Counts:
         with reading(engine) as conn:
-            stamp = queue.version(conn)
+            version = queue.version(conn)
         minute = at.replace(second=0, microsecond=0) if claimed else None
-        key = (stamp, tuple(filters), claimed, minute)
+        key = (tuple(filters), claimed, minute)
         with self.lock:
-            found = self.items.get(key)
-            if found is not None:
+            kept = self.items.get(key)
+            if kept is not None:
                 self.items.move_to_end(key)
-                return found
-        with reading(engine) as conn:
-            total = queue.count(conn, filters, claimed)
-        counts = Counts(total, review.facet_values(engine, filters))
+                if kept.version == version:
+                    return kept.counts
+                if kept.took >= self.slow:
+                    if not kept.refreshing:
+                        kept.refreshing = True
+                        threading.Thread(
+                            target=self._recount,
+                            args=(engine, key, filters, claimed, version),
+                            name="queue-counts",
+                            daemon=True,
+                        ).start()
+                    return replace(kept.counts, stale=True)
+        return self._recount(engine, key, filters, claimed, version)
+
+    def _recount(
+        self,
+        engine: Engine,
+        key: tuple[object, ...],
+        filters: review.Filters,
+        claimed: str,
+        version: tuple[int, int],
+    ) -> Counts:
+        started = time.perf_counter()
+        as_of = dt.datetime.now(dt.UTC)
+        try:
+            with reading(engine) as conn:
+                total = queue.count(conn, filters, claimed)
+            counts = Counts(total, review.facet_values(engine, filters), as_of)
+        except Exception:
+            with self.lock:
+                kept = self.items.get(key)
+                if kept is not None:
+                    kept.refreshing = False
+            raise
+        took = time.perf_counter() - started
         with self.lock:
-            self.misses += 1
-            self.items[key] = counts
+            self.recounts += 1
+            self.items[key] = _Kept(version, counts, took)
+            self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return counts

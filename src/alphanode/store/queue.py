@@ -203,16 +203,22 @@ def _with_marks(conn: Connection, entries: list[Entry]) -> list[Entry]:
     """The entries with their set flags and near-duplicate mark (one query for the page)."""
     if not entries:
         return entries
-    pairs = [(e.post_id, e.revision) for e in entries]
+    number = {e.post_id: e.revision for e in entries}
+    # post_id IN (...) reads the primary key; a row-value IN would scan the table on SQLite.
     query = sa.select(
-        revision_facets.c.post_id, revision_facets.c.kind, revision_facets.c.value
+        revision_facets.c.post_id,
+        revision_facets.c.number,
+        revision_facets.c.kind,
+        revision_facets.c.value,
     ).where(
-        sa.tuple_(revision_facets.c.post_id, revision_facets.c.number).in_(pairs),
+        revision_facets.c.post_id.in_(list(number)),
         revision_facets.c.kind.in_(("flag", "near_duplicate")),
     )
     flags: dict[int, list[str]] = {}
     near: set[int] = set()
     for r in conn.execute(query):
+        if r.number != number[r.post_id]:
+            continue
         if r.kind == "flag":
             flags.setdefault(r.post_id, []).append(r.value)
         else:

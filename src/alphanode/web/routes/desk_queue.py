@@ -144,6 +144,7 @@ def queue_page(
         {
             "rows": [(e, _age(e.created_at, now)) for e in page.entries],
             "total": found.counts.total,
+            "counts": found.counts,
             "filters": chosen,
             "claimed": claimed,
             "state": state,
