@@ -30,7 +30,7 @@ class Counts:
     """The queue's length and facet counts, counted at ``as_of``; ``stale``: the queue has
     changed since and a recount is running (see ``QueueCounts``)."""
 
-    total: int
+    total: int | None  # None: not counted yet (the first count is running)
     facets: dict[str, list[tuple[str, int]]]
     as_of: dt.datetime
     stale: bool = False
@@ -54,17 +54,22 @@ class QueueCounts:
     that took under ``slow`` seconds is redone in the request (exact; always so on a small
     queue); a slower one is redone in a background thread while requests get the previous
     counts marked ``stale`` with their time, so a page never waits for a million-row count.
+    The first count of a large queue (``large`` revisions or more, read from the version) or
+    of any filter set once counts have proved slow also runs in the background: meanwhile
+    the page says it is counting (``total`` None).
     A ``claimed`` filter adds the minute to the key, since claims expire without a write.
     A bounded LRU, one per ``Site``.
     """
 
-    slow = 0.25
+    slow = 0.25  # seconds
+    large = 50_000  # revisions
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self.items: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
         self.lock = threading.Lock()
         self.recounts = 0
+        self.slow_seen = False
 
     def get(self, engine: Engine, filters: review.Filters, claimed: str, at: dt.datetime) -> Counts:
         with reading(engine) as conn:
@@ -80,14 +85,29 @@ class QueueCounts:
                 if kept.took >= self.slow:
                     if not kept.refreshing:
                         kept.refreshing = True
-                        threading.Thread(
-                            target=self._recount,
-                            args=(engine, key, filters, claimed, version),
-                            name="queue-counts",
-                            daemon=True,
-                        ).start()
+                        self._background(engine, key, filters, claimed, version)
                     return replace(kept.counts, stale=True)
+            elif version[0] >= self.large or self.slow_seen:
+                first = Counts(None, {}, dt.datetime.now(dt.UTC), stale=True)
+                self.items[key] = _Kept((-1, -1), first, float("inf"), refreshing=True)
+                self._background(engine, key, filters, claimed, version)
+                return first
         return self._recount(engine, key, filters, claimed, version)
+
+    def _background(
+        self,
+        engine: Engine,
+        key: tuple[object, ...],
+        filters: review.Filters,
+        claimed: str,
+        version: tuple[int, int],
+    ) -> None:
+        threading.Thread(
+            target=self._recount,
+            args=(engine, key, filters, claimed, version),
+            name="queue-counts",
+            daemon=True,
+        ).start()
 
     def _recount(
         self,
@@ -112,6 +132,7 @@ class QueueCounts:
         took = time.perf_counter() - started
         with self.lock:
             self.recounts += 1
+            self.slow_seen = self.slow_seen or took >= self.slow
             self.items[key] = _Kept(version, counts, took)
             self.items.move_to_end(key)
             while len(self.items) > self.size:
