@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from alphanode.services import accounts, importer
+from alphanode.services import accounts, importer, review
 from alphanode.services import queue as queue_service
 from alphanode.settings import Settings
 from alphanode.store import queue
@@ -379,3 +379,16 @@ def test_a_large_queue_is_first_counted_in_the_background(desk: Desk) -> None:
     for thread in [t for t in threading.enumerate() if t.name == "queue-counts"]:
         thread.join()
     assert "8 pending matching" in desk.get("/review?flag=has_images").text
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [(), (("flag", "needs_human_review"),), (("source_status", "draft"), ("flag", "has_images"))],
+)
+def test_one_pass_facet_counts_equal_the_per_kind_counts(
+    desk: Desk, filters: tuple[tuple[str, str], ...]
+) -> None:
+    with reading(desk.engine) as conn:
+        together = queue_service.facet_counts(conn, filters)
+    assert together == review.facet_values(desk.engine, filters)
+    assert together["flag"] and together["source_status"]

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from alphanode.errors import AlphanodeError, UsageError
 from alphanode.services import review
@@ -122,7 +122,7 @@ class QueueCounts:
         try:
             with reading(engine) as conn:
                 total = queue.count(conn, filters, claimed)
-            counts = Counts(total, review.facet_values(engine, filters), as_of)
+                counts = Counts(total, facet_counts(conn, filters), as_of)
         except Exception:
             with self.lock:
                 kept = self.items.get(key)
@@ -138,6 +138,24 @@ class QueueCounts:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return counts
+
+
+FACET_VALUES = 200  # values shown per facet kind, most common first
+
+
+def facet_counts(conn: Connection, filters: review.Filters) -> dict[str, list[tuple[str, int]]]:
+    """Each facet kind's values in the queue, with counts within the active ``filters``; a
+    kind's own filter is left out of its counts (choosing a value replaces it), so each
+    count is the queue length that choosing the value gives. The kinds without a filter are
+    counted together in one pass over the queue, each filtered kind in one more."""
+    chosen = {kind for kind, _ in filters}
+    passes = [([k for k in review.FILTER_KINDS if k not in chosen], list(filters))]
+    passes += [([k], [f for f in filters if f[0] != k]) for k in review.FILTER_KINDS if k in chosen]
+    found: dict[str, list[tuple[str, int]]] = {}
+    for kinds, others in passes:
+        if kinds:
+            found.update(queue.facet_counts(conn, others, kinds))
+    return {kind: found.get(kind, [])[:FACET_VALUES] for kind in review.FILTER_KINDS}
 
 
 @dataclass(frozen=True)

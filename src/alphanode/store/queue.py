@@ -234,6 +234,33 @@ def count(conn: Connection, filters: Sequence[tuple[str, str]], claimed: str = "
     return int(conn.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
 
 
+def facet_counts(
+    conn: Connection, filters: Sequence[tuple[str, str]], kinds: Sequence[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """How many queued posts matching ``filters`` hold each value of the facet ``kinds``:
+    one pass over the queue for all of them (GROUP BY kind, value), most common first."""
+    queued = selection(filters).with_only_columns(revisions.c.post_id, revisions.c.number)
+    sub = queued.subquery()
+    query = (
+        sa.select(revision_facets.c.kind, revision_facets.c.value, sa.func.count().label("n"))
+        .select_from(
+            revision_facets.join(
+                sub,
+                sa.and_(
+                    sub.c.post_id == revision_facets.c.post_id,
+                    sub.c.number == revision_facets.c.number,
+                ),
+            )
+        )
+        .where(revision_facets.c.kind.in_(list(kinds)))
+        .group_by(revision_facets.c.kind, revision_facets.c.value)
+    )
+    found: dict[str, list[tuple[str, int]]] = {kind: [] for kind in kinds}
+    for r in conn.execute(query):
+        found[r.kind].append((r.value, int(r.n)))
+    return {k: sorted(v, key=lambda pair: (-pair[1], pair[0])) for k, v in found.items()}
+
+
 def version(conn: Connection) -> tuple[int, int]:
     """What every change to the queue moves: the newest revision (an import, an edit) and
     the newest review-log row (each decision, assignment, claim or "not a duplicate")."""
