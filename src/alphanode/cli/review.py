@@ -23,8 +23,9 @@ FilterOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
-        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack or near_duplicate "
-        "(e.g. flag=needs_human_review, near_duplicate=yes).",
+        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack, near_duplicate, "
+        "source_format or source_status (e.g. flag=needs_human_review, near_duplicate=yes, "
+        "source_status=draft).",
     ),
 ]
 FlagOpt = Annotated[list[str] | None, typer.Option("--flag", help="Same as --filter flag=NAME.")]
