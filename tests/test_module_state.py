@@ -51,7 +51,17 @@ _TABLE = (
 ALLOWED: dict[tuple[str, str], str] = {
     **{
         (f"alphanode.web.routes.{m}", "router"): _ROUTER
-        for m in ("api", "desk_edit", "desk_home", "feeds", "ops", "pages", "review", "search")
+        for m in (
+            "api",
+            "desk_edit",
+            "desk_home",
+            "desk_queue",
+            "feeds",
+            "ops",
+            "pages",
+            "review",
+            "search",
+        )
     },
     ("alphanode.web.routes.api", "bearer"): "the API's security scheme (FastAPI's HTTPBearer): "
     "a declaration that routes depend on and OpenAPI documents; it holds only its settings",

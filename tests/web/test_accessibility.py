@@ -7,6 +7,7 @@ content that stresses it. A reviewer signs in through the real login form.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from alphanode.services import accounts, importer, review
+from alphanode.services import accounts, importer, review, scheduling
 from alphanode.services.sources import resolve
 from alphanode.store.migrate import open_database
 from tests.browser import axe_violations, chromium
@@ -41,6 +42,7 @@ DESK_PAGES = (
     "/review",
     f"/review/posts/{PENDING_REF}",
     "/review/log",
+    "/review/desk",
 )
 
 
@@ -56,6 +58,9 @@ def a11y_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     review.approve(engine, "md-rich-0001", "test-reviewer")
     runtime.index_pending()
     accounts.add_user(runtime, "rita", "reviewer", PASSWORD)
+    # A scheduled post: its badge in the queue, its schedule on its page and the desk's list.
+    now = dt.datetime.now(dt.UTC)
+    scheduling.schedule_publish(engine, PENDING_REF, now + dt.timedelta(days=1), "rita", now=now)
     engine.dispose()
     return site
 

@@ -24,8 +24,9 @@ FilterOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--filter",
-        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack, near_duplicate or "
-        "source_status (e.g. flag=needs_human_review, source_status=draft).",
+        help="KIND=VALUE, repeatable; KIND is flag, generator, topic, stack, near_duplicate, "
+        "source_format or source_status (e.g. flag=needs_human_review, near_duplicate=yes, "
+        "source_status=draft).",
     ),
 ]
 FlagOpt = Annotated[list[str] | None, typer.Option("--flag", help="Same as --filter flag=NAME.")]

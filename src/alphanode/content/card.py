@@ -106,7 +106,7 @@ def card(doc: Document) -> Card:
 
 def review_facets(doc: Document) -> list[tuple[str, str]]:
     """What the review queue filters on: set flags, generator, topic, stack, and the
-    status an imported item had at its source (``source_status``: draft, private...).
+    source's format and status (``meta.source``).
 
     (``near_duplicate`` is added at import by services.near_duplicates, which needs the store.)
     """
@@ -128,7 +128,63 @@ def review_facets(doc: Document) -> list[tuple[str, str]]:
     add("topic", topic(doc))
     for item in _strings(doc.meta.get("stack")):
         add("stack", item)
-    source = doc.meta.get("source")
-    if isinstance(source, dict) and isinstance(source.get("status"), str):
-        add("source_status", source["status"])
+    for kind, value in source_facets(doc.meta):
+        add(kind, value)
     return list(found)
+
+
+def source_facets(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The queue facets ``source_format`` and ``source_status`` of ``meta.source``."""
+    source = meta.get("source")
+    if not isinstance(source, dict):
+        return []
+    found = []
+    for kind in ("format", "status"):
+        value = source.get(kind)
+        if isinstance(value, str) and value.strip():
+            found.append(("source_" + kind, " ".join(value.split()).lower()[:200]))
+    return found
+
+
+NO_SCORE = -1  # the queue's score of a revision whose meta has no scores (sorted last)
+
+
+@dataclass(frozen=True)
+class QueueKeys:
+    """What the review queue shows and sorts a pending revision by, beside its post: fixed
+    when the revision is stored (a revision never changes), so every sort reads an index.
+
+    ``score``: the mean of ``meta.score``'s values (``NO_SCORE`` without any);
+    ``scores``: them as text (``quality 80 · depth 70``); ``origin``: ``format / status``
+    of ``meta.source`` (empty when the document has no source part).
+    """
+
+    title: str
+    score: int = NO_SCORE
+    scores: str = ""
+    origin: str = ""
+
+
+def queue_keys(title: str, meta: dict[str, Any]) -> QueueKeys:
+    """The queue's keys of a revision from its title and (typed) meta."""
+    record = meta.get("score")
+    values: list[tuple[str, int]] = []
+    if isinstance(record, dict):
+        values = [
+            (str(k), v) for k, v in record.items() if isinstance(v, int) and not isinstance(v, bool)
+        ]
+    score = round(sum(v for _, v in values) / len(values)) if values else NO_SCORE
+    source = meta.get("source")
+    parts: list[str] = []
+    if isinstance(source, dict):
+        parts = [
+            " ".join(str(source.get(k) or "").split())
+            for k in ("format", "status")
+            if isinstance(source.get(k), str)
+        ]
+    return QueueKeys(
+        " ".join(title.split())[:500],
+        score,
+        " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in values)[:500],
+        " / ".join(p for p in parts if p)[:200].lower(),
+    )

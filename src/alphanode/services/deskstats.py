@@ -39,41 +39,48 @@ class DeskHome:
 
 
 def _queue_history(
-    spans: list[deskstats.Span], points: list[dt.datetime]
+    waiting: list[deskstats.WaitingBucket],
+    spans: list[deskstats.Span],
+    points: list[tuple[dt.date, dt.datetime]],
 ) -> tuple[list[int], list[float], list[float]]:
-    """Size, oldest age and mean age at each point, from the spans (sorted once, then
-    counted with bisection and prefix sums)."""
+    """Size, oldest wait and mean wait (days) at each (day, moment) point.
+
+    Two parts: the posts waiting now (``waiting``, by entry day: all of a day's entries are
+    in by its end), and the revisions that left during the window (``spans``: in the queue
+    from ``entered`` until ``left``), counted with bisection and prefix sums.
+    """
+    buckets = sorted(waiting, key=lambda b: b.day)
     entered = sorted(s.entered.timestamp() for s in spans)
-    left = sorted(s.left.timestamp() for s in spans if s.left is not None)
-    by_entry = sorted(spans, key=lambda s: s.entered)
     entered_sum = [0.0]
     for t in entered:
         entered_sum.append(entered_sum[-1] + t)
-    # Each left span's entry time, in the order of leaving, for the mean's prefix sums.
-    leaving = sorted((s for s in spans if s.left is not None), key=lambda s: s.left or s.entered)
+    leaving = sorted(spans, key=lambda s: s.left)
+    left = [s.left.timestamp() for s in leaving]
     left_entry_sum = [0.0]
     for s in leaving:
         left_entry_sum.append(left_entry_sum[-1] + s.entered.timestamp())
+    by_entry = sorted(spans, key=lambda s: s.entered)
     sizes: list[int] = []
     oldest: list[float] = []
     means: list[float] = []
-    for point in points:
+    for day, point in points:
         t = point.timestamp()
+        now_in = [b for b in buckets if b.day <= day]
         n_in = bisect.bisect_right(entered, t)
         n_out = bisect.bisect_right(left, t)
-        size = n_in - n_out
+        size = sum(b.count for b in now_in) + n_in - n_out
         sizes.append(size)
         if size <= 0:
             oldest.append(0.0)
             means.append(0.0)
             continue
-        total_entry = entered_sum[n_in] - left_entry_sum[n_out]
+        total_entry = sum(b.entry_sum for b in now_in) + entered_sum[n_in] - left_entry_sum[n_out]
         means.append(round((size * t - total_entry) / size / DAY_SECONDS, 1))
-        first = next(
-            (s for s in by_entry if s.entered <= point and (s.left is None or s.left > point)),
-            None,
-        )
-        oldest.append(round((t - first.entered.timestamp()) / DAY_SECONDS, 1) if first else 0.0)
+        firsts = [b.first for b in now_in[:1]]
+        alive = next((s for s in by_entry if s.entered <= point < s.left), None)
+        if alive is not None:
+            firsts.append(alive.entered)
+        oldest.append(round((t - min(firsts).timestamp()) / DAY_SECONDS, 1) if firsts else 0.0)
     return sizes, oldest, means
 
 
@@ -103,17 +110,18 @@ def home(engine: Engine, now: dt.datetime, days: int = DAYS) -> DeskHome:
     window = [today - dt.timedelta(days=days - 1 - i) for i in range(days)]
     since = dt.datetime.combine(window[0], dt.time(), tzinfo=dt.UTC)
     points = [
-        min(now, dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC))
+        (d, min(now, dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)))
         for d in window
     ]
     with reading(engine) as conn:
-        spans = deskstats.queue_spans(conn, since)
+        waiting = deskstats.waiting_by_day(conn)
+        spans = deskstats.left_spans(conn, since)
         decided = deskstats.decisions_by_day(conn, since)
         runs = deskstats.imports_by_day(conn, since)
         refused = deskstats.rejects_by_day(conn, since)
         viewed = deskstats.views_by_day(conn, window[0])
         oldest = deskstats.oldest_waiting(conn)
-    sizes, oldest_age, mean_age = _queue_history(spans, points)
+    sizes, oldest_age, mean_age = _queue_history(waiting, spans, points)
     return DeskHome(
         window,
         sizes,

@@ -375,7 +375,14 @@ def _store_revisions(
         assert post_id is not None  # noqa: S101 - every new post was inserted above
         rows.append(
             posts.NewRevision(
-                post_id, number, p.content_hash, p.document, p.warnings, p.source, p.facets
+                post_id,
+                number,
+                p.content_hash,
+                p.document,
+                p.warnings,
+                p.source,
+                p.facets,
+                p.queue,
             )
         )
         if number > 1:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import orjson
 
-from alphanode.content.card import review_facets
+from alphanode.content.card import QueueKeys, queue_keys, review_facets
 from alphanode.content.document import ParsedDocument
 from alphanode.content.fingerprint import Fingerprint, fingerprint
 from alphanode.content.source import is_published
@@ -45,6 +45,7 @@ class Prepared:
     warnings: str
     warning_count: int
     facets: tuple[tuple[str, str], ...] = ()
+    queue: QueueKeys | None = None  # what the review queue sorts and shows it by
     fingerprint: Fingerprint | None = None
     format: str = ""  # the reader that read it
     published: bool = True  # False when its source says it is not public (draft, private...)
@@ -80,6 +81,7 @@ def _prepared(
         warnings=json.dumps([w.to_dict() for w in parsed.warnings], ensure_ascii=False),
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),
+        queue=queue_keys(doc.title, doc.meta),
         fingerprint=fingerprint(doc) if prints else None,
         format=fmt,
         published=is_published(doc.meta),

@@ -30,7 +30,15 @@ from alphanode.store import fingerprints, posts, review
 from alphanode.store.engine import reading, writing
 
 logger = logging.getLogger("alphanode.review")
-FILTER_KINDS = ("flag", "generator", "topic", "stack", "near_duplicate", "source_status")
+FILTER_KINDS = (
+    "flag",
+    "generator",
+    "topic",
+    "stack",
+    "near_duplicate",
+    "source_format",
+    "source_status",
+)
 BULK_BATCH = 1000
 
 
@@ -162,6 +170,11 @@ def approve(
         outcome = _decide(conn, row, number, ReviewAction.APPROVE, actor, note, address)
     logger.info("review: %s approved %s revision %d", actor, row.ref, number)
     return Decision(row.ref, number, ReviewAction.APPROVE, outcome.status)
+
+
+def need_note(action: str, note: str) -> None:
+    """Refuse ``action`` (reject, retract) without a note saying why."""
+    _need_note(action, note)
 
 
 def reject(

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
 from alphanode.services import indexing, scheduling
+from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
 from alphanode.store.migrate import open_database
@@ -70,8 +71,9 @@ class Site:
 
     Owns the typed ``settings``, the database ``engine`` (migrated when ``auto_migrate``
     is on) and an unmigrated one for ``db``/``backup`` commands, the search backend, the
-    parsed-revision cache, the password ``hasher`` (tests pass a cheap one), the ``clock`` and the
-    background workers (the search syncer, the web's view counter).
+    parsed-revision cache, the review queue's counts, the password ``hasher`` (tests pass a
+    cheap one), the ``clock`` and the background workers (the search syncer, the web's view
+    counter).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class Site:
         self.clock: Callable[[], dt.datetime] = clock or _utc_now
         self.hasher = hasher or PasswordHasher()
         self.parsed = ParsedRevisions()
+        self.queue_counts = QueueCounts()  # the review queue's counts, until it changes
         self._engine = engine
         self._owns_engine = engine is None
         self._raw_engine: Engine | None = None

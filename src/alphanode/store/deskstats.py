@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.content.states import ReviewAction, RevisionState
+from alphanode.content.states import ReviewAction
 from alphanode.store.review import _queue_query
 from alphanode.store.schedules import utc
 from alphanode.store.schema import import_runs, post_views, rejects, review_log, revisions
@@ -39,53 +39,98 @@ def _as_date(value: object) -> dt.date:
 
 @dataclass(frozen=True)
 class Span:
-    """One revision's time in the queue: from ``entered`` until ``left`` (None: waiting)."""
+    """One revision's time in the queue: from ``entered`` until ``left``."""
 
     entered: dt.datetime
-    left: dt.datetime | None
+    left: dt.datetime
 
 
-def queue_spans(conn: Connection, since: dt.datetime) -> list[Span]:
-    """Every revision that was in the queue at some moment after ``since``."""
+def _epoch(conn: Connection, column: Any) -> Any:
+    """A timestamp column as seconds since 1970 (UTC), as SQL."""
+    if conn.dialect.name == "postgresql":
+        return sa.extract("epoch", column)
+    return (sa.func.julianday(column) - 2440587.5) * 86400.0
+
+
+@dataclass(frozen=True)
+class WaitingBucket:
+    """The posts waiting now that entered the queue on one UTC day: how many, the earliest
+    entry, and the sum of their entry times (seconds since 1970, for the mean wait)."""
+
+    day: dt.date
+    count: int
+    first: dt.datetime
+    entry_sum: float
+
+
+def waiting_by_day(conn: Connection) -> list[WaitingBucket]:
+    """The queue as it is now, grouped by the day each post entered it: a million waiting
+    posts are 30-odd rows here, not a million."""
+    queued = _queue_query(()).subquery()
+    day = _day(conn, queued.c.created_at)
+    query = sa.select(
+        day.label("day"),
+        sa.func.count().label("n"),
+        sa.func.min(queued.c.created_at).label("first"),
+        sa.func.sum(_epoch(conn, queued.c.created_at)).label("entry_sum"),
+    ).group_by(day)
+    return [
+        WaitingBucket(_as_date(r.day), int(r.n), utc(_timestamp(r.first)), float(r.entry_sum))
+        for r in conn.execute(query)
+    ]
+
+
+def _timestamp(value: object) -> dt.datetime:
+    """SQLite's MIN() over a timestamp column hands back its stored text."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def left_spans(conn: Connection, since: dt.datetime) -> list[Span]:
+    """The revisions that left the queue after ``since`` (decided, or replaced by a newer
+    revision), with when they entered and left: bounded by the window's activity."""
+    start = utc(since)
+    decisions = (ReviewAction.APPROVE.value, ReviewAction.REJECT.value)
+    later = revisions.alias("later")
+    candidates = sa.union(
+        sa.select(review_log.c.post_id, review_log.c.revision.label("number")).where(
+            review_log.c.created_at > start, review_log.c.action.in_(decisions)
+        ),
+        sa.select(later.c.post_id, (later.c.number - 1).label("number")).where(
+            later.c.created_at > start, later.c.number > 1
+        ),
+    ).subquery()
     decided = (
         sa.select(sa.func.min(review_log.c.created_at))
         .where(
             review_log.c.post_id == revisions.c.post_id,
             review_log.c.revision == revisions.c.number,
-            review_log.c.action.in_((ReviewAction.APPROVE.value, ReviewAction.REJECT.value)),
+            review_log.c.action.in_(decisions),
         )
         .scalar_subquery()
     )
-    later = revisions.alias("later")
+    nxt = revisions.alias("next")
     replaced = (
-        sa.select(sa.func.min(later.c.created_at))
-        .where(later.c.post_id == revisions.c.post_id, later.c.number > revisions.c.number)
+        sa.select(sa.func.min(nxt.c.created_at))
+        .where(nxt.c.post_id == revisions.c.post_id, nxt.c.number > revisions.c.number)
         .scalar_subquery()
     )
-    start = utc(since)
     query = sa.select(
-        revisions.c.created_at,
-        revisions.c.review_state,
-        decided.label("decided"),
-        replaced.label("replaced"),
-    ).where(
-        sa.or_(
-            revisions.c.created_at >= start,
-            revisions.c.review_state == RevisionState.PENDING.value,
-            decided > start,
-            replaced > start,
-        )
+        revisions.c.created_at, decided.label("decided"), replaced.label("replaced")
+    ).join(
+        candidates,
+        sa.and_(
+            candidates.c.post_id == revisions.c.post_id,
+            candidates.c.number == revisions.c.number,
+        ),
     )
     out: list[Span] = []
     for r in conn.execute(query):
-        entered = utc(r.created_at)
         ends = [utc(t) for t in (r.decided, r.replaced) if t is not None]
         left = min(ends) if ends else None
-        if left is None and r.review_state != RevisionState.PENDING.value:
-            left = entered  # decided by a path that left no log row: never counted
-        if left is not None and left <= start:
-            continue
-        out.append(Span(entered, left))
+        if left is not None and left > start:
+            out.append(Span(utc(r.created_at), left))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from alphanode.content.card import QueueKeys, queue_keys, source_facets
 from alphanode.content.states import PostStatus, RevisionState
 from alphanode.store.engine import bulk_insert
 from alphanode.store.schema import posts, revision_facets, revisions
@@ -64,6 +66,19 @@ class NewRevision:
     warnings: str
     source: str
     facets: tuple[tuple[str, str], ...] = ()
+    # What the review queue sorts and shows it by; None: read from ``document`` here (the
+    # importer passes them, computed while it held the parsed document).
+    queue: QueueKeys | None = None
+
+
+def _queue_of(r: NewRevision) -> tuple[QueueKeys, tuple[tuple[str, str], ...]]:
+    """The revision's queue keys and facets (with its source facets, when it had no keys)."""
+    if r.queue is not None:
+        return r.queue, r.facets
+    data = json.loads(r.document)
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    extra = tuple(f for f in source_facets(meta) if f not in r.facets)
+    return queue_keys(str(data.get("title", "")), meta), (*r.facets, *extra)
 
 
 def _post(row: Any) -> PostRow:
@@ -179,6 +194,7 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
     if not rows:
         return
     stamp = _stamp(conn)
+    queued = [(r, *_queue_of(r)) for r in rows]
     bulk_insert(
         conn,
         revisions,
@@ -192,6 +208,10 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
             "run_id",
             "created_at",
             "review_state",
+            "title",
+            "score",
+            "scores",
+            "origin",
         ),
         [
             (
@@ -204,11 +224,15 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
                 run_id,
                 stamp,
                 RevisionState.PENDING.value,
+                keys.title,
+                keys.score,
+                keys.scores,
+                keys.origin,
             )
-            for r in rows
+            for r, keys, _ in queued
         ],
     )
-    facets = [(r.post_id, r.number, kind, value) for r in rows for kind, value in r.facets]
+    facets = [(r.post_id, r.number, kind, value) for r, _, fs in queued for kind, value in fs]
     if facets:
         bulk_insert(conn, revision_facets, ("post_id", "number", "kind", "value"), facets)
 

@@ -78,9 +78,20 @@ revisions = sa.Table(
     sa.Column(
         "review_state", sa.String(20), nullable=False, server_default=RevisionState.PENDING.value
     ),
+    # What the review queue shows and sorts by, fixed when the revision is stored
+    # (content.card.queue_keys): its title, mean score (-1: none), scores as text, and
+    # "format / status" of its source.
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("score", sa.Integer, nullable=False, server_default="-1"),
+    sa.Column("scores", sa.Text, nullable=False, server_default=""),
+    sa.Column("origin", sa.String(200), nullable=False, server_default=""),
     sa.UniqueConstraint("post_id", "number"),
-    # The review queue sorted by age reads this index in order (keyset pagination).
+    # The review queue reads one of these indexes in order for each of its sorts (keyset
+    # pagination on (key, post_id)).
     sa.Index("ix_revisions_queue", "review_state", "created_at", "post_id"),
+    sa.Index("ix_revisions_queue_title", "review_state", "title", "post_id"),
+    sa.Index("ix_revisions_queue_score", "review_state", "score", "post_id"),
+    sa.Index("ix_revisions_queue_origin", "review_state", "origin", "post_id"),
 )
 
 review_log = sa.Table(

@@ -26,7 +26,17 @@ from alphanode.web.fragments import card_version, render_version
 from alphanode.web.hosts import HostCheck, parse_hosts
 from alphanode.web.metrics import Metrics
 from alphanode.web.middleware import Frontline
-from alphanode.web.routes import api, desk_edit, desk_home, feeds, ops, pages, review, search
+from alphanode.web.routes import (
+    api,
+    desk_edit,
+    desk_home,
+    desk_queue,
+    feeds,
+    ops,
+    pages,
+    review,
+    search,
+)
 from alphanode.web.templating import make_templates
 from alphanode.web.views import ViewCounter
 
@@ -94,6 +104,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(api.router)
     app.include_router(desk_edit.router)  # before review's GET /review/posts/{ref:path}
+    app.include_router(desk_queue.router)
     app.include_router(review.router)
     app.include_router(desk_home.router)
     app.include_router(ops.router)

@@ -34,18 +34,21 @@ def _t(text: object) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def nice_max(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (an axis's top)."""
+def nice_max(value: float, integer: bool = True) -> float:
+    """The axis's top: four equal steps of 1, 2, 2.5 or 5 × 10^k reaching ``value``. With
+    ``integer`` (counts) a step is a whole number, so no tick reads "0.25 posts"."""
     if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover - the loop always returns
+        return 4.0 if integer else 1.0
+    quarter = value / 4
+    power = 10 ** math.floor(math.log10(quarter))
+    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(k * power for k in steps if quarter <= k * power + 1e-9)
+    if integer:
+        step = max(1, math.ceil(step))
+    return float(4 * step)
 
 
 def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
@@ -60,7 +63,7 @@ def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
 
 
 def _legend(names: Sequence[str]) -> list[str]:
-    out, x = [], LEFT
+    out, x = [], LEFT + 50  # after the unit, which sits top left
     for i, name in enumerate(names):
         colour = PALETTE[i % len(PALETTE)]
         out.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>')
@@ -84,7 +87,7 @@ def _y_axis(top: float, plot_h: float, unit: str) -> list[str]:
             f'fill="{TEXT}">{_t(_num(value))}</text>'
         )
     if unit:
-        out.append(f'<text x="4" y="{TOP - 8}" font-size="11" fill="{TEXT}">{_t(unit)}</text>')
+        out.append(f'<text x="4" y="18" font-size="11" fill="{TEXT}">{_t(unit)}</text>')
     out.append(
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
         f'stroke="{AXIS}" stroke-width="1"/>'
@@ -96,7 +99,7 @@ def _x_labels(labels: Sequence[str], step_w: float, plot_h: float) -> list[str]:
     every = max(1, math.ceil(len(labels) / 8))
     out = []
     for i, label in enumerate(labels):
-        if i % every and i != len(labels) - 1:
+        if (len(labels) - 1 - i) % every:  # counted back from the last label (today)
             continue
         x = LEFT + step_w * (i + 0.5)
         out.append(
@@ -113,11 +116,12 @@ def bar_chart(
     labels: Sequence[str],
     series: Sequence[Series],
     unit: str = "",
+    integer: bool = True,
 ) -> Markup:
     """Stacked vertical bars: one bar per label, one segment per series."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
-    top = nice_max(max(totals, default=0))
+    top = nice_max(max(totals, default=0), integer)
     step_w = plot_w / max(1, len(labels))
     out = _open(chart_id, title, desc, HEIGHT) + _legend([s.name for s in series])
     out += _y_axis(top, plot_h, unit)
@@ -148,10 +152,11 @@ def line_chart(
     labels: Sequence[str],
     series: Sequence[Series],
     unit: str = "",
+    integer: bool = True,
 ) -> Markup:
     """One line per series over the labels, a dot on each point."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = nice_max(max((v for s in series for v in s.values), default=0))
+    top = nice_max(max((v for s in series for v in s.values), default=0), integer)
     step_w = plot_w / max(1, len(labels))
     out = _open(chart_id, title, desc, HEIGHT) + _legend([s.name for s in series])
     out += _y_axis(top, plot_h, unit)
@@ -184,7 +189,7 @@ def hbar_chart(
     """Horizontal bars, one row per label (long labels are cut, the table has them whole)."""
     row_h, label_w = 24, 260
     height = TOP + row_h * max(1, len(labels)) + 24
-    top = nice_max(max(values, default=0))
+    top = nice_max(max(values, default=0), integer=False)
     plot_w = WIDTH - label_w - RIGHT - 40
     out = _open(chart_id, title, desc, height)
     if unit:

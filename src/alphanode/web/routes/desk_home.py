@@ -60,6 +60,7 @@ def _charts(home: deskstats.DeskHome) -> dict[str, Any]:
                 charts.Series("mean", tuple(home.mean_age)),
             ],
             "days",
+            integer=False,
         ),
         "decisions": charts.bar_chart(
             "chart-decisions",

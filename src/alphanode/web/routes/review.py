@@ -1,4 +1,4 @@
-"""Review screens: sign-in, the queue with filters, the per-post review page, decisions."""
+"""Review screens: sign-in, the per-post review page, decisions (the queue: desk_queue)."""
 
 from __future__ import annotations
 
@@ -112,36 +112,6 @@ async def logout(request: Request) -> Response:
 def _filters_from(query: dict[str, str]) -> list[tuple[str, str]]:
     pairs = [f"{k}={v}" for k, v in query.items() if k in review.FILTER_KINDS and v]
     return review.parse_filters(pairs)
-
-
-@router.get("/review", name="review_queue")
-def queue(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
-    who = _who_or_login(request)
-    if isinstance(who, Response):
-        return who
-    filters = _filters_from(dict(request.query_params))
-    rows, total = review.queue(engine(request), filters, (page - 1) * PER_PAGE, PER_PAGE)
-    chosen = dict(filters)
-    facets = review.facet_values(engine(request), filters)
-    return _screen(
-        request,
-        "review_queue.html",
-        who,
-        {
-            "rows": rows,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PER_PAGE)),
-            "filters": chosen,
-            "filter_query": urlencode(chosen),
-            "facets": {
-                kind: [(value, n, urlencode({**chosen, kind: value})) for value, n in values]
-                for kind, values in facets.items()
-            },
-            "message": DONE.get(request.query_params.get("done", ""), ""),
-            "schedules": scheduling.for_posts(engine(request), [r.post_id for r in rows]),
-        },
-    )
 
 
 def _who_or_login(request: Request) -> Principal | Response:

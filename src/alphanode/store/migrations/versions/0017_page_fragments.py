@@ -1,7 +1,7 @@
 """Page fragments: each live post's rendered page parts and its link-preview card, kept.
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
