@@ -121,10 +121,54 @@ def test_a_reviewer_walks_the_whole_desk(browser: Any, server: str, desk_site: S
     page.click('button[type="submit"]')
     page.wait_for_url(f"{server}/review**")
 
-    # The queue.
+    # The queue: sort by title, then filter by a facet (both in the URL).
     desk.go("/review")
     desk.screen("02-queue")
     assert page.locator("text=edit me before approving walkthrough").count() >= 1
+    page.click("#sort-title")
+    page.wait_for_url("**sort=title**")
+    titles = page.locator("#queue-table tbody .queue-title").all_inner_texts()
+    assert len(titles) >= 7
+    assert titles == sorted(titles) or titles == sorted(titles, reverse=True)
+    desk.screen("02b-queue-by-title")
+    page.locator("#queue-filters summary").click() if not page.locator(
+        "#queue-filters[open]"
+    ).count() else None
+    facet = page.locator("#queue-filters a.badge").first
+    facet.click()
+    page.wait_for_selector("#clear-filters")
+    assert "sort=title" in page.url and "&" in page.url
+    desk.screen("02c-queue-filtered")
+
+    # Approve with the keyboard: j moves to the row, a approves it.
+    desk.go("/review?sort=title")
+    refs = page.locator("#queue-table tbody tr.queue-row").evaluate_all(
+        "rows => rows.map(r => r.getAttribute('data-review'))"
+    )
+    target = refs.index(f"/review/posts/{KEY_REF}")
+    for _ in range(target + 1):
+        page.keyboard.press("j")
+    assert page.locator("tr.queue-row.current").get_attribute("data-review") == refs[target]
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert "approved" in page.locator("body").inner_text().lower(), page.url
+    assert httpx.get(f"{server}/api/v1/posts/{KEY_REF}").status_code == 200
+    desk.screen("02d-approved-with-a")
+
+    # Reject three at once, with one note, after a confirmation that says how many.
+    desk.go("/review?sort=title")
+    for ref in BULK_REFS:
+        page.check(f'tr[data-review="/review/posts/{ref}"] input[type=checkbox]')
+    page.click("#reject-selected")
+    page.wait_for_selector("#confirm-title")
+    assert page.locator("#confirm-title").inner_text() == "Reject 3 posts?"
+    page.fill("#note", "off-topic for this site")
+    desk.screen("02e-bulk-reject-confirm")
+    with page.expect_navigation():
+        page.click("#confirm-submit")
+    desk.go("/review/log")
+    log = page.locator("body").inner_text()
+    assert log.count("off-topic for this site") == 3
 
     # A changed post opens on the difference between live and pending.
     desk.go(f"/review/posts/{CHANGED_REF}")
