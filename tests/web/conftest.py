@@ -189,3 +189,52 @@ def serving(site: Site) -> Iterator[str]:
     proc.wait(timeout=10)
     if proc.stderr:
         proc.stderr.close()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never a browser download
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # axe-core 4.10.3, MPL-2.0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the page tests of a module (the one launch they all share)."""
+    import shutil
+
+    from tests.conftest import need
+
+    need(
+        Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+        f"Chromium is not installed at {CHROMIUM} (make test installs it)",
+    )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - make test installs it
+        need(False, "the playwright package is not installed")
+        raise
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.x A/AA violations on the page as it is (id, impact, nodes)."""
+    page.add_script_tag(content=AXE.read_text("utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+          return r.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 200))}));
+        }"""
+    )
+    return found

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,14 +22,12 @@ from alphanode.services import importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.conftest import REPO, make_site, need
+from tests.conftest import REPO, make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 GOLDEN = REPO / "tests" / "fixtures" / "seed" / "000_aeb991cd76c60bdc.json"
 REF = "anp-ref-313131-0000"
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
@@ -139,23 +135,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    need(
-        Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
-        f"Chromium is not installed at {CHROMIUM} (make test installs it)",
-    )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - make test installs it
-        need(False, "the playwright package is not installed")
-        raise
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -20,8 +20,11 @@ from alphanode.store.migrate import open_database
 from alphanode.web.body import code_css
 from alphanode.web.urls import link_href
 from tests.conftest import REPO, make_site
-from tests.web.conftest import Client, Site, serving
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.web.conftest import (
+    Client,
+    Site,
+    serving,
+)
 
 FIXTURES = REPO / "tests" / "fixtures" / "markdown"
 RICH = "/posts/tuning-the-connection-pool"
@@ -237,7 +240,7 @@ def rich_server(rich_site: Site) -> Iterator[str]:
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported above
+def phone(browser: Any) -> Iterator[Any]:
     # The CSP is bypassed so that a payload that did get through would run and be seen.
     context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
     pg = context.new_page()
