@@ -227,7 +227,8 @@ def browser() -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.x A/AA violations on the page as it is (id, impact, nodes)."""
+    """axe-core's WCAG 2.x A/AA and best-practice violations (id, impact, nodes); the
+    page's context must bypass CSP, which rightly refuses the injected script."""
     page.add_script_tag(content=AXE.read_text("utf-8"))
     found: list[dict[str, Any]] = page.evaluate(
         """async () => {

@@ -20,11 +20,7 @@ from alphanode.store.migrate import open_database
 from alphanode.web.body import code_css
 from alphanode.web.urls import link_href
 from tests.conftest import REPO, make_site
-from tests.web.conftest import (
-    Client,
-    Site,
-    serving,
-)
+from tests.web.conftest import Client, Site, axe_violations, serving
 
 FIXTURES = REPO / "tests" / "fixtures" / "markdown"
 RICH = "/posts/tuning-the-connection-pool"
@@ -289,3 +285,32 @@ def test_hostile_rich_body_no_dialog(phone: Any, rich_server: str) -> None:
     phone.locator(".table-scroll").focus()
     assert phone.evaluate("window.pwned === undefined")
     assert phone.dialogs == []
+
+
+@pytest.mark.parametrize("kind", ["rich", "hostile"])
+def test_pages_are_valid_html(rich_client: Client, kind: str) -> None:
+    """The HTML parsing algorithm, strictly: any parse error (a stray end tag, a duplicate
+    attribute, an unclosed element, bad nesting) fails."""
+    import html5lib
+
+    url = RICH if kind == "rich" else f"/posts/{hostile_slug(rich_client)}"
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parse(rich_client.get(url).text)  # raises html5lib.html5parser.ParseError
+    assert parser.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [360, 1100])
+def test_rich_pages_pass_axe(browser: Any, rich_server: str, width: int) -> None:
+    # CSP bypassed only so that axe-core can be injected (the page is unchanged).
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        listing = httpx.get(rich_server + "/").text
+        found = re.search(r'href="/posts/(hostile-rich-body[^"]*)"', listing)
+        assert found
+        for url in (RICH, f"/posts/{found.group(1)}"):
+            page.goto(rich_server + url)
+            assert axe_violations(page) == [], url
+    finally:
+        context.close()
