@@ -17,6 +17,7 @@ import argparse
 import copy
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -158,24 +159,25 @@ def _copy(item: Any, k: int, post_id: int, parent: int | None) -> Any:
     return el
 
 
-_WORDS = (
-    "deploy cache index query backup restore migrate schema replica latency budget queue "
-    "worker retry timeout rollout canary metric alert runbook incident review release"
-).split()
+_SYLLABLES = ("ka de ri mo tu sa ne lo pi ga vo fe zu ha ji be wa ny qu ox el ar in um").split()
+
+
+def _words(seed: int, count: int) -> str:
+    """``count`` made-up words drawn for ``seed``: 24³ of them, so copies share few shingles
+    and are not near-duplicates of each other (as real posts are not)."""
+    draw = random.Random(seed)  # noqa: S311 - test content, not a secret
+    return " ".join("".join(draw.choices(_SYLLABLES, k=3)) for _ in range(count))
 
 
 def _padded(el: Any, k: int, item_kb: int) -> bytes:
     """The item as bytes, its content grown to about ``item_kb`` KB with paragraphs of ~1 KB
-    whose words depend on the copy (so copies are not near-duplicates of each other)."""
+    of words drawn for the copy."""
     for c in el:
         if _local(c) == "encoded" and str(c.tag).startswith("{" + CONTENT):
             body = c.text or ""
             n = 0
             while len(body) < item_kb * 1000:
-                words = (
-                    _WORDS[(k * 7 + n * 3 + i * (k % 5 + 1)) % len(_WORDS)] for i in range(150)
-                )
-                body += f"\n\n<p>Copy {k}, part {n}: " + " ".join(words) + ".</p>"
+                body += f"\n\n<p>Copy {k}, part {n}: " + _words(k * 1000 + n, 130) + ".</p>"
                 n += 1
             c.text = etree.CDATA(body) if "]]>" not in body else body
     return bytes(etree.tostring(el, encoding="UTF-8")) + b"\n"
