@@ -64,7 +64,7 @@ class Weights:
 
 def _counts(doc: IndexDoc, using: tantivy.TextAnalyzer | None = None) -> Counter[str]:
     """Term counts of a post's text: the title counts twice, as readers weigh it."""
-    found = Counter(terms(doc.body, using))
+    found = Counter(terms(doc.body + "\n" + doc.code, using))  # code is words here too
     for t in terms(doc.title, using):
         found[t] += TITLE_COUNT
     return found
