@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alphanode.content.document import BlockQuote, Code, ListBlock, Paragraph, list_item
 from alphanode.services import importer, review, search
-from alphanode.services.indexing import prose_and_code
 from alphanode.services.sources import resolve
 from tests.searchcases import Case, make_corpus
 
@@ -64,15 +62,3 @@ def test_code_words_find_the_post_below_prose_and_title(
         assert [h.card.ref for h in search.search(corpus.site, "quuxwidget", {}).hits] == ["code-l"]
     finally:
         corpus.engine.dispose()
-
-
-def test_prose_and_code_are_split_at_any_depth() -> None:
-    body = (
-        Paragraph("intro words"),
-        Code("top_code()", "python"),
-        BlockQuote((Paragraph("quoted"), Code("quoted_code()", "sh"))),
-        ListBlock(("plain item", list_item([Paragraph("step"), Code("item_code()", "sh")]))),
-    )
-    prose, code = prose_and_code(body)
-    assert prose.split("\n") == ["intro words", "quoted", "plain item", "step"]
-    assert code.split("\n") == ["top_code()", "quoted_code()", "item_code()"]

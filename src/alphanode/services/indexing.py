@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alphanode.content import card as cards
-from alphanode.content.document import (
-    Block,
-    BlockQuote,
-    Code,
-    Document,
-    ListBlock,
-    ListItem,
-    block_text,
-)
+from alphanode.content.document import Document
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
 from alphanode.services import similar
@@ -53,28 +45,6 @@ def entities(doc: Document) -> list[str]:
     return [" ".join(n.split()).lower() for n in names if isinstance(n, str) and n.strip()]
 
 
-def prose_and_code(body: Sequence[Block]) -> tuple[str, str]:
-    """(the words a reader reads, the text of the code blocks), code blocks in lists and
-    quotes included; inline code and link text stay in the prose, as a reader reads them."""
-    prose: list[str] = []
-    code: list[str] = []
-    for b in body:
-        if isinstance(b, Code):
-            code.append(b.value)
-        elif isinstance(b, BlockQuote):
-            inner = prose_and_code(b.children)
-            prose.append(inner[0])
-            code.append(inner[1])
-        elif isinstance(b, ListBlock):
-            for item in b.items:
-                inner = prose_and_code(item.children) if isinstance(item, ListItem) else (item, "")
-                prose.append(inner[0])
-                code.append(inner[1])
-        else:
-            prose.append(block_text(b))
-    return "\n".join(p for p in prose if p), "\n".join(c for c in code if c)
-
-
 def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
     """What the index and Similar Posts read of one live revision."""
     doc = jsonl.from_object(json.loads(document_json)).document
@@ -83,20 +53,19 @@ def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
     topic = meta.get("topic") if isinstance(meta.get("topic"), str) else ""
     stack, tools, ents = _strings(meta.get("stack")), _strings(meta.get("tools")), entities(doc)
     difficulty, language = meta.get("difficulty"), meta.get("code_language")
-    prose, code = prose_and_code(doc.body)
     return (
         IndexDoc(
             post_id,
             doc.title,
             " ".join([problem, str(topic), cards.summary(doc)]),
             " ".join([*stack, *tools, *ents]),
-            prose,
+            doc.prose_text(),  # code blocks go to their own, lower-weighted field
             problem,
             stack,
             tools,
             difficulty.strip().lower() if isinstance(difficulty, str) else "",
             language.strip().lower() if isinstance(language, str) else "",
-            code,
+            doc.code_text(),
         ),
         ents,
     )

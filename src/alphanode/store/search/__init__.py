@@ -57,7 +57,7 @@ class IndexDoc:
     tools: tuple[str, ...] = ()
     difficulty: str = ""
     code_language: str = ""
-    code: str = ""  # the text of the body's code blocks (not in ``body``)
+    code: str = ""  # Document.code_text(): code blocks and inline code (body is the prose)
 
 
 @dataclass(frozen=True)
