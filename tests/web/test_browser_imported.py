@@ -224,7 +224,7 @@ def test_imported_hostile_post_runs_nothing_and_shows_text(
     hrefs = page.locator("main a").evaluate_all("all => all.map(a => a.getAttribute('href'))")
     assert not [h for h in hrefs if h and h.strip().lower().startswith(("javascript", "data"))]
     if kind == "wxr":
-        expected = ("author " + M, "tag " + M, "category " + M, "excerpt " + M)
+        expected: tuple[str, ...] = ("author " + M, "tag " + M, "category " + M, "excerpt " + M)
     else:
         expected = ("feed author " + M, "feed tag " + M, "feed excerpt " + M)
     for value in expected:
