@@ -22,6 +22,7 @@ from alphanode.content.document import (
     Paragraph,
     Table,
     Text,
+    paragraph,
 )
 from alphanode.content.meta import REFERENCE_RE
 from alphanode.formats.markdown import parse
@@ -182,3 +183,31 @@ def test_yaml_front_matter_cannot_build_python_objects() -> None:
         assert exc.problems[0].field == "front matter"
     else:
         raise AssertionError("an unsafe YAML tag was accepted")
+
+
+_URLS = st.one_of(
+    st.sampled_from(
+        [
+            "https://docs.example.org/go test/",
+            "javascript:alert(document.domain)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://x.test/a(b)c",
+            "https://x.test/?a=1&amp;b=2",
+            "https://x.test/back\\slash\\*",
+            "https://x.test/é?q=ü",
+            "relative/path.png",
+            "",
+        ]
+    ),
+    st.from_regex(r"[A-Za-z0-9:/?&;#%()<> \\*_.-]{0,20}", fullmatch=True),
+)
+
+
+@SLOW
+@given(_URLS)
+def test_link_and_image_urls_read_back_exactly_as_written(url: str) -> None:
+    """Hrefs are kept as the source gave them (the web layer decides what may link)."""
+    link = paragraph((Text("see "), Link(url, (Text("here"),)), Text(" now")))
+    doc = Document("Links", (link, Image("a diagram", "", "", url)), {"reference": "u-1"})
+    assert parse(render(doc), "u.md").document == doc

@@ -21,6 +21,7 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.app import create_app
+from tests.browser import chromium
 from tests.conftest import make_site, postgres_database
 from tests.helpers import SEED_REF, seed_text, variant, wait_until_serving
 
@@ -190,3 +191,10 @@ def serving(site: Site, extra_env: dict[str, str] | None = None) -> Iterator[str
     proc.wait(timeout=10)
     if proc.stderr:
         proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the page tests of a module (one launch, tests/browser.py)."""
+    with chromium() as b:
+        yield b

@@ -18,7 +18,7 @@ import pytest
 from alphanode.services import accounts, importer, review, scheduling
 from alphanode.services.sources import resolve
 from alphanode.store.migrate import open_database
-from tests.browser import axe_violations, chromium
+from tests.browser import axe_violations
 from tests.conftest import REPO, make_site
 from tests.web.conftest import PENDING_REF, SEED_SLUG, Site, build_site, serving
 
@@ -68,12 +68,6 @@ def a11y_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 @pytest.fixture(scope="module")
 def server(a11y_site: Site) -> Iterator[str]:
     yield from serving(a11y_site)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def _check(page: Any, base: str, path: str, shots: Path) -> list[str]:

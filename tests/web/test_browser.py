@@ -8,19 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium
 from tests.conftest import REPO
 from tests.web.conftest import HOSTILE_REF, SEED_SLUG
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = REPO / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -20,12 +20,11 @@ from alphanode.store.migrate import open_database
 from tests.conftest import REPO, make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
-from tests.web.test_browser_hostile import REF, P, browser, hostile_document
+from tests.web.test_browser_hostile import REF, P, hostile_document
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
 PASSWORD = "correct horse battery"
-__all__ = ["browser"]  # the Chromium fixture, shared with the hostile-content tests
 
 # The edit page's own form controls are the only textareas; anything else a payload made.
 INERT = """() => {

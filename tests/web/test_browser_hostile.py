@@ -22,7 +22,6 @@ from alphanode.services import importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.browser import chromium
 from tests.conftest import REPO, make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
@@ -136,12 +135,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

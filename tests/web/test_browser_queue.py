@@ -15,7 +15,7 @@ from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from tests.conftest import make_site
 from tests.web.conftest import Site, serving
-from tests.web.test_browser import ARTIFACTS, browser, page  # noqa: F401 - fixtures
+from tests.web.test_browser import ARTIFACTS, page  # noqa: F401 - fixture
 from tests.web.test_desk_queue import COUNT, PASSWORD, document, jsonl
 
 pytestmark = pytest.mark.browser

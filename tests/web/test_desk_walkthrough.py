@@ -19,7 +19,7 @@ import pytest
 from alphanode.services import accounts, importer
 from alphanode.services.sources import resolve
 from alphanode.store.migrate import open_database
-from tests.browser import axe_violations, chromium
+from tests.browser import axe_violations
 from tests.conftest import REPO, make_site
 from tests.helpers import variant
 from tests.web.conftest import Site, build_site, serving
@@ -68,12 +68,6 @@ def desk_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 @pytest.fixture(scope="module")
 def server(desk_site: Site) -> Iterator[str]:
     yield from serving(desk_site, {"ALPHANODE_SCHEDULE_CHECK_SECONDS": "1"})
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 class Desk:

@@ -19,9 +19,9 @@ from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from alphanode.web.body import code_css
 from alphanode.web.urls import link_href
+from tests.browser import axe_violations
 from tests.conftest import REPO, make_site
 from tests.web.conftest import Client, Site, serving
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 FIXTURES = REPO / "tests" / "fixtures" / "markdown"
 RICH = "/posts/tuning-the-connection-pool"
@@ -237,7 +237,7 @@ def rich_server(rich_site: Site) -> Iterator[str]:
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:  # noqa: F811 - the fixture imported above
+def phone(browser: Any) -> Iterator[Any]:
     # The CSP is bypassed so that a payload that did get through would run and be seen.
     context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
     pg = context.new_page()
@@ -286,3 +286,32 @@ def test_hostile_rich_body_no_dialog(phone: Any, rich_server: str) -> None:
     phone.locator(".table-scroll").focus()
     assert phone.evaluate("window.pwned === undefined")
     assert phone.dialogs == []
+
+
+@pytest.mark.parametrize("kind", ["rich", "hostile"])
+def test_pages_are_valid_html(rich_client: Client, kind: str) -> None:
+    """The HTML parsing algorithm, strictly: any parse error (a stray end tag, a duplicate
+    attribute, an unclosed element, bad nesting) fails."""
+    import html5lib  # type: ignore[import-untyped]  # no stubs published
+
+    url = RICH if kind == "rich" else f"/posts/{hostile_slug(rich_client)}"
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parse(rich_client.get(url).text)  # raises html5lib.html5parser.ParseError
+    assert parser.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [360, 1100])
+def test_rich_pages_pass_axe(browser: Any, rich_server: str, width: int) -> None:
+    # CSP bypassed only so that axe-core can be injected (the page is unchanged).
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        listing = httpx.get(rich_server + "/").text
+        found = re.search(r'href="/posts/(hostile-rich-body[^"]*)"', listing)
+        assert found
+        for url in (RICH, f"/posts/{found.group(1)}"):
+            page.goto(rich_server + url)
+            assert axe_violations(page) == [], url
+    finally:
+        context.close()

@@ -194,7 +194,9 @@ def _document(entry: Any, feed: Any, number: int, name: str = "") -> Any:
         authors = [str(entry["author"])]
     tags = [str(t.get("term")) for t in entry.get("tags") or [] if t.get("term")]
     summary = str(entry.get("summary", "") or "") if contents else ""
-    excerpt = " ".join(html_text(summary).split()) if summary else ""
+    # A text summary (Atom type="text") is its own characters, not markup to strip.
+    plain = str((entry.get("summary_detail") or {}).get("type", "")) == "text/plain"
+    excerpt = " ".join((summary if plain else html_text(summary)).split()) if summary else ""
     meta: dict[str, Any] = {
         "reference": ref,
         SOURCE: source_part(

@@ -54,8 +54,23 @@ _TITLE_ATTR = re.compile(r"""(?:title|filename|file)=(?:"([^"]*)"|'([^']*)'|(\S+
 _ALIGN = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
 
 
+class _Parser(MarkdownIt):
+    """markdown-it with every link destination kept exactly as written.
+
+    markdown-it drops links whose scheme it finds unsafe (``javascript:``, ``data:``) and
+    percent-encodes the rest; a document keeps its hrefs as the source gave them (the web
+    layer alone decides what may become a link), and our export must read back unchanged.
+    """
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's name
+        return True
+
+    def normalizeLink(self, url: str) -> str:  # noqa: N802 - markdown-it's name
+        return url
+
+
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return _Parser("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def sniff(head: bytes) -> bool:

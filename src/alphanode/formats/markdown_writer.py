@@ -137,9 +137,12 @@ def _inline(n: Inline, line_start: bool) -> str:
 
 
 def _url(url: str) -> str:
-    if not url or re.search(r"[\s()<>]", url):
-        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
-    return url
+    """A link destination that reads back as exactly ``url`` (backslashes and entity-like
+    ``&`` escaped; pointy brackets when it holds spaces, parentheses or ``<>``)."""
+    out = _ENTITY.sub("\\\\&", url.replace("\\", "\\\\"))
+    if not out or re.search(r"[\s()<>]", out):
+        return "<" + out.replace("<", "\\<").replace(">", "\\>") + ">"
+    return out
 
 
 def _code_span(value: str) -> str:

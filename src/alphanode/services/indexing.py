@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
-from alphanode.content.fingerprint import body_text
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
 from alphanode.services import similar
@@ -60,12 +59,13 @@ def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
             doc.title,
             " ".join([problem, str(topic), cards.summary(doc)]),
             " ".join([*stack, *tools, *ents]),
-            body_text(doc),
+            doc.prose_text(),  # code blocks go to their own, lower-weighted field
             problem,
             stack,
             tools,
             difficulty.strip().lower() if isinstance(difficulty, str) else "",
             language.strip().lower() if isinstance(language, str) else "",
+            doc.code_text(),
         ),
         ents,
     )

@@ -64,7 +64,9 @@ class Weights:
 
 def _counts(doc: IndexDoc, using: tantivy.TextAnalyzer | None = None) -> Counter[str]:
     """Term counts of a post's text: the title counts twice, as readers weigh it."""
-    found = Counter(terms(doc.body, using))
+    # Prose and code: the words Similar Posts read before code had a field of its own (inline
+    # code, in both, now counts twice).
+    found = Counter(terms(doc.body + "\n" + doc.code, using))
     for t in terms(doc.title, using):
         found[t] += TITLE_COUNT
     return found

@@ -25,7 +25,10 @@ FACETS = ("stack", "tools", "difficulty", "code_language")
 
 # How much each field counts, said once for both backends: tantivy boosts each field's BM25
 # by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
-FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0, "code": 0.3}
+# "code" is the text of code blocks: a word found only there ranks below the same word in
+# prose. tantivy gives it a field of its own; PostgreSQL's four weight classes are all taken,
+# so there code is in the as-typed vector only (class D), counting at EXACT_WEIGHT of body.
 EXACT_WEIGHT = 0.1  # the word as typed, over its stem's other forms
 PROXIMITY_WEIGHT = 0.15  # two query words near each other (within PROXIMITY_SLOP words)
 PROXIMITY_SLOP = 3
@@ -54,6 +57,7 @@ class IndexDoc:
     tools: tuple[str, ...] = ()
     difficulty: str = ""
     code_language: str = ""
+    code: str = ""  # Document.code_text(): code blocks and inline code (body is the prose)
 
 
 @dataclass(frozen=True)

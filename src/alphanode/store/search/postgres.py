@@ -51,7 +51,8 @@ def _vector(config: str) -> str:
 _UPSERT = sa.text(
     "INSERT INTO search_documents (post_id, title, body, stack, tools, difficulty, "  # noqa: S608 - fixed SQL
     "code_language, document, unstemmed) VALUES (:pid, :title, :body, :stack, :tools, :diff, "
-    f":lang, {_vector('english')}, {_vector('simple')}) "
+    f":lang, {_vector('english')}, {_vector('simple')} || "
+    "setweight(to_tsvector('simple', :code), 'D')) "
     "ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
     "stack = excluded.stack, tools = excluded.tools, difficulty = excluded.difficulty, "
     "code_language = excluded.code_language, document = excluded.document, "
@@ -245,6 +246,7 @@ class _Writer:
                     "tools": list(d.tools),
                     "diff": d.difficulty,
                     "lang": d.code_language,
+                    "code": d.code,
                 },
             )
         self.conn.execute(_MORE, ids)
@@ -401,6 +403,8 @@ class PostgresBackend:
             for n, w in enumerate(ranked):
                 params[f"r{n}"] = _quote(w)
                 for name, weight in FIELD_WEIGHTS.items():
+                    if name not in CLASSES:  # code: in the as-typed vector only
+                        continue
                     scale = idfs.get(w, 1.0) * weight / _TOP
                     cols.append(
                         f"{scale} * ts_rank('{_one_hot(name)}', document, "

@@ -32,7 +32,7 @@ from alphanode.store.search.query import ParsedQuery, edits, highlight, normal
 ANALYZER = "alphanode"
 STEMMED = "alphanode_en"
 FIELDS = tuple(FIELD_WEIGHTS)  # unstemmed: prefixes, quoted phrases, snippets, the word as typed
-SCHEMA_VERSION = "2"  # an index of another version is emptied and filled again from the outbox
+SCHEMA_VERSION = "3"  # an index of another version is emptied and filled again from the outbox
 SNIPPET_CHARS = 220
 RELOAD_SECONDS = 0.25
 WRITER_HEAP = 64_000_000
