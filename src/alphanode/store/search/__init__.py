@@ -25,6 +25,7 @@ FACETS = ("stack", "tools", "difficulty", "code_language")
 
 # How much each field counts, said once for both backends: tantivy boosts each field's BM25
 # by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
+# Feedback stems (ParsedQuery.expansion) are weighed the same way, times their own weight.
 FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0}
 EXACT_WEIGHT = 0.1  # the word as typed, over its stem's other forms
 PROXIMITY_WEIGHT = 0.15  # two query words near each other (within PROXIMITY_SLOP words)
@@ -108,7 +109,16 @@ class SearchBackend(Protocol):
         offset: int,
         limit: int,
         facets: bool = True,
+        snippets: bool = True,
     ) -> Results: ...
+
+    def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Per post, how often each stem occurs in it (feedback's first results)."""
+        ...
+
+    def doc_freqs(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many posts hold each stem, and how many posts there are."""
+        ...
 
     def analyze(self, text: str) -> list[str]:
         """The query's words as the index holds them unstemmed (lowercased, folded)."""
