@@ -215,6 +215,17 @@ class Values:
         "Real queries pass; a pasted page cannot make a search slow.",
         "Raise it if readers paste long error messages; any value is safe.",
     )
+    search_candidates: int = declare(
+        1000,
+        "PostgreSQL backend: when a query's words are held by more rows than this, only the "
+        "rows holding its rarest words (together at most this many) are ranked; rows holding "
+        "nothing but its commonest words are not results. 0 ranks every matching row.",
+        "alphanode.store.search.postgres",
+        "A natural-language question ranks a bounded set of rows, so it answers in "
+        "milliseconds however large the site; the posts it would have ranked first are kept.",
+        "Raise it (or 0) to rank more rows at more cost per query; nothing is stored.",
+        bounds=(0, 1_000_000),
+    )
     search_feedback_docs: int = declare(
         10,
         "Pseudo-relevance feedback for questions (queries of four ranked words or more): "

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from alphanode.settings import Settings
 from alphanode.store.search import Hit
-from alphanode.store.search.query import ALL_WORDS_UP_TO, ParsedQuery
+from alphanode.store.search.query import ALL_WORDS_UP_TO, STOP_WORDS, ParsedQuery
 
 MIN_LENGTH = 3  # shorter stems ("x", "ab") are mostly symbols, units and initials
 
@@ -34,12 +34,11 @@ class Feedback:
 
     def applies(self, query: ParsedQuery) -> bool:
         """Questions, not names: a query of more words than are first tried all together
-        (short queries name what they want, and expansion would only blur them)."""
+        (short queries name what they want, and expansion would only blur them); stop
+        words do not count, so "to be or not to be" is searched as typed."""
+        content = [w for w in query.ranked() if w not in STOP_WORDS]
         return bool(
-            self.docs > 0
-            and self.terms > 0
-            and self.weight > 0
-            and len(query.ranked()) > ALL_WORDS_UP_TO
+            self.docs > 0 and self.terms > 0 and self.weight > 0 and len(content) > ALL_WORDS_UP_TO
         )
 
 

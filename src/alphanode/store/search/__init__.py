@@ -26,7 +26,7 @@ FACETS = ("stack", "tools", "difficulty", "code_language")
 # How much each field counts, said once for both backends: tantivy boosts each field's BM25
 # by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
 # Feedback stems (ParsedQuery.expansion) are weighed the same way, times their own weight.
-FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 1.5, "topic": 0.5, "tags": 1.0, "body": 1.0}
 EXACT_WEIGHT = 0.1  # the word as typed, over its stem's other forms
 PROXIMITY_WEIGHT = 0.15  # two query words near each other (within PROXIMITY_SLOP words)
 PROXIMITY_SLOP = 3
@@ -176,7 +176,7 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
     if backend_name(settings) == "postgres":
         from alphanode.store.search.postgres import PostgresBackend
 
-        return PostgresBackend(engine)
+        return PostgresBackend(engine, settings.search_candidates)
     from alphanode.store.search.tantivy_index import TantivyBackend
 
     return TantivyBackend(index_path(settings))
