@@ -226,6 +226,18 @@ class Values:
         "Raise it (or 0) to rank more rows at more cost per query; nothing is stored.",
         bounds=(0, 1_000_000),
     )
+    search_rerank: int = declare(
+        200,
+        "PostgreSQL backend: how many candidates, first ordered by which of the query's "
+        "words they hold (each weighed by its rarity), are then ranked in full (ts_rank by "
+        "field, proximity, feedback stems); always at least the page asked for and those "
+        "before it. 0 ranks every candidate in full.",
+        "alphanode.store.search.postgres",
+        "The first pages are ordered exactly as a full ranking would order the best rows; "
+        "a query costs the same however many rows match.",
+        "Raise it (or 0) for a full ranking of more rows at more cost per query.",
+        bounds=(0, 1_000_000),
+    )
     search_feedback_docs: int = declare(
         10,
         "Pseudo-relevance feedback for questions (queries of four ranked words or more): "

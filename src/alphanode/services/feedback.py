@@ -62,10 +62,16 @@ def relevance_model(
     return model
 
 
+def likeliest(model: Mapping[str, float], fb: Feedback) -> list[str]:
+    """The stems worth a document-frequency look-up: a few times as many as are added,
+    since some will prove too common (the look-up costs one call per stem)."""
+    usable = [(p, t) for t, p in model.items() if len(t) >= MIN_LENGTH and not t.isdigit()]
+    return [t for _, t in sorted(usable, key=lambda x: (-x[0], x[1]))[: 8 * fb.terms]]
+
+
 def expand(
     query: ParsedQuery,
-    hits: Sequence[Hit],
-    terms: Mapping[int, Mapping[str, int]],
+    model: Mapping[str, float],
     dfs: Mapping[str, int],
     total: int,
     fb: Feedback,
@@ -73,13 +79,8 @@ def expand(
     """``query`` with ``expansion`` set: the model's top stems (the query's own stems among
     them gain weight, as in RM3), each weighted against a query word's 1.0 so that the
     expansion holds ``fb.weight`` of the whole query."""
-    model = relevance_model(hits, terms)
     cap = fb.max_df * total
-    usable = [
-        (p, stem)
-        for stem, p in model.items()
-        if len(stem) >= MIN_LENGTH and not stem.isdigit() and 0 < dfs.get(stem, 0) <= cap
-    ]
+    usable = [(model[t], t) for t in likeliest(model, fb) if 0 < dfs.get(t, 0) <= cap]
     top = sorted(usable, key=lambda t: (-t[0], t[1]))[: fb.terms]
     mass = sum(p for p, _ in top)
     if not top or mass <= 0:

@@ -115,9 +115,9 @@ def _expanded(site: Site, parsed: parser.ParsedQuery, chosen: dict[str, str]) ->
     first = backend.search(parsed, chosen, 0, fb.docs, facets=False, snippets=False)
     if not first.hits:
         return parsed
-    terms = backend.doc_terms([h.post_id for h in first.hits])
-    dfs, total = backend.doc_freqs(sorted({t for c in terms.values() for t in c}))
-    return feedback.expand(parsed, first.hits, terms, dfs, total, fb)
+    model = feedback.relevance_model(first.hits, backend.doc_terms([h.post_id for h in first.hits]))
+    dfs, total = backend.doc_freqs(feedback.likeliest(model, fb))
+    return feedback.expand(parsed, model, dfs, total, fb)
 
 
 def _did_you_mean(q: str, corrections: Mapping[str, str]) -> str:

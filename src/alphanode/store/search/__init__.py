@@ -176,7 +176,7 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
     if backend_name(settings) == "postgres":
         from alphanode.store.search.postgres import PostgresBackend
 
-        return PostgresBackend(engine, settings.search_candidates)
+        return PostgresBackend(engine, settings.search_candidates, settings.search_rerank)
     from alphanode.store.search.tantivy_index import TantivyBackend
 
     return TantivyBackend(index_path(settings))

@@ -90,6 +90,9 @@ class Match:
     params: dict[str, Any] = field(default_factory=dict)
     english: dict[str, str] = field(default_factory=dict)  # param → text to stem
     rank: str = "0"
+    # Stage one: each word's (feedback stem's) idf-weighted presence, no ts_rank; the rows
+    # it puts first are the pool that ``rank`` orders (PostgresBackend.rerank).
+    cheap: list[str] = field(default_factory=list)
     # (term, what, SQL, the tsquery a word part splits by field on) of each part of the
     # rank, in order: explain shows each one's value
     parts: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -121,6 +124,11 @@ class Match:
 _TOP = max(FIELD_WEIGHTS.values())
 CLASSES = {"body": "D", "tags": "C", "topic": "B", "title": "A"}
 WEIGHTS = "{" + ",".join(f"{FIELD_WEIGHTS[n] / _TOP:g}" for n in CLASSES) + "}"
+
+
+# ts_rank's normalization: 1 divides by 1 + log(the document's length), as BM25 favours
+# short documents that hold a word over long ones.
+NORMALIZATION = 1
 
 
 def _one_hot(name: str) -> str:
@@ -208,22 +216,27 @@ def _rank(m: Match, query: ParsedQuery, st: Stats) -> None:
         m.params[f"i{n}"] = st.idf(w)
         r, t = m.en(f"r{n}", stem), m.simple(f"t{n}", as_typed)
         rank = (
-            f"CAST(:i{n} AS float8) * (ts_rank('{WEIGHTS}', document, {r}, 1) + "
-            f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, {t}, 1))"
+            f"CAST(:i{n} AS float8) * (ts_rank('{WEIGHTS}', document, {r}, {NORMALIZATION}) + "
+            f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, {t}, {NORMALIZATION}))"
         )
         parts.append((w, "word", rank, r))
+        # The stemmed vector alone unless the word is a prefix or a word english drops.
+        held = f"unstemmed @@ {t}" if w in query.prefixes or st.words.get(w, 0) < 0 else ""
+        held = held or f"document @@ {r}"
+        m.cheap.append(f"CASE WHEN {held} THEN :i{n} ELSE 0 END")
     near = [w for w in ranked if w not in query.prefixes]
     for n, (a, b) in enumerate(zip(near, near[1:], strict=False)):
         pairs = " | ".join(f"{_quote(a)} <{d}> {_quote(b)}" for d in range(1, PROXIMITY_SLOP + 2))
         m.params[f"pi{n}"] = (st.idf(a) + st.idf(b)) * PROXIMITY_WEIGHT
         near_q = m.en(f"p{n}", pairs)
-        rank = f"CAST(:pi{n} AS float8) * ts_rank('{WEIGHTS}', document, {near_q}, 1)"
+        rank = f"CAST(:pi{n} AS float8) * ts_rank('{WEIGHTS}', document, {near_q}, {NORMALIZATION})"
         parts.append((f"{a} {b}", "phrase", rank, ""))
     for n, (lexeme, weight) in enumerate(query.expansion):
         m.params[f"ei{n}"] = weight * idf(st.stems.get(lexeme, 0), st.total)
         e = m.simple(f"e{n}", _quote(lexeme))
-        rank = f"CAST(:ei{n} AS float8) * ts_rank('{WEIGHTS}', document, {e}, 1)"
+        rank = f"CAST(:ei{n} AS float8) * ts_rank('{WEIGHTS}', document, {e}, {NORMALIZATION})"
         parts.append((lexeme + " (feedback)", "word", rank, e))
+        m.cheap.append(f"CASE WHEN document @@ {e} THEN :ei{n} ELSE 0 END")
     if len(ranked) > 1:
         m.every = " AND ".join(
             f"(document @@ CAST(:r{n} AS tsquery) OR unstemmed @@ CAST(:t{n} AS tsquery))"
@@ -365,9 +378,10 @@ class _Writer:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine, candidates: int = 0) -> None:
+    def __init__(self, engine: Engine, candidates: int = 0, rerank: int = 0) -> None:
         self.engine = engine
-        self.candidates = candidates  # 0: every matching row is ranked
+        self.candidates = candidates  # 0: every matching row is a candidate
+        self.rerank = rerank  # 0: every candidate is ranked in full
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -444,14 +458,23 @@ class PostgresBackend:
         """One pass over the candidates: the page, how many there are, whether one holds
         every word and the facet counts; headlines for the page's rows only."""
         where = " AND ".join(m.where)
+        # Two stages: every candidate by the cheap rank, the best ``rerank`` of them (at
+        # least the page and those before it) by the full one.
+        cheap = " + ".join(m.cheap) or "0"
+        pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
         sql = [
             f"WITH c AS MATERIALIZED (SELECT post_id, stack, tools, difficulty, code_language, "  # noqa: S608 - fixed SQL, values bound
-            f"{m.rank} AS score, {m.every} AS every FROM search_documents WHERE {where}), "
+            f"{cheap} AS cheap FROM search_documents WHERE {where}), "
+            "pool AS (SELECT post_id FROM c ORDER BY cheap DESC, post_id DESC LIMIT :pool), "
+            f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM search_documents "
+            "JOIN pool USING (post_id)), "
             "page AS (SELECT post_id, score, row_number() OVER (ORDER BY score DESC, "
-            "post_id DESC) AS n FROM c ORDER BY score DESC, post_id DESC "
+            "post_id DESC) AS n FROM r ORDER BY score DESC, post_id DESC "
             "LIMIT :limit OFFSET :offset) "
             "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
-            "UNION ALL SELECT 'total', CAST(bool_or(every) AS text), count(*), 0 FROM c"
+            # whether a row holds every word: asked of the pool, where such rows come first
+            "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
+            "count(*), 0 FROM c"
         ]
         if facets:
             for name in FACETS:
@@ -461,7 +484,7 @@ class PostgresBackend:
                     f"FROM c) s WHERE v <> '' GROUP BY v ORDER BY count(*) DESC, v LIMIT 30)"
                 )
         rows = conn.execute(
-            sa.text(" ".join(sql)), {**m.params, "limit": limit, "offset": offset}
+            sa.text(" ".join(sql)), {**m.params, "limit": limit, "offset": offset, "pool": pool}
         ).all()
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.at)
         total, every = 0, False
@@ -545,7 +568,7 @@ class PostgresBackend:
             for term, what, sql, by_field in m.parts:
                 cols.append(sql)
                 if by_field:
-                    cols += [f"ts_rank('{_one_hot(n)}', document, {by_field}, 1)" for n in CLASSES]
+                    cols += [f"ts_rank('{_one_hot(n)}', document, {by_field}, {NORMALIZATION})" for n in CLASSES]
                 layout.append((term, what, bool(by_field)))
             sql_text = (
                 f"SELECT post_id, {', '.join(cols)} FROM search_documents "  # noqa: S608
