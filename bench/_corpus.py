@@ -14,8 +14,11 @@ from alphanode.store.migrate import open_database
 from alphanode.synth import generate
 
 
-def build(tmp: Path, count: int) -> tuple[Engine, Settings, dict[str, dict[str, str]]]:
-    """Import ``count`` normal documents and approve them all (the index is not built yet)."""
+def build(
+    tmp: Path, count: int, url: str = ""
+) -> tuple[Engine, Settings, dict[str, dict[str, str]]]:
+    """Import ``count`` normal documents and approve them all (the index is not built yet),
+    into ``url`` (default: a SQLite file in ``tmp``)."""
     pages = tmp / "pages"
     pages.mkdir()
     truth: dict[str, dict[str, str]] = {}
@@ -30,7 +33,7 @@ def build(tmp: Path, count: int) -> tuple[Engine, Settings, dict[str, dict[str, 
         }
         (pages / f"{item.seed}.txt").write_text(item.to_text(), "utf-8")
     settings = Settings.load(
-        env={}, database_url=f"sqlite:///{tmp / 'b.db'}", search_sync_seconds=0
+        env={}, database_url=url or f"sqlite:///{tmp / 'b.db'}", search_sync_seconds=0
     )
     engine = open_database(settings)
     started = time.perf_counter()

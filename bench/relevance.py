@@ -140,7 +140,7 @@ def build(
 
 def alphanode_runs(
     engine: Engine, settings: Settings, refs: dict[str, str], queries: dict[str, str]
-) -> tuple[dict[str, list[str]], float]:
+) -> tuple[dict[str, list[str]], float, float]:
     site = Site(settings, engine=engine)
     out: dict[str, list[str]] = {}
     took: list[float] = []
@@ -150,7 +150,7 @@ def alphanode_runs(
         took.append(time.perf_counter() - started)
         out[q] = [refs[h.card.ref] for h in page.hits if h.card.ref in refs]
     took.sort()
-    return out, took[int(0.99 * (len(took) - 1))] * 1000
+    return out, took[len(took) // 2] * 1000, took[int(0.99 * (len(took) - 1))] * 1000
 
 
 def report(name: str, ours: dict[str, float], base: dict[str, float]) -> None:
@@ -190,9 +190,15 @@ def run_backend(
     print(f"{label}:")
     engine, settings, refs = build(c, url, tmp)
     try:
-        runs, p99 = alphanode_runs(engine, settings, refs, queries)
+        runs, p50, p99 = alphanode_runs(engine, settings, refs, queries)
         report("search", scores(runs, c), base)
-        print(f"    service p99 {p99:.1f} ms over {len(queries)} queries")
+        split = {
+            name: scores({q: r for q, r in runs.items() if int(q) % 2 == odd}, c)
+            for name, odd in (("odd", 1), ("even", 0))
+        }
+        for name, got in split.items():
+            print(f"    {name} queries: MAP@100 {got['MAP@100']:.4f}  nDCG@10 {got['nDCG@10']:.4f}")
+        print(f"    service p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(queries)} queries")
         if similar_too:
             import _similar_eval
 

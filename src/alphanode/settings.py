@@ -227,6 +227,65 @@ class Values:
         "Real queries pass; a pasted page cannot make a search slow.",
         "Raise it if readers paste long error messages; any value is safe.",
     )
+    search_candidates: int = declare(
+        1000,
+        "PostgreSQL backend: when a query's words are held by more rows than this, only the "
+        "rows holding its rarest words (together at most this many) are ranked; rows holding "
+        "nothing but its commonest words are not results. 0 ranks every matching row.",
+        "alphanode.store.search.postgres",
+        "A natural-language question ranks a bounded set of rows, so it answers in "
+        "milliseconds however large the site; the posts it would have ranked first are kept.",
+        "Raise it (or 0) to rank more rows at more cost per query; nothing is stored.",
+        bounds=(0, 1_000_000),
+    )
+    search_rerank: int = declare(
+        200,
+        "PostgreSQL backend: how many candidates, first ordered by which of the query's "
+        "words they hold (each weighed by its rarity), are then ranked in full (ts_rank by "
+        "field, proximity, feedback stems); always at least the page asked for and those "
+        "before it. 0 ranks every candidate in full.",
+        "alphanode.store.search.postgres",
+        "The first pages are ordered exactly as a full ranking would order the best rows; "
+        "a query costs the same however many rows match.",
+        "Raise it (or 0) for a full ranking of more rows at more cost per query.",
+        bounds=(0, 1_000_000),
+    )
+    search_feedback_docs: int = declare(
+        10,
+        "Pseudo-relevance feedback for questions (queries of four ranked words or more): "
+        "how many of the first results lend their words to a second, expanded search "
+        "(RM3). 0 turns expansion off.",
+        "alphanode.services.feedback",
+        "Natural-language questions also find posts that use other words for the same "
+        "subject; short queries are never expanded. Costs one extra top-10 search.",
+        "Set to 0: every query is searched as typed, nothing else changes.",
+        bounds=(0, 100),
+    )
+    search_feedback_terms: int = declare(
+        10,
+        "How many stems the feedback adds (the most probable in the first results).",
+        "alphanode.services.feedback",
+        "Enough to name the subject; more mostly adds noise and cost.",
+        "Any value from 1 to 50 is safe; search_feedback_docs=0 turns expansion off.",
+        bounds=(1, 50),
+    )
+    search_feedback_weight: float = declare(
+        0.3,
+        "The share of an expanded query held by the added stems (RM3's 1 - lambda); the "
+        "words typed hold the rest.",
+        "alphanode.services.feedback",
+        "The typed words still lead; added stems reorder and widen the results.",
+        "Lower it to trust the typed words more; any value in [0, 0.9] is safe.",
+        bounds=(0.0, 0.9),
+    )
+    search_feedback_max_df: float = declare(
+        0.1,
+        "Stems held by more than this share of all posts are never added by feedback.",
+        "alphanode.services.feedback",
+        "Common words of the site (its general vocabulary) are not added to every question.",
+        "Any value in (0, 1] is safe; 1 lets any stem be added.",
+        bounds=(0.0, 1.0),
+    )
     search_sync_seconds: float = declare(
         0.5,
         "How often each web worker drains the search outbox into the index (0: never; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,24 @@ def test_cranfield_queries_all_find_something(tmp_path: Path, case: Case, case_u
             assert search.search(site, text).hits, text
     finally:
         engine.dispose()
+
+
+def test_feedback_expands_questions_and_explain_adds_up(ranked: Corpus) -> None:
+    """A question gains stems from its first results; explain lists them, and its parts add
+    up to the score the search gave (so it tells the truth about the expanded query)."""
+    question = "where does laminar flow become turbulent on a cone "
+    quiet = make_site(replace(ranked.settings, search_feedback_docs=0), ranked.engine)
+    loud = make_site(
+        replace(ranked.settings, search_feedback_docs=2, search_feedback_max_df=1.0),
+        ranked.engine,
+    )
+    plain = search.explain(quiet, question)
+    assert plain and not any("(feedback)" in c.term for _, parts in plain for c in parts)
+    expanded = search.explain(loud, question)
+    assert expanded[0][0].card.ref == "r-03"
+    terms = {c.term for _, parts in expanded for c in parts}
+    assert any(t.endswith(" (feedback)") and t.startswith("boundar") for t in terms)
+    for hit, parts in expanded:
+        assert sum(c.score for c in parts) == pytest.approx(hit.score, rel=1e-3, abs=1e-3)
+    found = [h.card.ref for h in search.search(loud, question).hits]
+    assert found[: len(expanded)] == [h.card.ref for h, _ in expanded]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import NotFound, UsageError
+from alphanode.services import feedback
 from alphanode.services import similar as similar_service
 from alphanode.services.runtime import Site
 from alphanode.services.site import CardView, Similar, card_view
@@ -71,7 +72,7 @@ def search(
     parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
     if parsed.empty and not chosen:
         return SearchPage(q, chosen, [], 0, 1, 1)
-    found = _found(backend, parsed, chosen, (page - 1) * size, size)
+    found = _found(backend, _expanded(site, parsed, chosen), chosen, (page - 1) * size, size)
     ids = [h.post_id for h in found.hits]
     with reading(site.engine) as conn:
         # The index may lag a retraction by a moment: only what is live now is shown.
@@ -89,15 +90,34 @@ def search(
 
 
 def _found(
-    backend: SearchBackend, parsed: parser.ParsedQuery, chosen: dict[str, str], at: int, size: int
+    backend: SearchBackend,
+    parsed: parser.ParsedQuery,
+    chosen: dict[str, str],
+    at: int,
+    size: int,
+    facets: bool = True,
 ) -> Results:
     """A short query asks for all its words first; when no post holds them all, for any."""
     if 1 < len(parsed.ranked()) <= parser.ALL_WORDS_UP_TO:
-        strict = backend.search(replace(parsed, require_all=True), chosen, at, size)
+        strict = backend.search(replace(parsed, require_all=True), chosen, at, size, facets)
         if strict.total:
             return replace(strict, matched="all")
-        return replace(backend.search(parsed, chosen, at, size), matched="some")
-    return backend.search(parsed, chosen, at, size)
+        return replace(backend.search(parsed, chosen, at, size, facets), matched="some")
+    return backend.search(parsed, chosen, at, size, facets)
+
+
+def _expanded(site: Site, parsed: parser.ParsedQuery, chosen: dict[str, str]) -> parser.ParsedQuery:
+    """A question gains the stems its first results share (``services.feedback``)."""
+    fb = feedback.Feedback.of(site.settings)
+    if not fb.applies(parsed):
+        return parsed
+    backend = site.backend()
+    first = backend.search(parsed, chosen, 0, fb.docs, facets=False, snippets=False)
+    if not first.hits:
+        return parsed
+    model = feedback.relevance_model(first.hits, backend.doc_terms([h.post_id for h in first.hits]))
+    dfs, total = backend.doc_freqs(feedback.likeliest(model, fb))
+    return feedback.expand(parsed, model, dfs, total, fb)
 
 
 def _did_you_mean(q: str, corrections: Mapping[str, str]) -> str:
@@ -118,7 +138,9 @@ def explain(
     parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
     if parsed.empty:
         return []
-    found = backend.search(parsed, {}, 0, limit, facets=False)
+    # The same query the search ran, feedback stems included, so the parts add up to it.
+    parsed = _expanded(site, parsed, {})
+    found = _found(backend, parsed, {}, 0, limit, facets=False)
     with reading(site.engine) as conn:
         by_id = public.cards_by_ids(conn, [h.post_id for h in found.hits])
     live = [h for h in found.hits if h.post_id in by_id]

@@ -25,7 +25,8 @@ FACETS = ("stack", "tools", "difficulty", "code_language")
 
 # How much each field counts, said once for both backends: tantivy boosts each field's BM25
 # by these; PostgreSQL weighs its A/B/C/D positions by them (divided by the largest).
-FIELD_WEIGHTS = {"title": 2.0, "topic": 0.5, "tags": 1.0, "body": 1.0, "code": 0.3}
+# Feedback stems (ParsedQuery.expansion) are weighed the same way, times their own weight.
+FIELD_WEIGHTS = {"title": 1.5, "topic": 0.5, "tags": 1.0, "body": 1.0, "code": 0.3}
 # "code" is the text of code blocks: a word found only there ranks below the same word in
 # prose. tantivy gives it a field of its own; PostgreSQL's four weight classes are all taken,
 # so there code is in the as-typed vector only (class D), counting at EXACT_WEIGHT of body.
@@ -112,7 +113,16 @@ class SearchBackend(Protocol):
         offset: int,
         limit: int,
         facets: bool = True,
+        snippets: bool = True,
     ) -> Results: ...
+
+    def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Per post, how often each stem occurs in it (feedback's first results)."""
+        ...
+
+    def doc_freqs(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many posts hold each stem, and how many posts there are."""
+        ...
 
     def analyze(self, text: str) -> list[str]:
         """The query's words as the index holds them unstemmed (lowercased, folded)."""
@@ -170,7 +180,7 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
     if backend_name(settings) == "postgres":
         from alphanode.store.search.postgres import PostgresBackend
 
-        return PostgresBackend(engine)
+        return PostgresBackend(engine, settings.search_candidates, settings.search_rerank)
     from alphanode.store.search.tantivy_index import TantivyBackend
 
     return TantivyBackend(index_path(settings))

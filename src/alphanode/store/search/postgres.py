@@ -80,30 +80,61 @@ def _phrase(tokens: Sequence[str]) -> str:
 #   as tsquery syntax.
 @dataclass
 class Match:
-    """The SQL of one parsed query and filters: conditions, rank and headline, all bound."""
+    """The SQL of one parsed query and filters: conditions, rank and headline, all bound.
+
+    Every tsquery is a constant: ``english`` ones are stemmed once per search
+    (``PostgresBackend._resolve``) and every ``simple`` one is our own lowercased tokens, so
+    no row pays for parsing or stemming a query (``to_tsquery`` is only STABLE, so written
+    inline it runs again for every row it is tested on)."""
 
     where: list[str] = field(default_factory=lambda: ["TRUE"])
     params: dict[str, Any] = field(default_factory=dict)
+    english: dict[str, str] = field(default_factory=dict)  # param → text to stem
     rank: str = "0"
+    # Stage one: each word's (feedback stem's) idf-weighted presence, no ts_rank; the rows
+    # it puts first are the pool that ``rank`` orders (PostgresBackend.rerank).
+    cheap: list[str] = field(default_factory=list)
+    # (term, what, SQL, the tsquery a word part splits by field on) of each part of the
+    # rank, in order: explain shows each one's value
+    parts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    every: str = "FALSE"  # the row holds every ranked word
     headline: str = "''"
+    # The condition on the query's rarest words that bounds the candidates (see ``match``).
+    selective: str = ""
 
-    def term(self, stemmed: str, unstemmed: str) -> None:
-        """One word, phrase or prefix: found in either vector. The stemmed one finds other
-        forms of a word; the unstemmed one finds prefixes ("pinn*": pinning) and words that
-        english drops as stop words ("the", "to be"), which tantivy matches too."""
-        n = len(self.where)
-        self.params[f"s{n}"], self.params[f"u{n}"] = stemmed, unstemmed
-        self.where.append(
-            f"(document @@ to_tsquery('english', :s{n}) "
-            f"OR unstemmed @@ to_tsquery('simple', :u{n}))"
+    def en(self, name: str, source: str) -> str:
+        self.english[name] = source
+        return f"CAST(:{name} AS tsquery)"
+
+    def simple(self, name: str, source: str) -> str:
+        self.params[name] = source
+        return f"CAST(:{name} AS tsquery)"
+
+    def either(self, name: str, stemmed: str, unstemmed: str) -> str:
+        """Found in either vector. The stemmed one finds other forms of a word; the
+        unstemmed one finds prefixes ("pinn*": pinning) and words that english drops as stop
+        words ("the", "to be"), which tantivy matches too."""
+        return (
+            f"(document @@ {self.en(name + '_s', stemmed)} "
+            f"OR unstemmed @@ {self.simple(name + '_u', unstemmed)})"
         )
 
 
-# ts_rank's weights, in its order {D, C, B, A} = body, tags, topic, title: FIELD_WEIGHTS
-# divided by the largest, so both backends weigh the fields alike.
-_TOP = max(FIELD_WEIGHTS.values())
+# ts_rank's weights, in its order {D, C, B, A} = body, tags, topic, title, divided by the
+# largest. FIELD_WEIGHTS with the title at 2 rather than 1.5: ts_rank is not BM25 per field
+# (no field has its own length normalization, and a word's repeats decay the same wherever
+# they are), and on the judged collection the title needed more weight here to have the
+# effect it has in tantivy (nDCG@10 0.3955 at 2 against 0.3878 at 1.5 and 0.3457 at 1;
+# docs/benchmarks.md).
+RANK_WEIGHTS = {**FIELD_WEIGHTS, "title": 2.0}
+_TOP = max(RANK_WEIGHTS.values())
 CLASSES = {"body": "D", "tags": "C", "topic": "B", "title": "A"}
-WEIGHTS = "{" + ",".join(f"{FIELD_WEIGHTS[n] / _TOP:g}" for n in CLASSES) + "}"
+WEIGHTS = "{" + ",".join(f"{RANK_WEIGHTS[n] / _TOP:g}" for n in CLASSES) + "}"
+
+
+# ts_rank's normalization: 1 divides by 1 + log(the document's length), as BM25 favours
+# short documents that hold a word over long ones.
+NORMALIZATION = 1
 
 
 def _one_hot(name: str) -> str:
@@ -115,72 +146,156 @@ def idf(df: int, total: int) -> float:
     return math.log(1 + (total - df + 0.5) / (df + 0.5)) if total else 1.0
 
 
+@dataclass(frozen=True)
+class Stats:
+    """Document frequencies of a query's words and feedback stems, and the row count."""
+
+    words: Mapping[str, int] = field(default_factory=dict)  # -1: english drops the word
+    stems: Mapping[str, int] = field(default_factory=dict)
+    total: int = 0
+
+    def idf(self, word: str) -> float:
+        df = self.words.get(word, 0)
+        # A word english drops (a stop word) still ranks a little by its unstemmed matches.
+        return idf(df, self.total) if df >= 0 else 0.1
+
+
+def rarest(dfs: Sequence[tuple[str, int]], cap: int) -> list[str]:
+    """The terms whose documents bound the candidates: the rarest first while together they
+    are held by at most ``cap`` rows (at least one term). A row holding none of them holds
+    only the query's commonest words, which rank it below the rows that hold a rare one
+    (Lucene's and Elasticsearch's "common terms" cut-off)."""
+    out: list[str] = []
+    held = 0
+    for term, df in sorted(dfs, key=lambda t: (t[1], t[0])):
+        if out and held + df > cap:
+            break
+        out.append(term)
+        held += df
+    return out
+
+
 def match(
-    query: ParsedQuery, filters: Mapping[str, str], idfs: Mapping[str, float] | None = None
+    query: ParsedQuery,
+    filters: Mapping[str, str],
+    stats: Stats | None = None,
+    candidates: int = 0,
 ) -> Match:
-    """Any ranked word matches (stemmed or as typed); phrases must; exclusions must not.
-    Rank: each word's ts_rank (positions weighed by field) times its idf, the word as typed
-    a little above its other forms, pairs of query words near each other, the whole title."""
+    """Any ranked word or feedback stem matches (stemmed or as typed); phrases must;
+    exclusions must not. Rank: each word's ts_rank (positions weighed by field) times its
+    idf, the word as typed a little above its other forms, pairs of query words near each
+    other, feedback stems by their weight, the whole title. With ``candidates`` > 0, a row
+    must also hold one of the query's rarest terms (``rarest``), so a natural-language
+    question ranks a bounded set of rows rather than most of the table."""
     m = Match()
+    st = stats or Stats()
     ranked = query.ranked()
-    weights = idfs or {}
     stems = [_quote(w) for w in ranked]
     typed = [_quote(w) + (":*" if w in query.prefixes else "") for w in ranked]
-    if ranked:
-        m.params["any_s"], m.params["any_u"] = " | ".join(stems), " | ".join(typed)
-        m.where.append(
-            "(document @@ to_tsquery('english', :any_s) "
-            "OR unstemmed @@ to_tsquery('simple', :any_u))"
-        )
-    for p in query.phrases:
-        m.term(_phrase(p), _phrase(p))
+    lexemes = [_quote(t) for t, _ in query.expansion]
+    if ranked or lexemes:
+        found = []
+        if ranked:
+            found.append(m.either("any", " | ".join(stems), " | ".join(typed)))
+        if lexemes:
+            found.append(f"document @@ {m.simple('any_e', ' | '.join(lexemes))}")
+        m.where.append("(" + " OR ".join(found) + ")")
+    _selective(m, query, st, candidates)
+    for n, p in enumerate(query.phrases):
+        m.where.append(m.either(f"ph{n}", _phrase(p), _phrase(p)))
     for n, term in enumerate([*map(_quote, query.excluded), *map(_phrase, query.excluded_phrases)]):
-        m.params[f"x{n}"] = term
-        m.where.append(
-            f"NOT (document @@ to_tsquery('english', :x{n}) "
-            f"OR unstemmed @@ to_tsquery('simple', :x{n}))"
-        )
-    parts = []
-    for n, (w, stem, as_typed) in enumerate(zip(ranked, stems, typed, strict=True)):
-        m.params[f"r{n}"], m.params[f"t{n}"] = stem, as_typed
-        m.params[f"i{n}"] = weights.get(w, 1.0)
-        parts.append(
-            f"CAST(:i{n} AS float8) * ("
-            f"ts_rank('{WEIGHTS}', document, to_tsquery('english', :r{n}), 1) + "
-            f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, to_tsquery('simple', :t{n}), 1))"
-        )
-    near = [w for w in ranked if w not in query.prefixes]
-    for n, (a, b) in enumerate(zip(near, near[1:], strict=False)):
-        m.params[f"p{n}"] = " | ".join(
-            f"{_quote(a)} <{d}> {_quote(b)}" for d in range(1, PROXIMITY_SLOP + 2)
-        )
-        m.params[f"pi{n}"] = (weights.get(a, 1.0) + weights.get(b, 1.0)) * PROXIMITY_WEIGHT
-        parts.append(
-            f"CAST(:pi{n} AS float8) * "
-            f"ts_rank('{WEIGHTS}', document, to_tsquery('english', :p{n}), 1)"
-        )
-    if len(ranked) > 1:
-        every = " AND ".join(
-            f"(document @@ to_tsquery('english', :r{n}) "
-            f"OR unstemmed @@ to_tsquery('simple', :t{n}))"
-            for n in range(len(ranked))
-        )
-        parts.append(f"CASE WHEN {every} THEN {ALL_WORDS_BONUS} ELSE 0 END")
-        if query.require_all:
-            m.where.append(f"({every})")
-    title = normal(" ".join(query.all_terms()))
-    if title:
-        m.params["whole"] = title
-        parts.append(
-            "CASE WHEN btrim(regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')) = :whole "
-            f"THEN {EXACT_TITLE_BONUS} ELSE 0 END"
-        )
-    if parts:
-        m.rank = " + ".join(parts)
+        m.where.append(f"NOT {m.either(f'x{n}', term, term)}")
+    _rank(m, query, st)
     if not query.empty:
         _headline(m, query)
     _filters(m, filters)
     return m
+
+
+def _rank(m: Match, query: ParsedQuery, st: Stats) -> None:
+    """The parts of the rank, each with what it is of (``explain`` shows them)."""
+    ranked = query.ranked()
+    stems = [_quote(w) for w in ranked]
+    typed = [_quote(w) + (":*" if w in query.prefixes else "") for w in ranked]
+    parts = m.parts
+    for n, (w, stem, as_typed) in enumerate(zip(ranked, stems, typed, strict=True)):
+        m.params[f"i{n}"] = st.idf(w)
+        r, t = m.en(f"r{n}", stem), m.simple(f"t{n}", as_typed)
+        rank = (
+            f"CAST(:i{n} AS float8) * (ts_rank('{WEIGHTS}', document, {r}, {NORMALIZATION}) + "
+            f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, {t}, {NORMALIZATION}))"
+        )
+        parts.append((w, "word", rank, r))
+        # The stemmed vector alone unless the word is a prefix or a word english drops.
+        held = f"unstemmed @@ {t}" if w in query.prefixes or st.words.get(w, 0) < 0 else ""
+        held = held or f"document @@ {r}"
+        m.cheap.append(f"CASE WHEN {held} THEN :i{n} ELSE 0 END")
+    near = [w for w in ranked if w not in query.prefixes]
+    for n, (a, b) in enumerate(zip(near, near[1:], strict=False)):
+        pairs = " | ".join(f"{_quote(a)} <{d}> {_quote(b)}" for d in range(1, PROXIMITY_SLOP + 2))
+        m.params[f"pi{n}"] = (st.idf(a) + st.idf(b)) * PROXIMITY_WEIGHT
+        near_q = m.en(f"p{n}", pairs)
+        rank = f"CAST(:pi{n} AS float8) * ts_rank('{WEIGHTS}', document, {near_q}, {NORMALIZATION})"
+        parts.append((f"{a} {b}", "phrase", rank, ""))
+    for n, (lexeme, weight) in enumerate(query.expansion):
+        m.params[f"ei{n}"] = weight * idf(st.stems.get(lexeme, 0), st.total)
+        e = m.simple(f"e{n}", _quote(lexeme))
+        rank = f"CAST(:ei{n} AS float8) * ts_rank('{WEIGHTS}', document, {e}, {NORMALIZATION})"
+        parts.append((lexeme + " (feedback)", "word", rank, e))
+        m.cheap.append(f"CASE WHEN document @@ {e} THEN :ei{n} ELSE 0 END")
+    if len(ranked) > 1:
+        m.every = " AND ".join(
+            f"(document @@ CAST(:r{n} AS tsquery) OR unstemmed @@ CAST(:t{n} AS tsquery))"
+            for n in range(len(ranked))
+        )
+        parts.append(
+            (
+                " ".join(ranked),
+                "all words",
+                f"CASE WHEN {m.every} THEN {ALL_WORDS_BONUS} ELSE 0 END",
+                "",
+            )
+        )
+        if query.require_all:
+            m.where.append(f"({m.every})")
+    title = normal(" ".join(query.all_terms()))
+    if title:
+        m.params["whole"] = title
+        parts.append(
+            (
+                title,
+                "whole title",
+                "CASE WHEN btrim(regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')) = :whole "
+                f"THEN {EXACT_TITLE_BONUS} ELSE 0 END",
+                "",
+            )
+        )
+    if parts:
+        m.rank = " + ".join(sql for _, _, sql, _ in parts)
+
+
+def _selective(m: Match, query: ParsedQuery, st: Stats, candidates: int) -> None:
+    """With more than ``candidates`` rows holding some term, only rows holding one of the
+    rarest terms are candidates (words as typed are matched as well as stemmed)."""
+    ranked = [w for w in query.ranked() if w not in query.prefixes and st.words.get(w, -1) >= 0]
+    terms = [(w, st.words[w]) for w in ranked]
+    terms += [("\x00" + t, st.stems.get(t, 0)) for t, _ in query.expansion]
+    if candidates <= 0 or query.require_all or len(terms) < 2:
+        return
+    if sum(df for _, df in terms) <= candidates:
+        return
+    chosen = rarest(terms, candidates)
+    words = [w for w in chosen if not w.startswith("\x00")]
+    lexemes = [_quote(w[1:]) for w in chosen if w.startswith("\x00")]
+    found = []
+    if words:
+        found.append(
+            m.either("sel", " | ".join(map(_quote, words)), " | ".join(map(_quote, words)))
+        )
+    if lexemes:
+        found.append(f"document @@ {m.simple('sel_e', ' | '.join(lexemes))}")
+    m.selective = "(" + " OR ".join(found) + ")"
+    m.where.append(m.selective)
 
 
 def _filters(m: Match, filters: Mapping[str, str]) -> None:
@@ -198,12 +313,9 @@ def _headline(m: Match, query: ParsedQuery) -> None:
     # marks "pinned" and "pins" too).
     tokens = list(dict.fromkeys(query.all_terms()))
     starts = [_quote(w) + ":*" for w in query.prefixes]
-    m.params["hl_s"] = " | ".join(_quote(t) + ":*" for t in tokens)
-    m.params["hl_u"] = " | ".join([_quote(t) for t in tokens] + starts)
-    m.headline = (
-        "ts_headline('simple', body, to_tsquery('english', :hl_s) || "
-        f"to_tsquery('simple', :hl_u), '{_HEADLINE}')"
-    )
+    stemmed = m.en("hl_s", " | ".join(_quote(t) + ":*" for t in tokens))
+    unstemmed = m.simple("hl_u", " | ".join([_quote(t) for t in tokens] + starts))
+    m.headline = f"ts_headline('simple', body, {stemmed} || {unstemmed}, '{_HEADLINE}')"
 
 
 _DF = sa.text(
@@ -212,6 +324,7 @@ _DF = sa.text(
     "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
     "FROM unnest(CAST(:terms AS text[])) AS t"
 )
+_STEM_DF = sa.text("SELECT lexeme, df FROM search_terms WHERE lexeme = ANY(:stems)")
 # Document frequencies follow the rows: each write takes away the lexemes of the rows it
 # replaces or deletes and adds those of the rows it writes ('' counts the rows).
 _COUNT = (
@@ -272,8 +385,10 @@ class _Writer:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, candidates: int = 0, rerank: int = 0) -> None:
         self.engine = engine
+        self.candidates = candidates  # 0: every matching row is a candidate
+        self.rerank = rerank  # 0: every candidate is ranked in full
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -305,72 +420,127 @@ class PostgresBackend:
         offset: int,
         limit: int,
         facets: bool = True,
+        snippets: bool = True,
     ) -> Results:
         with self.engine.connect() as conn:
-            m = match(query, filters, self._idfs(conn, query.ranked()))
-            return self._search(conn, m, query, offset, limit, facets)
+            m = match(query, filters, self._stats(conn, query), self.candidates)
+            self._resolve(conn, m)
+            return self._search(conn, m, offset, limit, facets, snippets)
 
-    def _idfs(self, conn: Connection, words: Sequence[str]) -> dict[str, float]:
-        if not words:
-            return {}
-        rows = conn.execute(_DF, {"terms": list(words)}).all()
-        # A word english drops (a stop word, df -1) still ranks by its unstemmed matches.
-        return {r.word: idf(r.df, int(r.total or 0)) if r.df >= 0 else 0.1 for r in rows}
+    def _stats(self, conn: Connection, query: ParsedQuery) -> Stats:
+        words = query.ranked()
+        stems = [t for t, _ in query.expansion]
+        if not words and not stems:
+            return Stats()
+        rows = conn.execute(_DF, {"terms": words}).all() if words else []
+        by_stem = {
+            str(r.lexeme): int(r.df) for r in conn.execute(_STEM_DF, {"stems": [*stems, ""]})
+        }
+        return Stats(
+            {r.word: int(r.df) for r in rows},
+            {t: int(by_stem.get(t, 0)) for t in stems},
+            int(by_stem.get("", 0)),
+        )
+
+    def _resolve(self, conn: Connection, m: Match) -> None:
+        """Stem every english tsquery once, in one round trip."""
+        if not m.english:
+            return
+        names = list(m.english)
+        cols = ", ".join(
+            f"CAST(to_tsquery('english', :{n}) AS text) AS c{k}" for k, n in enumerate(names)
+        )
+        row = conn.execute(sa.text(f"SELECT {cols}"), m.english).one()  # noqa: S608 - fixed SQL
+        m.params.update({n: str(v or "") for n, v in zip(names, row, strict=True)})
 
     def _search(
         self,
         conn: Connection,
         m: Match,
-        query: ParsedQuery,
         offset: int,
         limit: int,
         facets: bool,
+        snippets: bool,
     ) -> Results:
+        """One pass over the candidates: the page, how many there are, whether one holds
+        every word and the facet counts; headlines for the page's rows only."""
         where = " AND ".join(m.where)
-        sql = (
-            f"SELECT post_id, {m.rank} AS score, {m.headline} AS snippet "  # noqa: S608 - fixed SQL, values bound
-            f"FROM search_documents WHERE {where} "
-            "ORDER BY score DESC, post_id DESC LIMIT :limit OFFSET :offset"
-        )
-        rows = conn.execute(sa.text(sql), {**m.params, "limit": limit, "offset": offset})
-        hits = [Hit(r.post_id, float(r.score), _highlight(r.snippet)) for r in rows]
-        total = int(
-            conn.scalar(
-                sa.text(f"SELECT count(*) FROM search_documents WHERE {where}"),  # noqa: S608
-                m.params,
-            )
-            or 0
-        )
-        counts = self._facets(conn, where, m.params) if facets else {}
-        return Results(hits, total, counts, self._all_words(conn, where, m, query) if total else "")
-
-    def _all_words(self, conn: Connection, where: str, m: Match, query: ParsedQuery) -> str:
-        ranked = query.ranked()
-        if len(ranked) < 2:
-            return ""
-        every = [
-            f"(document @@ to_tsquery('english', :r{n}) "
-            f"OR unstemmed @@ to_tsquery('simple', :t{n}))"
-            for n in range(len(ranked))
+        # Two stages: every candidate by the cheap rank, the best ``rerank`` of them (at
+        # least the page and those before it) by the full one.
+        cheap = " + ".join(m.cheap) or "0"
+        pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
+        sql = [
+            f"WITH c AS MATERIALIZED (SELECT post_id, stack, tools, difficulty, code_language, "  # noqa: S608 - fixed SQL, values bound
+            f"{cheap} AS cheap FROM search_documents WHERE {where}), "
+            "pool AS (SELECT post_id FROM c ORDER BY cheap DESC, post_id DESC LIMIT :pool), "
+            f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM search_documents "
+            "JOIN pool USING (post_id)), "
+            "page AS (SELECT post_id, score, row_number() OVER (ORDER BY score DESC, "
+            "post_id DESC) AS n FROM r ORDER BY score DESC, post_id DESC "
+            "LIMIT :limit OFFSET :offset) "
+            "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
+            # whether a row holds every word: asked of the pool, where such rows come first
+            "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
+            "count(*), 0 FROM c"
         ]
-        sql = (
-            f"SELECT EXISTS (SELECT 1 FROM search_documents WHERE {where} "  # noqa: S608
-            f"AND {' AND '.join(every)})"
-        )
-        return "all" if conn.scalar(sa.text(sql), m.params) else "some"
+        if facets:
+            for name in FACETS:
+                value = f"unnest({name})" if name in ("stack", "tools") else name
+                sql.append(
+                    f"UNION ALL (SELECT '{name}', v, count(*), 0 FROM (SELECT {value} AS v "  # noqa: S608
+                    f"FROM c) s WHERE v <> '' GROUP BY v ORDER BY count(*) DESC, v LIMIT 30)"
+                )
+        rows = conn.execute(
+            sa.text(" ".join(sql)), {**m.params, "limit": limit, "offset": offset, "pool": pool}
+        ).all()
+        hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.at)
+        total, every = 0, False
+        counts: dict[str, list[tuple[str, int]]] = {n: [] for n in FACETS} if facets else {}
+        for r in rows:
+            if r.kind == "total":
+                total, every = int(r.n), r.v == "true"
+            elif r.kind in counts:
+                counts[r.kind].append((str(r.v), int(r.n)))
+        for name in counts:
+            counts[name].sort(key=lambda t: (-t[1], t[0]))
+        ids = [int(r.v) for r in hits]
+        marked = self._headlines(conn, m, ids) if snippets and m.headline != "''" else {}
+        found = [
+            Hit(pid, float(r.n), marked.get(pid, "")) for pid, r in zip(ids, hits, strict=True)
+        ]
+        matched = ("all" if every else "some") if total and m.every != "FALSE" else ""
+        return Results(found, total, counts, matched)
 
-    def _facets(
-        self, conn: Connection, where: str, params: dict[str, Any]
-    ) -> dict[str, list[tuple[str, int]]]:
-        out: dict[str, list[tuple[str, int]]] = {}
-        for name in FACETS:
-            value = f"unnest({name})" if name in ("stack", "tools") else name
-            sql = (
-                f"SELECT v, count(*) AS n FROM (SELECT {value} AS v FROM search_documents "  # noqa: S608
-                f"WHERE {where}) s WHERE v <> '' GROUP BY v ORDER BY n DESC, v LIMIT 30"
-            )
-            out[name] = [(r.v, int(r.n)) for r in conn.execute(sa.text(sql), params)]
+    def _headlines(self, conn: Connection, m: Match, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        sql = sa.text(
+            f"SELECT post_id, {m.headline} AS snippet FROM search_documents "  # noqa: S608
+            "WHERE post_id = ANY(:ids)"
+        )
+        rows = conn.execute(sql, {**m.params, "ids": list(ids)})
+        return {int(r.post_id): _highlight(r.snippet) for r in rows}
+
+    def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Each post's stemmed lexemes (english drops stop words) with their positions."""
+        if not post_ids:
+            return {}
+        sql = sa.text(
+            "SELECT post_id, v.lexeme, coalesce(array_length(v.positions, 1), 1) AS tf "
+            "FROM search_documents, unnest(document) AS v WHERE post_id = ANY(:ids)"
+        )
+        out: dict[int, dict[str, int]] = {int(p): {} for p in post_ids}
+        with self.engine.connect() as conn:
+            for pid, lexeme, tf in conn.execute(sql, {"ids": list(post_ids)}):
+                out[int(pid)][str(lexeme)] = int(tf)
         return out
+
+    def doc_freqs(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        with self.engine.connect() as conn:
+            found = {
+                str(r.lexeme): int(r.df) for r in conn.execute(_STEM_DF, {"stems": [*stems, ""]})
+            }
+        return {t: int(found.get(t, 0)) for t in stems}, int(found.get("", 0))
 
     def suggest(self, words: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -394,35 +564,47 @@ class PostgresBackend:
         return out
 
     def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
-        ranked = query.ranked()
-        if not ranked or not post_ids:
+        """Each part of the rank as the search computed it; a word's part is shared among
+        the fields in proportion to what it scores in each alone."""
+        if query.empty or not post_ids:
             return {}
         with self.engine.connect() as conn:
-            idfs = self._idfs(conn, ranked)
-            cols, keys, params = [], [], {}
-            for n, w in enumerate(ranked):
-                params[f"r{n}"] = _quote(w)
-                for name, weight in FIELD_WEIGHTS.items():
-                    if name not in CLASSES:  # code: in the as-typed vector only
-                        continue
-                    scale = idfs.get(w, 1.0) * weight / _TOP
-                    cols.append(
-                        f"{scale} * ts_rank('{_one_hot(name)}', document, "
-                        f"to_tsquery('english', :r{n}), 1)"
-                    )
-                    keys.append((w, name))
-            sql = (
-                f"SELECT post_id, {', '.join(cols)} FROM search_documents WHERE post_id = ANY(:ids)"  # noqa: S608
+            m = match(query, {}, self._stats(conn, query))
+            self._resolve(conn, m)
+            cols, layout = [], []
+            for term, what, sql, by_field in m.parts:
+                cols.append(sql)
+                if by_field:
+                    cols += [
+                        f"ts_rank('{_one_hot(n)}', document, {by_field}, {NORMALIZATION})"
+                        for n in CLASSES
+                    ]
+                layout.append((term, what, bool(by_field)))
+            sql_text = (
+                f"SELECT post_id, {', '.join(cols)} FROM search_documents "  # noqa: S608
+                "WHERE post_id = ANY(:ids)"
             )
-            rows = conn.execute(sa.text(sql), {**params, "ids": list(post_ids)}).all()
+            rows = conn.execute(sa.text(sql_text), {**m.params, "ids": list(post_ids)}).all()
         out: dict[int, list[Contribution]] = {}
         for r in rows:
-            found = [
-                Contribution(t, f, round(float(v), 4))
-                for (t, f), v in zip(keys, r[1:], strict=True)
-                if v
-            ]
-            out[int(r[0])] = sorted(found, key=lambda c: -c.score)
+            values = [float(v or 0) for v in r[1:]]
+            parts: list[Contribution] = []
+            for term, what, split in layout:
+                value = values.pop(0)
+                if split:
+                    shares = [values.pop(0) * RANK_WEIGHTS[name] for name in CLASSES]
+                    whole = sum(shares)
+                    if value and whole:
+                        parts += [
+                            Contribution(term, name, round(value * share / whole, 4))
+                            for name, share in zip(CLASSES, shares, strict=True)
+                            if share
+                        ]
+                    elif value:
+                        parts.append(Contribution(term, "as typed", round(value, 4)))
+                elif value:
+                    parts.append(Contribution(term, what, round(value, 4)))
+            out[int(r[0])] = sorted((c for c in parts if c.score > 0), key=lambda c: -c.score)
         return out
 
     def doc_count(self) -> int:

@@ -53,6 +53,10 @@ class ParsedQuery:
     excluded: tuple[str, ...] = ()
     excluded_phrases: tuple[tuple[str, ...], ...] = ()
     require_all: bool = False  # every ranked word must match (short queries, tried first)
+    # Pseudo-relevance feedback (services.feedback): stems the index holds, each with its
+    # weight relative to a query word's (1.0). They rank and may find more posts; they are
+    # never required and never count as "all words".
+    expansion: tuple[tuple[str, float], ...] = ()
 
     @property
     def empty(self) -> bool:

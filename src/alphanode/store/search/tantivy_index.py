@@ -27,7 +27,7 @@ from alphanode.store.search import (
     IndexDoc,
     Results,
 )
-from alphanode.store.search.query import ParsedQuery, edits, highlight, normal
+from alphanode.store.search.query import STOP_WORDS, ParsedQuery, edits, highlight, normal
 
 ANALYZER = "alphanode"
 STEMMED = "alphanode_en"
@@ -245,12 +245,23 @@ class TantivyBackend:
             every = [(tantivy.Occur.Must, self._any(w, w in query.prefixes)) for w in ranked]
             q = tantivy.Query.const_score_query(tantivy.Query.boolean_query(every), ALL_WORDS_BONUS)
             out.append((" ".join(ranked), "all words", q))
+        out += self._expansion(query)
         title = normal(" ".join(query.all_terms()))
         if title:
             exact = tantivy.Query.term_query(self.schema, "title_exact", title)
             out.append(
                 (title, "whole title", tantivy.Query.const_score_query(exact, EXACT_TITLE_BONUS))
             )
+        return out
+
+    def _expansion(self, query: ParsedQuery) -> list[tuple[str, str, tantivy.Query]]:
+        """Feedback stems: already stems, so looked up in the stemmed fields as they are."""
+        out = []
+        for stem, weight in query.expansion:
+            for name, field_weight in FIELD_WEIGHTS.items():
+                q = tantivy.Query.term_query(self.schema, stemmed(name), stem)
+                boosted = tantivy.Query.boost_query(q, field_weight * weight)
+                out.append((stem + " (feedback)", name, boosted))
         return out
 
     def _query(self, query: ParsedQuery, filters: Mapping[str, str]) -> tantivy.Query:
@@ -261,9 +272,10 @@ class TantivyBackend:
             parts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
         else:  # phrases alone: they must match, the title boost only ranks
             parts += should
-        if query.require_all:
+        if query.require_all:  # a condition only: the scoring clauses already rank the words
             for w in query.ranked():
-                parts.append((tantivy.Occur.Must, self._any(w, w in query.prefixes)))
+                every = tantivy.Query.const_score_query(self._any(w, w in query.prefixes), 0.0)
+                parts.append((tantivy.Occur.Must, every))
         for p in query.phrases:
             parts.append((tantivy.Occur.Must, self._phrase(p)))
         if not parts:
@@ -296,18 +308,19 @@ class TantivyBackend:
         offset: int,
         limit: int,
         facets: bool = True,
+        snippets: bool = True,
     ) -> Results:
         searcher = self._searcher()
         q = self._query(query, filters)
         found = searcher.search(q, limit, count=True, offset=offset)
-        snippets = None
-        if not query.empty:
-            snippets = tantivy.SnippetGenerator.create(searcher, q, self.schema, "body")
-            snippets.set_max_num_chars(SNIPPET_CHARS)
+        maker = None
+        if snippets and not query.empty:
+            maker = tantivy.SnippetGenerator.create(searcher, q, self.schema, "body")
+            maker.set_max_num_chars(SNIPPET_CHARS)
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            text = self._snippet(snippets, doc, query.prefixes) if snippets is not None else ""
+            text = self._snippet(maker, doc, query.prefixes) if maker is not None else ""
             hits.append(Hit(_post_id(doc), float(score), text))
         total = int(getattr(found, "count", 0) or 0)
         return Results(
@@ -409,6 +422,30 @@ class TantivyBackend:
                 key=lambda c: -c.score,
             )
         return out
+
+    def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Stems of each post's body (the one stored field), stop words left out."""
+        searcher = self._searcher()
+        out: dict[int, dict[str, int]] = {}
+        for pid in post_ids:
+            only = tantivy.Query.term_query(self.schema, "post_id", pid)
+            for _, address in searcher.search(only, 1, count=False).hits:
+                body = str(searcher.doc(address).get_first("body") or "")
+                # One tokenizer for both, so the lists line up word for word.
+                words, stems = self.analyzer.analyze(body), self.stemmer.analyze(body)
+                counts: dict[str, int] = {}
+                for word, stem in zip(words, stems, strict=False):
+                    if word not in STOP_WORDS:
+                        counts[stem] = counts.get(stem, 0) + 1
+                out[pid] = counts
+        return out
+
+    def doc_freqs(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        searcher = self._searcher()
+        return (
+            {s: int(searcher.doc_freq(stemmed("body"), s)) for s in stems},
+            int(searcher.num_docs),
+        )
 
     def doc_count(self) -> int:
         return int(self._searcher().num_docs)

@@ -1,0 +1,155 @@
+"""Search latency with natural-language questions at scale: a judged collection's queries
+replayed over a synthesized corpus, on both backends (tantivy and PostgreSQL).
+
+    .venv/bin/python bench/search_nl.py [COLLECTION_DIR] --postgres URL [--count 100000]
+        [--queries 0]
+
+One PostgreSQL database (made for the run, dropped after it) receives ``--count``
+synthesized posts through the real importer and review; then each backend's index is built
+from it alone (``search_documents`` for postgres, a tantivy directory for tantivy; no
+Similar Posts lists, which this bench does not measure), and every query of the collection
+(Cranfield's 225 by default) goes through the real search service (``services.search.
+search``: parsing, feedback, ranking, facet counts, snippets, the live check; 10 results)
+once to warm up and once timed. Printed per backend: service p50/p99 and the backend's own
+p50/p99 for the same queries (``backend.search`` of the parsed query, facets included),
+beside SQLite FTS5 bm25 over the same posts with the words OR-ed, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from _corpus import build, pct  # noqa: E402
+from _judged import load  # noqa: E402
+from alphanode.services import indexing, search  # noqa: E402
+from alphanode.services.runtime import Site  # noqa: E402
+from alphanode.settings import Settings  # noqa: E402
+from alphanode.store import outbox  # noqa: E402
+from alphanode.store.engine import reading  # noqa: E402
+from alphanode.store.search import query as parser  # noqa: E402
+from relevance import DEFAULT, postgres  # noqa: E402
+
+_WORDS = re.compile(r"[^\W_]+")  # the words of the query reader
+
+
+def index_only(site: Site) -> tuple[int, float]:
+    """The backend's index from the live posts, nothing else (reindex's first stage)."""
+    started = time.perf_counter()
+    backend = site.backend()
+    with reading(site.engine) as conn:
+        ids = outbox.live_ids(conn)
+    with backend.writing() as writer:
+        writer.clear()
+        for at in range(0, len(ids), indexing.BATCH):
+            with reading(site.engine) as conn:
+                docs = outbox.live_documents(conn, ids[at : at + indexing.BATCH])
+            writer.upsert([indexing.index_doc(pid, text)[0] for pid, text in docs.items()])
+        writer.commit()
+    backend.refresh()
+    return len(ids), time.perf_counter() - started
+
+
+def fts5(tmp: Path, engine: Engine) -> sqlite3.Connection:
+    conn = sqlite3.connect(tmp / "fts.db")
+    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body)")
+    with reading(engine) as db:
+        ids = outbox.live_ids(db)
+        for at in range(0, len(ids), 1000):
+            docs = outbox.live_documents(db, ids[at : at + 1000])
+            rows = []
+            for pid, text in docs.items():
+                d = indexing.index_doc(pid, text)[0]
+                rows.append((pid, d.title, d.body))
+            conn.executemany("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", rows)
+    conn.commit()
+    return conn
+
+
+def replay(site: Site, queries: list[str]) -> dict[str, float]:
+    backend = site.backend()
+    for q in queries:  # warm-up: caches, the index's files, PostgreSQL's buffers
+        search.search(site, q)
+    service, alone = [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        search.search(site, q)
+        service.append(time.perf_counter() - t0)
+        parsed = parser.parse(q, backend.analyze, site.settings.search_max_query_chars)
+        t0 = time.perf_counter()
+        backend.search(parsed, {}, 0, 10)
+        alone.append(time.perf_counter() - t0)
+    return {
+        "service_p50_ms": round(pct(service, 0.5) * 1000, 2),
+        "service_p99_ms": round(pct(service, 0.99) * 1000, 2),
+        "backend_p50_ms": round(pct(alone, 0.5) * 1000, 2),
+        "backend_p99_ms": round(pct(alone, 0.99) * 1000, 2),
+    }
+
+
+def fts_replay(conn: sqlite3.Connection, queries: list[str]) -> dict[str, float]:
+    took = []
+    for q in queries:
+        words = list(dict.fromkeys(w.lower() for w in _WORDS.findall(q)))
+        match = " OR ".join(f'"{w}"' for w in words)
+        t0 = time.perf_counter()
+        conn.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT 10", (match,)
+        ).fetchall()
+        took.append(time.perf_counter() - t0)
+    return {
+        "p50_ms": round(pct(took, 0.5) * 1000, 2),
+        "p99_ms": round(pct(took, 0.99) * 1000, 2),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("collection", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("--postgres", metavar="URL", required=True, help="an admin URL")
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=0, help="only the first N queries")
+    args = ap.parse_args()
+    if not args.collection.is_dir():
+        print(f"no judged collection at {args.collection}", file=sys.stderr)
+        return 2
+    queries = [t[:500] for t in load(args.collection).queries.values()]
+    if args.queries:
+        queries = queries[: args.queries]
+    out: dict[str, object] = {"posts": args.count, "queries": len(queries)}
+    with tempfile.TemporaryDirectory() as tmp_name, postgres(args.postgres) as url:
+        tmp = Path(tmp_name)
+        engine, _, _ = build(tmp, args.count, url)
+        try:
+            for name in ("postgres", "tantivy"):
+                settings = Settings.load(
+                    env={},
+                    database_url=url,
+                    search_sync_seconds=0,
+                    search_backend=name,
+                    search_index_path=str(tmp / "tantivy") if name == "tantivy" else "",
+                )
+                site = Site(settings, engine=engine)
+                n, took = index_only(site)
+                print(f"{name}: indexed {n} posts in {took:.1f} s", flush=True)
+                out[name] = replay(site, queries)
+                print(json.dumps({name: out[name]}), flush=True)
+            out["fts5"] = fts_replay(fts5(tmp, engine), queries)
+        finally:
+            engine.dispose()
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
