@@ -87,11 +87,11 @@ def main() -> None:
             lists_s.append(time.perf_counter() - t0)
             return n
 
-        similar_build.build = timed  # type: ignore[assignment]
+        similar_build.build = timed
         started = time.perf_counter()
         report = indexing.reindex(site)
         reindex_s = time.perf_counter() - started
-        similar_build.build = real_build  # type: ignore[assignment]
+        similar_build.build = real_build
         with reading(engine) as conn:
             ids = outbox.live_ids(conn)
             texts = [text for _, text in sorted(outbox.live_documents(conn, ids).items())]
