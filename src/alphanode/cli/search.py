@@ -127,6 +127,12 @@ def similar(
 def reindex(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Go on with a reindex that was stopped while it wrote the lists."
+        ),
+    ] = False,
 ) -> None:
     """Rebuild the search index and every Similar Posts list from the database."""
     here = site(ctx)
@@ -136,7 +142,7 @@ def reindex(
             if bar is not None:
                 bar.update(bar.task_ids[0], completed=done, total=total)
 
-        report = indexing.reindex(here, step)
+        report = indexing.reindex(here, step, resume=resume)
     if as_json:
         print_json({"indexed": report.indexed, "lists": report.lists})
         return

@@ -19,7 +19,7 @@ from alphanode.content import card as cards
 from alphanode.content.document import Document
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
-from alphanode.services import similar
+from alphanode.services import similar, similar_build
 from alphanode.services.periodic import Periodic
 from alphanode.store import outbox, state
 from alphanode.store import similar as similar_store
@@ -127,19 +127,54 @@ def sync_quietly(site: Site) -> SyncReport | None:
     return None
 
 
-def reindex(site: Site, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-    """Rebuild the index and every similar-posts list from the database, from scratch."""
-    engine, settings, backend = site.engine, site.settings, site.backend()
+def reindex(
+    site: Site, progress: Callable[[int, int], None] | None = None, *, resume: bool = False
+) -> SyncReport:
+    """Rebuild the index and every similar-posts list from the database, from scratch.
+
+    ``resume``: a reindex stopped while it wrote the lists (the index, the features and their
+    weights were complete) goes on from the first list it had not written; without one
+    under way, it starts from scratch.
+    """
+    engine, settings = site.engine, site.settings
+    with reading(engine) as conn:
+        upto = outbox.last_id(conn)
+        ids = outbox.live_ids(conn)
+        under_way = similar_store.build_mark(conn) is not None
+    total = 4 * len(ids)
     report = SyncReport()
+    if not (resume and under_way):
+        _index_and_features(site, ids, report, progress, total)
+    else:
+        report.indexed = len(ids)
+
+    def lists_step(done: int, n: int) -> None:
+        if progress:
+            progress(3 * len(ids) + done * len(ids) // max(n, 1), total)
+
+    report.lists = similar_build.build(engine, settings, lists_step, resume=resume)
+    with writing(engine) as conn:
+        outbox.remove_upto(conn, upto)
+        state.bump_content_version(conn)
+    return report
+
+
+def _index_and_features(
+    site: Site,
+    ids: list[int],
+    report: SyncReport,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    """The search index from scratch, then every post's Similar Posts features, then their
+    weights against the final document frequencies (the first batches saw few posts)."""
+    engine, backend = site.engine, site.backend()
+    batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+    done = 0
     with backend.writing() as writer:
-        with reading(engine) as conn:
-            upto = outbox.last_id(conn)
-            ids = outbox.live_ids(conn)
         writer.clear()
         with writing(engine) as conn:
             similar_store.clear(conn)
-        done = 0
-        batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
         for chunk in batches:
             with reading(engine) as conn:
                 docs = outbox.live_documents(conn, chunk)
@@ -147,27 +182,23 @@ def reindex(site: Site, progress: Callable[[int, int], None] | None = None) -> S
             done += len(chunk)
             report.indexed += len(docs)
             if progress:
-                progress(done, 2 * len(ids))
+                progress(done, total)
         writer.commit()
-        # Similar lists need every post's features (vectors use the whole index's idf)
-        # before any list is ranked: features first, then each post's own list.
-        for stage in ("features", "lists"):
-            for chunk in batches:
-                with writing(engine) as conn:
-                    if stage == "features":
-                        docs = outbox.live_documents(conn, chunk)
-                        similar.vectors(
-                            conn, backend, {pid: index_doc(pid, t) for pid, t in docs.items()}
-                        )
-                    else:
-                        report.lists += similar.rebuild_lists(conn, backend, settings, chunk)
-                done += len(chunk) // 2
-                if progress:
-                    progress(min(done, 2 * len(ids)), 2 * len(ids))
+    for chunk in batches:
         with writing(engine) as conn:
-            outbox.remove_upto(conn, upto)
-            state.bump_content_version(conn)
-    return report
+            docs = outbox.live_documents(conn, chunk)
+            similar.vectors(conn, backend, {pid: index_doc(pid, t) for pid, t in docs.items()})
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    for chunk in batches:
+        with writing(engine) as conn:
+            similar.reweigh(conn, chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    with writing(engine) as conn:
+        similar_store.set_build_mark(conn, 0)  # from here on a stopped reindex can resume
 
 
 class Syncer:

@@ -198,7 +198,7 @@ def _distinct(
     return out
 
 
-def _one_per_family(
+def one_per_family(
     conn: Connection, lists: dict[int, list[similar.Entry]]
 ) -> dict[int, list[similar.Entry]]:
     """Each list keeps only the best of a near-duplicate family (an original and its copies
@@ -309,7 +309,7 @@ def rebuild_lists(
     lists = {
         pid: scored[:K] for pid, scored in _lists(conn, backend, mine, Weights.of(settings)).items()
     }
-    similar.set_lists(conn, _one_per_family(conn, lists))
+    similar.set_lists(conn, one_per_family(conn, lists))
     return len(lists)
 
 
@@ -348,5 +348,5 @@ def refresh(
         merged = sorted(kept + entries, key=lambda e: (-e.score, e.other_id))[:K]
         if merged != current.get(holder, []):
             lists[holder] = merged
-    similar.set_lists(conn, _one_per_family(conn, lists))
+    similar.set_lists(conn, one_per_family(conn, lists))
     return len(lists) + len(gone)

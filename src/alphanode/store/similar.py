@@ -12,7 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from alphanode.store.live import is_live
-from alphanode.store.schema import post_vectors, posts, similar_df, similar_posts, similar_terms
+from alphanode.store.schema import (
+    post_vectors,
+    posts,
+    similar_df,
+    similar_posts,
+    similar_terms,
+    site_state,
+)
 
 
 @dataclass(frozen=True)
@@ -177,3 +184,32 @@ def set_lists(conn: Connection, lists: Mapping[int, Sequence[Entry]]) -> None:
     ]
     if rows:
         conn.execute(similar_posts.insert(), rows)
+
+
+BUILD_MARK = "similar_build_next"  # site_state: the post id a stopped full build resumes at
+
+
+def build_mark(conn: Connection) -> int | None:
+    """Where an unfinished full build of the lists stopped (None: no build under way)."""
+    value = conn.scalar(sa.select(site_state.c.value).where(site_state.c.key == BUILD_MARK))
+    return None if value is None else int(value)
+
+
+def set_build_mark(conn: Connection, next_id: int | None) -> None:
+    """Record the build's progress (in the transaction that wrote its lists); None: done."""
+    conn.execute(site_state.delete().where(site_state.c.key == BUILD_MARK))
+    if next_id is not None:
+        conn.execute(site_state.insert().values(key=BUILD_MARK, value=next_id))
+
+
+def all_features(
+    conn: Connection, after: int = 0, limit: int = 2_000
+) -> list[tuple[int, dict[str, Any]]]:
+    """Every post's features in id order, ``limit`` at a time from ``after`` (keyset)."""
+    query = (
+        sa.select(post_vectors)
+        .where(post_vectors.c.post_id > after)
+        .order_by(post_vectors.c.post_id)
+        .limit(limit)
+    )
+    return [(r.post_id, json.loads(r.features)) for r in conn.execute(query)]
