@@ -173,3 +173,20 @@ def test_a_bulk_load_without_detection_is_caught_up_by_a_rescan(
     _, found = near_duplicates.scan(db, 0.7)
     truth = {str(i.document.reference) for i in items if i.near_duplicate_of}
     assert found == len(truth) and set(_marked(db)) == truth
+
+
+def test_band_lookups_are_bounded_to_the_most_recent_holders(
+    db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from alphanode.store import fingerprints
+    from tests.store.posts_made import make_posts
+
+    ids = sorted(make_posts(db, settings, tmp_path).values())
+    band = 12345
+    with writing(db) as conn:
+        conn.execute(sa.delete(fingerprint_bands).where(fingerprint_bands.c.band == band))
+        conn.execute(fingerprint_bands.insert(), [{"band": band, "post_id": i} for i in ids])
+        bounded = fingerprints.sharing(conn, [band, band + 1], 2)
+        everyone = fingerprints.sharing(conn, [band], len(ids))
+    assert sorted(bounded[band]) == ids[-2:]  # the two most recent holders only
+    assert sorted(everyone[band]) == ids and band + 1 not in bounded

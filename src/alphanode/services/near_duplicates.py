@@ -59,6 +59,7 @@ class _Words:
 
 
 CANDIDATES = 64  # at most this many posts sharing a single band key are compared
+BAND_POSTS = 256  # per band key, only its most recent holders are read (see fingerprints)
 
 
 def _closest(shared: Counter[int]) -> list[int]:
@@ -88,25 +89,38 @@ def detect(
     """
     words = _Words(conn, documents or {})
     keys = {pid: fp.bands() for pid, fp in bodies if fp is not None}
-    stored = fingerprints.sharing(conn, (k for ks in keys.values() for k in ks))
     mine = dict(bodies)
-    wanted = {o for ks in keys.values() for k in ks for o in stored.get(k, ())} - set(mine)
-    pool: dict[int, Fingerprint] = fingerprints.signatures(conn, wanted)
+    # Stored holders of this batch's keys, bounded per key (BAND_POSTS), this batch's own
+    # posts left out once here rather than per key and body.
+    stored = {
+        key: [o for o in held if o not in mine]
+        for key, held in fingerprints.sharing(
+            conn, (k for ks in keys.values() for k in ks), BAND_POSTS
+        ).items()
+    }
     earlier: dict[int, list[int]] = {}  # band key -> bodies of this batch seen so far
-    found: dict[int, tuple[int, float]] = {}
+    chosen: list[tuple[int, Fingerprint, list[int]]] = []
     for pid, fp in bodies:
         if fp is None:
             continue
-        shared: Counter[int] = Counter()
+        hits: list[int] = []
         for key in keys[pid]:
-            shared.update(o for o in stored.get(key, ()) if o not in mine)
-            shared.update(earlier.get(key, ()))
+            hits += stored.get(key, ())
+            hits += earlier.get(key, ())
             earlier.setdefault(key, []).append(pid)
+        shared = Counter(hits)  # one count in C per body, not one update per key
         shared.pop(pid, None)
-        others = [(o, pool[o] if o in pool else mine[o]) for o in _closest(shared)]
+        chosen.append((pid, fp, _closest(shared)))
+    # Signatures of the chosen candidates only (not of every post sharing some key).
+    pool: dict[int, Fingerprint] = fingerprints.signatures(
+        conn, {o for _, _, others in chosen for o in others if o not in mine}
+    )
+    found: dict[int, tuple[int, float]] = {}
+    for pid, fp, others in chosen:
+        candidates = [(o, pool[o] if o in pool else mine[o]) for o in others]
         match = best_match(
             fp,
-            [(o, f) for o, f in others if f is not None],
+            [(o, f) for o, f in candidates if f is not None],
             threshold,
             partial(words.exact, pid),
         )

@@ -163,7 +163,7 @@ def article_page(
             text = fragments.document(conn, live.post_id, live.revision)
             terms = public.terms_of(conn, live.post_id)
         shown = site_service.similar_of(conn, live.post_id)
-        views = state.views_by_ref(conn, [live.ref])[live.ref]
+        views = state.views_of(conn, live.post_id)
     rendered = parts is None
     if parts is None:
         if text is None:  # the join above found the revision in this same transaction

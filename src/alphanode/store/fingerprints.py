@@ -36,12 +36,23 @@ def _raw_in(conn: Connection, select: str, column: str, values: list[int]) -> li
     return list(conn.exec_driver_sql(sql, tuple(values)).fetchall())
 
 
-def sharing(conn: Connection, bands: Iterable[int]) -> dict[int, list[int]]:
-    """For each band key, the posts whose signature has it."""
+def sharing(conn: Connection, bands: Iterable[int], limit: int) -> dict[int, list[int]]:
+    """For each band key, the posts whose signature has it: the ``limit`` most recent.
+
+    A key shared by many posts is template text, not a copy (a real copy shares about four
+    keys of sixteen, most of them rare), so its older holders are left in the database: a
+    window function keeps what crosses to Python bounded by ``limit`` per key however large
+    the site grows."""
     found: dict[int, list[int]] = {}
-    select = "SELECT band, post_id FROM fingerprint_bands"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for chunk in _chunks(sorted(set(bands))):
-        for band, post_id in _raw_in(conn, select, "band", chunk):
+        marks = ", ".join([mark] * len(chunk))
+        sql = (
+            "SELECT band, post_id FROM (SELECT band, post_id, row_number() OVER "  # noqa: S608 - only placeholders are formatted in
+            "(PARTITION BY band ORDER BY post_id DESC) AS n FROM fingerprint_bands "
+            f"WHERE band IN ({marks})) AS kept WHERE n <= {mark}"
+        )
+        for band, post_id in conn.exec_driver_sql(sql, (*chunk, limit)).fetchall():
             found.setdefault(band, []).append(post_id)
     return found
 

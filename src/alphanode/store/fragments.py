@@ -40,34 +40,38 @@ class LivePage:
     kept: Parts | None
 
 
-def live_page(conn: Connection, slug: str) -> LivePage | None:
-    query = (
-        sa.select(
-            posts.c.id,
-            posts.c.ref,
-            posts.c.slug,
-            posts.c.live_revision,
-            posts.c.published_at,
-            posts.c.updated_at,
-            revisions.c.content_hash,
-            page_fragments.c.key,
-            page_fragments.c.title,
-            page_fragments.c.head,
-            page_fragments.c.top,
-            page_fragments.c.rest,
-        )
-        .select_from(
-            posts.join(
-                revisions,
-                sa.and_(
-                    revisions.c.post_id == posts.c.id,
-                    revisions.c.number == posts.c.live_revision,
-                ),
-            ).outerjoin(page_fragments, page_fragments.c.post_id == posts.c.id)
-        )
-        .where(is_live(), posts.c.slug == slug)
+# Built once (a SQL expression, not state): an article request runs it, and building and
+# compiling a Core statement per request cost more than SQLite's own work.
+_LIVE_PAGE = (
+    sa.select(
+        posts.c.id,
+        posts.c.ref,
+        posts.c.slug,
+        posts.c.live_revision,
+        posts.c.published_at,
+        posts.c.updated_at,
+        revisions.c.content_hash,
+        page_fragments.c.key,
+        page_fragments.c.title,
+        page_fragments.c.head,
+        page_fragments.c.top,
+        page_fragments.c.rest,
     )
-    row = conn.execute(query).first()
+    .select_from(
+        posts.join(
+            revisions,
+            sa.and_(
+                revisions.c.post_id == posts.c.id,
+                revisions.c.number == posts.c.live_revision,
+            ),
+        ).outerjoin(page_fragments, page_fragments.c.post_id == posts.c.id)
+    )
+    .where(is_live(), posts.c.slug == sa.bindparam("slug"))
+)
+
+
+def live_page(conn: Connection, slug: str) -> LivePage | None:
+    row = conn.execute(_LIVE_PAGE, {"slug": slug}).first()
     if row is None:
         return None
     kept = None if row.key is None else Parts(row.title, row.head, row.top, row.rest)
