@@ -109,6 +109,9 @@ def test_reindex_and_cli(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> Non
     r = cli("reindex", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["indexed"] == len(corpus.truth)
+    r = cli("reindex", "--resume", "--json")  # none under way: from scratch
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"indexed": len(corpus.truth), "lists": len(corpus.truth)}
     problem = str(next(iter(corpus.truth.values()))["problem"])
     r = cli("search", problem, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["hits"]
