@@ -118,6 +118,12 @@ def test_reindex_and_cli(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> Non
     ref = next(iter(corpus.truth))
     r = cli("similar", ref, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["similar"]
+    r = cli("similar", ref, "--explain")  # after the vectorised build: terms and parts shown
+    assert r.exit_code == 0, r.output
+    assert (
+        "(text)" in r.stdout
+        and json.loads(cli("similar", ref, "--json").stdout)["similar"][0]["ref"] in r.stdout
+    )
     r = cli("search", "x" * 600)
     assert r.exit_code == 2 and "AN-SEARCH-001" in r.output
     indexed, live = _ids(corpus)
