@@ -109,12 +109,21 @@ def test_reindex_and_cli(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> Non
     r = cli("reindex", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["indexed"] == len(corpus.truth)
+    r = cli("reindex", "--resume", "--json")  # none under way: from scratch
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"indexed": len(corpus.truth), "lists": len(corpus.truth)}
     problem = str(next(iter(corpus.truth.values()))["problem"])
     r = cli("search", problem, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["hits"]
     ref = next(iter(corpus.truth))
     r = cli("similar", ref, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["similar"]
+    r = cli("similar", ref, "--explain")  # after the vectorised build: terms and parts shown
+    assert r.exit_code == 0, r.output
+    assert (
+        "(text)" in r.stdout
+        and json.loads(cli("similar", ref, "--json").stdout)["similar"][0]["ref"] in r.stdout
+    )
     r = cli("search", "x" * 600)
     assert r.exit_code == 2 and "AN-SEARCH-001" in r.output
     indexed, live = _ids(corpus)
