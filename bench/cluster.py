@@ -254,6 +254,8 @@ def wrk_result(proc: subprocess.Popen[str]) -> Result:
         "rps": float(rps.group(1)) if rps else float("nan"),
         "p99_ms": round(ms, 1),
         "errors": (int(non2xx.group(1)) if non2xx else 0) + sock,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sock,
     }
 
 
@@ -489,7 +491,7 @@ def report(res: Result) -> None:
         for r in p["together"]:
             print(
                 f"  {r['host']} (all at once): {r['rps']:.1f} req/s, "
-                f"p99 {r['p99_ms']} ms, errors {r['errors']}"
+                f"p99 {r['p99_ms']} ms, non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}"
             )
         print(f"  total {p['total_rps']} req/s = {p['total_vs_alone']} x baseline")
     print("\napproval -> searchable on every host (target <= 2 s), s:")
