@@ -386,8 +386,10 @@ def catchup_phase(hosts: list[Host], url: str, more: int) -> Result:
     log(f"catch-up: stopping {last.name}")
     last.stop(signal.SIGTERM)
     log(f"catch-up: approving {more:,} pending posts in bulk through {first.name}")
+    command_started = time.monotonic()
     proc = first.cli("review", "approve", "--all-pending", "--as", "bench", "--json")
     out, err = proc.communicate()
+    command_s = round(time.monotonic() - command_started, 1)
     if proc.returncode != 0:
         raise RuntimeError(f"bulk approve failed ({proc.returncode}): {err[-2000:]}")
     approval = json.loads(out)
@@ -415,6 +417,7 @@ def catchup_phase(hosts: list[Host], url: str, more: int) -> Result:
     return {
         "approved": approval.get("count"),
         "approve_s": approval.get("seconds"),
+        "command_s": command_s,
         "newest": ref,
         "stayed_up": {"host": first.name, **stayed_up},
         "restarted": {"host": last.name, **restarted},
@@ -500,7 +503,8 @@ def report(res: Result) -> None:
     if "catchup" in res:
         c = res["catchup"]
         print(
-            f"\ncatch-up after {c['approved']:,} approvals ({c['approve_s']} s), "
+            f"\ncatch-up after {c['approved']:,} approvals ({c['approve_s']} s deciding, "
+            f"{c['command_s']} s the whole command with its indexing), "
             f"newest {c['newest']}:"
         )
         print(f"  {c['stayed_up']}")
