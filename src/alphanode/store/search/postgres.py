@@ -100,6 +100,7 @@ class Match:
     headline: str = "''"
     # The condition on the query's rarest words that bounds the candidates (see ``match``).
     selective: str = ""
+    newest: int = 0  # every word is common: only the newest this many matching rows rank
 
     def en(self, name: str, source: str) -> str:
         self.english[name] = source
@@ -279,11 +280,17 @@ def _selective(m: Match, query: ParsedQuery, st: Stats, candidates: int) -> None
     ranked = [w for w in query.ranked() if w not in query.prefixes and st.words.get(w, -1) >= 0]
     terms = [(w, st.words[w]) for w in ranked]
     terms += [("\x00" + t, st.stems.get(t, 0)) for t, _ in query.expansion]
-    if candidates <= 0 or query.require_all or len(terms) < 2:
+    if candidates <= 0 or query.require_all or not terms:
         return
     if sum(df for _, df in terms) <= candidates:
         return
     chosen = rarest(terms, candidates)
+    held = dict(terms)
+    if sum(held[t] for t in chosen) > candidates:
+        # Every term is common ("one", "system"): no rare word can bound the rows, so the
+        # newest ``candidates`` rows that match are the candidates (counted in full).
+        m.newest = candidates
+        return
     words = [w for w in chosen if not w.startswith("\x00")]
     lexemes = [_quote(w[1:]) for w in chosen if w.startswith("\x00")]
     found = []
@@ -467,9 +474,13 @@ class PostgresBackend:
         # least the page and those before it) by the full one.
         cheap = " + ".join(m.cheap) or "0"
         pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
+        newest = f" ORDER BY post_id DESC LIMIT {int(m.newest)}" if m.newest else ""
+        # every match is counted, even when only the newest are ranked
+        counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+        counted = counted if m.newest else "(SELECT count(*) FROM c)"
         sql = [
             f"WITH c AS MATERIALIZED (SELECT post_id, stack, tools, difficulty, code_language, "  # noqa: S608 - fixed SQL, values bound
-            f"{cheap} AS cheap FROM search_documents WHERE {where}), "
+            f"{cheap} AS cheap FROM search_documents WHERE {where}{newest}), "
             "pool AS (SELECT post_id FROM c ORDER BY cheap DESC, post_id DESC LIMIT :pool), "
             f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM search_documents "
             "JOIN pool USING (post_id)), "
@@ -479,7 +490,7 @@ class PostgresBackend:
             "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
             # whether a row holds every word: asked of the pool, where such rows come first
             "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
-            "count(*), 0 FROM c"
+            f"{counted}, 0"
         ]
         if facets:
             for name in FACETS:
