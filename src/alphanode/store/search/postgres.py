@@ -330,6 +330,11 @@ _DF = sa.text(
     "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
     "FROM unnest(CAST(:terms AS text[])) AS t"
 )
+_SUGGEST = sa.text(
+    "SELECT e AS word, max(t.df) AS df FROM unnest(CAST(:edits AS text[])) AS e "
+    "JOIN search_terms t ON t.lexeme = ANY(tsvector_to_array(to_tsvector('english', e))) "
+    "WHERE t.lexeme <> '' AND t.df > 0 GROUP BY e ORDER BY df DESC, e LIMIT 5"
+)
 _STEM_DF = sa.text("SELECT lexeme, df FROM search_terms WHERE lexeme = ANY(:stems)")
 # Document frequencies follow the rows: each write takes away the lexemes of the rows it
 # replaces or deletes and adds those of the rows it writes ('' counts the rows).
@@ -552,24 +557,23 @@ class PostgresBackend:
         return {t: int(found.get(t, 0)) for t in stems}, int(found.get("", 0))
 
     def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """Candidates one edit away ranked by their stem's document frequency (search_terms,
+        an index lookup per candidate), then the first that the posts hold as typed: no
+        scan of the posts' words (ts_stat over every post holding an edit took seconds per
+        word at 20,000 posts)."""
         out: dict[str, str] = {}
-        sql = sa.text(
-            "SELECT word FROM ts_stat(format('SELECT unstemmed FROM search_documents "
-            "WHERE unstemmed @@ %L::tsquery', CAST(to_tsquery('simple', :q) AS text))) "
-            "WHERE word = ANY(:words) ORDER BY ndoc DESC, word LIMIT 1"
-        )
-        exists = sa.text(
-            "SELECT EXISTS (SELECT 1 FROM search_documents "
-            "WHERE unstemmed @@ to_tsquery('simple', :w))"
+        held = sa.text(
+            "SELECT EXISTS (SELECT 1 FROM search_documents WHERE unstemmed @@ CAST(:w AS tsquery))"
         )
         with self.engine.connect() as conn:
             for word in words:
-                if len(word) < 3 or conn.scalar(exists, {"w": _quote(word)}):
+                if len(word) < 3 or conn.scalar(held, {"w": _quote(word)}):
                     continue
                 near = sorted(edits(word))
-                best = conn.scalar(sql, {"q": " | ".join(map(_quote, near)), "words": near})
-                if best:
-                    out[word] = str(best)
+                for r in conn.execute(_SUGGEST, {"edits": near}):
+                    if conn.scalar(held, {"w": _quote(str(r.word))}):
+                        out[word] = str(r.word)
+                        break
         return out
 
     def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
