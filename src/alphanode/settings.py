@@ -231,7 +231,9 @@ class Values:
         1000,
         "PostgreSQL backend: when a query's words are held by more rows than this, only the "
         "rows holding its rarest words (together at most this many) are ranked; rows holding "
-        "nothing but its commonest words are not results. 0 ranks every matching row.",
+        "nothing but its commonest words are not results. When every word is held by more "
+        "rows than this, the newest this many matching rows are ranked (all are counted). "
+        "0 ranks every matching row.",
         "alphanode.store.search.postgres",
         "A natural-language question ranks a bounded set of rows, so it answers in "
         "milliseconds however large the site; the posts it would have ranked first are kept.",

@@ -53,3 +53,15 @@ def test_candidates_are_bounded_by_the_rarest_terms() -> None:
     assert rarest(dfs, 100) == ["hypersonic", "cone"]
     assert rarest(dfs, 400) == ["hypersonic", "cone", "heat"]
     assert rarest([("flow", 900), ("heat", 800)], 100) == ["heat"]  # always one
+
+
+def test_a_query_of_common_words_ranks_only_the_newest_matches() -> None:
+    from alphanode.store.search.postgres import Stats, match
+
+    query = ParsedQuery(words=("system", "error"))
+    common = match(query, {}, Stats({"system": 5000, "error": 4000}, {}, 10_000), 1000)
+    assert common.newest == 1000 and not common.selective
+    rare = match(query, {}, Stats({"system": 5000, "error": 40}, {}, 10_000), 1000)
+    assert rare.newest == 0 and rare.selective
+    few = match(query, {}, Stats({"system": 500, "error": 400}, {}, 10_000), 1000)
+    assert few.newest == 0 and not few.selective

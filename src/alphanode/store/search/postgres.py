@@ -101,6 +101,7 @@ class Match:
     headline: str = "''"
     # The condition on the query's rarest words that bounds the candidates (see ``match``).
     selective: str = ""
+    newest: int = 0  # every word is common: only the newest this many matching rows rank
 
     def en(self, name: str, source: str) -> str:
         self.english[name] = source
@@ -280,11 +281,17 @@ def _selective(m: Match, query: ParsedQuery, st: Stats, candidates: int) -> None
     ranked = [w for w in query.ranked() if w not in query.prefixes and st.words.get(w, -1) >= 0]
     terms = [(w, st.words[w]) for w in ranked]
     terms += [("\x00" + t, st.stems.get(t, 0)) for t, _ in query.expansion]
-    if candidates <= 0 or query.require_all or len(terms) < 2:
+    if candidates <= 0 or query.require_all or not terms:
         return
     if sum(df for _, df in terms) <= candidates:
         return
     chosen = rarest(terms, candidates)
+    held = dict(terms)
+    if sum(held[t] for t in chosen) > candidates:
+        # Every term is common ("one", "system"): no rare word can bound the rows, so the
+        # newest ``candidates`` rows that match are the candidates (counted in full).
+        m.newest = candidates
+        return
     words = [w for w in chosen if not w.startswith("\x00")]
     lexemes = [_quote(w[1:]) for w in chosen if w.startswith("\x00")]
     found = []
@@ -323,6 +330,11 @@ _DF = sa.text(
     "ANY(tsvector_to_array(to_tsvector('english', t)))), -1) AS df, "
     "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
     "FROM unnest(CAST(:terms AS text[])) AS t"
+)
+_SUGGEST = sa.text(
+    "SELECT e AS word, max(t.df) AS df FROM unnest(CAST(:edits AS text[])) AS e "
+    "JOIN search_terms t ON t.lexeme = ANY(tsvector_to_array(to_tsvector('english', e))) "
+    "WHERE t.lexeme <> '' AND t.df > 0 GROUP BY e ORDER BY df DESC, e LIMIT 1"
 )
 _STEM_DF = sa.text("SELECT lexeme, df FROM search_terms WHERE lexeme = ANY(:stems)")
 # Document frequencies follow the rows: each write takes away the lexemes of the rows it
@@ -469,9 +481,13 @@ class PostgresBackend:
         # least the page and those before it) by the full one.
         cheap = " + ".join(m.cheap) or "0"
         pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
+        newest = f" ORDER BY post_id DESC LIMIT {int(m.newest)}" if m.newest else ""
+        # every match is counted, even when only the newest are ranked
+        counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+        counted = counted if m.newest else "(SELECT count(*) FROM c)"
         sql = [
             f"WITH c AS MATERIALIZED (SELECT post_id, stack, tools, difficulty, code_language, "  # noqa: S608 - fixed SQL, values bound
-            f"{cheap} AS cheap FROM search_documents WHERE {where}), "
+            f"{cheap} AS cheap FROM search_documents WHERE {where}{newest}), "
             "pool AS (SELECT post_id FROM c ORDER BY cheap DESC, post_id DESC LIMIT :pool), "
             f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM search_documents "
             "JOIN pool USING (post_id)), "
@@ -481,7 +497,7 @@ class PostgresBackend:
             "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
             # whether a row holds every word: asked of the pool, where such rows come first
             "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
-            "count(*), 0 FROM c"
+            f"{counted}, 0"
         ]
         if facets:
             for name in FACETS:
@@ -543,24 +559,18 @@ class PostgresBackend:
         return {t: int(found.get(t, 0)) for t in stems}, int(found.get("", 0))
 
     def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """For each word whose stem no post holds, the edit one letter away whose stem the
+        most posts hold (search_terms: an index lookup per candidate). No scan of the
+        posts: ts_stat over every post holding an edit, and even EXISTS on the unstemmed
+        vector (planned as a sequential scan), took seconds per word at 20,000 posts."""
         out: dict[str, str] = {}
-        sql = sa.text(
-            "SELECT word FROM ts_stat(format('SELECT unstemmed FROM search_documents "
-            "WHERE unstemmed @@ %L::tsquery', CAST(to_tsquery('simple', :q) AS text))) "
-            "WHERE word = ANY(:words) ORDER BY ndoc DESC, word LIMIT 1"
-        )
-        exists = sa.text(
-            "SELECT EXISTS (SELECT 1 FROM search_documents "
-            "WHERE unstemmed @@ to_tsquery('simple', :w))"
-        )
         with self.engine.connect() as conn:
             for word in words:
-                if len(word) < 3 or conn.scalar(exists, {"w": _quote(word)}):
+                if len(word) < 3 or conn.execute(_SUGGEST, {"edits": [word]}).first():
                     continue
-                near = sorted(edits(word))
-                best = conn.scalar(sql, {"q": " | ".join(map(_quote, near)), "words": near})
-                if best:
-                    out[word] = str(best)
+                best = conn.execute(_SUGGEST, {"edits": sorted(edits(word))}).first()
+                if best is not None:
+                    out[word] = str(best.word)
         return out
 
     def explain(self, query: ParsedQuery, post_ids: Sequence[int]) -> dict[int, list[Contribution]]:
