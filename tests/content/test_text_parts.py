@@ -48,5 +48,8 @@ def test_embeds_are_neither_prose_nor_code() -> None:
 def test_the_index_reads_code_and_link_text() -> None:
     doc = rich()
     indexed, _ = index_doc(1, json.dumps(doc.to_dict()))
-    assert "ConnectionPool" in indexed.body and "the local guide" in indexed.body
-    assert indexed.body == body_text(doc)  # one extraction for index and fingerprints
+    # Code goes to its own, lower-weighted field; link text is prose.
+    assert "ConnectionPool" in indexed.code and "ConnectionPool" not in indexed.body
+    assert "the local guide" in indexed.body
+    assert indexed.body == doc.prose_text() and indexed.code == doc.code_text()
+    assert set(body_text(doc).split()) == set(f"{doc.prose_text()} {doc.code_text()}".split())

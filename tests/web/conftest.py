@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -141,12 +142,20 @@ class Client:
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
                 return await c.request(method, url, **kwargs)
 
-        return asyncio.run(go())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(go())
+        # A loop runs in this thread already (Playwright's sync API, while a module's browser
+        # is open): run the request on a thread of its own.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, go()).result()
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 
     def close(self) -> None:
+        self.app.state.site.close()  # its engine, replicas and search index
         self.app.state.engine.dispose()
 
 
