@@ -67,3 +67,19 @@ def axe_violations(page: Any) -> list[str]:
         for node in violation["nodes"]:
             lines.append(f"{violation['id']} ({violation['impact']}): {node['target']}")
     return lines
+
+
+def watched_page(context: Any) -> Any:
+    """A new page of ``context`` that records what a payload would cause: every dialog
+    (dismissed; ``page.dialogs``) and every uncaught script error (``page.errors``)."""
+    page = context.new_page()
+    page.dialogs = []
+    page.errors = []
+
+    def on_dialog(dialog: Any) -> None:
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page

@@ -17,6 +17,7 @@ from alphanode.formats import markdown
 from alphanode.services import accounts, importer
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
+from tests.browser import watched_page
 from tests.conftest import REPO, make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
@@ -91,16 +92,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def _page(browser: Any, served: Served, javascript: bool = True) -> Any:
     context = browser.new_context(bypass_csp=True, java_script_enabled=javascript)
     context.add_cookies([{"name": "an_session", "value": served.cookie, "url": served.url}])
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.errors = []
-
-    def on_dialog(dialog: Any) -> None:
-        pg.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg = watched_page(context)
     return pg
 
 

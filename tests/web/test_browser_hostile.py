@@ -22,6 +22,7 @@ from alphanode.services import importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
+from tests.browser import watched_page
 from tests.conftest import REPO, make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
@@ -140,16 +141,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(bypass_csp=True)
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.errors = []
-
-    def on_dialog(dialog: Any) -> None:
-        pg.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg = watched_page(context)
     yield pg
     context.close()
 

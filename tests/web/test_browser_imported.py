@@ -23,7 +23,7 @@ from alphanode.services import importer, review
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
-from tests.browser import axe_violations
+from tests.browser import axe_violations, watched_page
 from tests.conftest import make_site
 from tests.helpers import wait_until_serving
 from tests.web.conftest import free_port
@@ -156,16 +156,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Imported]:
 def page(browser: Any) -> Iterator[Any]:
     # The CSP is bypassed: a payload the escaping let through would run and be seen.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1100, "height": 900})
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.errors = []
-
-    def on_dialog(dialog: Any) -> None:
-        pg.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg = watched_page(context)
     yield pg
     context.close()
 
