@@ -91,13 +91,19 @@ def test_bulk_approval_killed_after_two_chunks_resumes_without_doubles(tmp_path:
 
 
 def test_bulk_approval_writes_what_single_approval_writes(tmp_path: Path) -> None:
-    """The same posts approved one by one and in bulk: the same posts, terms and states."""
+    """The same posts approved one by one, in bulk, and in bulk from revisions stored without
+    their listing parts (as before migration 0022): the same posts, terms and states."""
     snapshots = []
-    for mode in ("single", "bulk"):
+    for mode in ("single", "bulk", "unkept"):
         where = tmp_path / mode
         where.mkdir()
         settings, engine, _ = _sqlite(where)
         load(engine, settings, where, count=6)
+        kept = _count(engine, "SELECT count(*) FROM revisions WHERE listing_card IS NOT NULL")
+        assert kept == 7  # every imported revision keeps its card and terms
+        if mode == "unkept":
+            with engine.begin() as conn:
+                conn.execute(sa.text("UPDATE revisions SET listing_card = NULL"))
         if mode == "single":
             for ref in review.pending(engine):
                 review.approve(engine, ref, "rita", "ok")
@@ -129,7 +135,7 @@ def test_bulk_approval_writes_what_single_approval_writes(tmp_path: Path) -> Non
                 )
             )
         engine.dispose()
-    assert snapshots[0] == snapshots[1]
+    assert snapshots[0] == snapshots[1] == snapshots[2]
     assert snapshots[0][1]  # terms were written
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,4 +188,24 @@ def queue_keys(title: str, meta: dict[str, Any]) -> QueueKeys:
         score,
         " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in values)[:500],
         " / ".join(p for p in parts if p)[:200].lower(),
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a revision adds to the public listings once it goes live: its card and its terms,
+    as the JSON text they are stored as. Fixed when the revision is stored (a revision never
+    changes), so approving it writes them without decoding the document again."""
+
+    card: str
+    terms: str  # [[kind, slug, label], ...]
+
+    def term_rows(self) -> list[tuple[str, str, str]]:
+        return [(str(k), str(t), str(label)) for k, t, label in json.loads(self.terms)]
+
+
+def listing(doc: Document) -> Listing:
+    return Listing(
+        json.dumps(card(doc).to_dict(), ensure_ascii=False),
+        json.dumps([list(t) for t in terms(doc)], ensure_ascii=False),
     )

@@ -118,6 +118,7 @@ def rollback(engine: Engine, ref_or_slug: str, to: int) -> int:
                     old.warnings,
                     source,
                     tuple(review_facets(_load(old.document))),
+                    listing=old.listing,
                 )
             ],
             None,

@@ -383,6 +383,7 @@ def _store_revisions(
                 p.source,
                 p.facets,
                 p.queue,
+                p.listing,
             )
         )
         if number > 1:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import orjson
 
-from alphanode.content.card import QueueKeys, queue_keys, review_facets
+from alphanode.content.card import Listing, QueueKeys, listing, queue_keys, review_facets
 from alphanode.content.document import ParsedDocument
 from alphanode.content.fingerprint import Fingerprint, fingerprint
 from alphanode.content.source import is_published
@@ -46,6 +46,7 @@ class Prepared:
     warning_count: int
     facets: tuple[tuple[str, str], ...] = ()
     queue: QueueKeys | None = None  # what the review queue sorts and shows it by
+    listing: Listing | None = None  # its card and terms, written when it is approved
     fingerprint: Fingerprint | None = None
     format: str = ""  # the reader that read it
     published: bool = True  # False when its source says it is not public (draft, private...)
@@ -82,6 +83,7 @@ def _prepared(
         warning_count=len(parsed.warnings),
         facets=tuple(review_facets(doc)),
         queue=queue_keys(doc.title, doc.meta),
+        listing=listing(doc),
         fingerprint=fingerprint(doc) if prints else None,
         format=fmt,
         published=is_published(doc.meta),

@@ -106,9 +106,8 @@ def _decide(
     subject = row.ref if action is ReviewAction.RETRACT else f"revision {number} of {row.ref}"
     outcome = transition(row.status, rev.review_state, action, subject)
     if outcome.publication is Publication.PUBLISH:
-        doc = _document(rev.document)
-        card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
-        review.make_live(conn, row.id, number, card_json, cards.terms(doc))
+        listing = rev.listing or cards.listing(_document(rev.document))
+        review.make_live(conn, row.id, number, listing.card, listing.term_rows())
         review.supersede_others(conn, row.id, number)
     elif outcome.publication is Publication.TAKE_DOWN:
         review.take_down(conn, row.id, outcome.status.value)
@@ -299,9 +298,8 @@ def decide_matching(
 def _chunk_decision(row: review.ChunkRow, outcome: Outcome) -> review.ChunkDecision:
     if outcome.publication is not Publication.PUBLISH:
         return review.ChunkDecision(row.post_id, row.number)
-    doc = _document(row.document)
-    card_json = json.dumps(cards.card(doc).to_dict(), ensure_ascii=False)
-    return review.ChunkDecision(row.post_id, row.number, card_json, cards.terms(doc))
+    listing = row.listing or cards.listing(_document(row.document))
+    return review.ChunkDecision(row.post_id, row.number, listing.card, listing.term_rows())
 
 
 def approve_matching(

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alphanode.content.card import QueueKeys, queue_keys, source_facets
+from alphanode.content.card import Listing, QueueKeys, queue_keys, source_facets
 from alphanode.content.states import PostStatus, RevisionState
 from alphanode.store.engine import bulk_insert
 from alphanode.store.schema import posts, revision_facets, revisions
@@ -47,6 +47,7 @@ class RevisionRow:
     created_at: dt.datetime
     review_state: str = RevisionState.PENDING.value
     run_id: int | None = None
+    listing: Listing | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class NewRevision:
     # What the review queue sorts and shows it by; None: read from ``document`` here (the
     # importer passes them, computed while it held the parsed document).
     queue: QueueKeys | None = None
+    # Its card and terms once live (``content.card.listing``); None: computed at approval.
+    listing: Listing | None = None
 
 
 def _queue_of(r: NewRevision) -> tuple[QueueKeys, tuple[tuple[str, str], ...]]:
@@ -212,6 +215,8 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
             "score",
             "scores",
             "origin",
+            "listing_card",
+            "listing_terms",
         ),
         [
             (
@@ -228,6 +233,8 @@ def insert_revisions(conn: Connection, rows: Sequence[NewRevision], run_id: int 
                 keys.score,
                 keys.scores,
                 keys.origin,
+                r.listing.card if r.listing else None,
+                r.listing.terms if r.listing else None,
             )
             for r, keys, _ in queued
         ],
@@ -296,7 +303,13 @@ def _revision(row: Any) -> RevisionRow:
         row.created_at,
         row.review_state,
         row.run_id,
+        stored_listing(row.listing_card, row.listing_terms),
     )
+
+
+def stored_listing(card: str | None, terms: str | None) -> Listing | None:
+    """A revision's kept listing parts (None when it was stored before they were kept)."""
+    return Listing(card, terms) if card is not None and terms is not None else None
 
 
 def revision(conn: Connection, post_id: int, number: int) -> RevisionRow | None:

@@ -85,6 +85,10 @@ revisions = sa.Table(
     sa.Column("score", sa.Integer, nullable=False, server_default="-1"),
     sa.Column("scores", sa.Text, nullable=False, server_default=""),
     sa.Column("origin", sa.String(200), nullable=False, server_default=""),
+    # What it adds to the public listings once live (content.card.Listing), fixed when it is
+    # stored; NULL only for revisions stored before migration 0022 (computed at approval).
+    sa.Column("listing_card", sa.Text, nullable=True),
+    sa.Column("listing_terms", sa.Text, nullable=True),
     sa.UniqueConstraint("post_id", "number"),
     # The review queue reads one of these indexes in order for each of its sorts (keyset
     # pagination on (key, post_id)).
