@@ -71,8 +71,9 @@ def fold(vec: Mapping[str, float], basis: Mapping[str, bytes]) -> list[float]:
     held = [(x, basis[t[:120]]) for t, x in vec.items() if t[:120] in basis]
     if not held:
         return []
-    z = sum(x * np.frombuffer(row, dtype="<f4").astype(np.float64) for x, row in held)
-    return normalised(np.asarray(z, dtype=np.float64))
+    weights = np.array([x for x, _ in held])
+    rows = np.frombuffer(b"".join(row for _, row in held), dtype="<f4").reshape(len(held), -1)
+    return normalised(weights @ rows.astype(np.float64))
 
 
 def to_bytes(row: Floats) -> bytes:
