@@ -83,9 +83,16 @@ def run(engine: Engine, settings: Settings, c: Collection, refs: dict[str, str])
     print(f"  similar posts ({len(pairs)} judged pairs, {len(docs)} documents):")
     print(
         f"    precision@5 alphanode {p_ours:.4f}   TF-IDF cosine {p_base:.4f}   "
-        f"ratio {p_ours / p_base:.2f}x"
+        f"ratio {p_ours / p_base:.3f}x"
     )
     print(
         f"    nDCG@5      alphanode {n_ours:.4f}   TF-IDF cosine {n_base:.4f}   "
-        f"ratio {n_ours / n_base:.2f}x"
+        f"ratio {n_ours / n_base:.3f}x"
     )
+    for name, odd in (("odd", 1), ("even", 0)):
+        half = [(q, d) for q, d in pairs if int(q) % 2 == odd]
+        (p_o, n_o), (p_b, n_b) = _score(ours, half, c), _score(base, half, c)
+        print(
+            f"    {name} queries ({len(half)} pairs): precision@5 {p_o:.4f} vs {p_b:.4f} "
+            f"({p_o / p_b:.3f}x), nDCG@5 {n_o:.4f} vs {n_b:.4f} ({n_o / n_b:.3f}x)"
+        )

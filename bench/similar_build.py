@@ -29,10 +29,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _corpus import build, pct  # noqa: E402
 from alphanode.formats.render import render  # noqa: E402
-from alphanode.services import importer, indexing, review, similar_build  # noqa: E402
+from alphanode.services import (  # noqa: E402
+    importer,
+    indexing,
+    review,
+    similar_build,
+    similar_latent,
+)
 from alphanode.services.runtime import Site  # noqa: E402
 from alphanode.services.sources import resolve  # noqa: E402
-from alphanode.store import outbox  # noqa: E402
+from alphanode.store import outbox, similar_basis  # noqa: E402
 from alphanode.store.engine import reading  # noqa: E402
 from alphanode.store.schema import posts  # noqa: E402
 from alphanode.synth import synthesize  # noqa: E402
@@ -87,11 +93,22 @@ def main() -> None:
             lists_s.append(time.perf_counter() - t0)
             return n
 
+        fit_s: list[float] = []
+        real_fit = similar_build.fit_latent
+
+        def timed_fit(*a: object, **k: object) -> similar_build.Matrices:
+            t0 = time.perf_counter()
+            m = real_fit(*a, **k)  # type: ignore[arg-type]
+            fit_s.append(time.perf_counter() - t0)
+            return m
+
         similar_build.build = timed
+        similar_build.fit_latent = timed_fit
         started = time.perf_counter()
         report = indexing.reindex(site)
         reindex_s = time.perf_counter() - started
         similar_build.build = real_build
+        similar_build.fit_latent = real_fit
         with reading(engine) as conn:
             ids = outbox.live_ids(conn)
             texts = [text for _, text in sorted(outbox.live_documents(conn, ids).items())]
@@ -111,13 +128,31 @@ def main() -> None:
         with reading(engine) as conn:
             known = set(conn.scalars(sa.select(posts.c.ref).where(posts.c.ref.in_(refs))))
         each: list[float] = []
+        folding: list[float] = []  # the latent part of each approval: rows read and fold-in
+        real_rows, real_fold = similar_basis.rows, similar_latent.fold
+
+        def timed_rows(*a: object, **k: object) -> dict[str, bytes]:
+            t0 = time.perf_counter()
+            found = real_rows(*a, **k)  # type: ignore[arg-type]
+            folding[-1] += (time.perf_counter() - t0) * 1000
+            return found
+
+        def timed_fold(*a: object, **k: object) -> list[float]:
+            t0 = time.perf_counter()
+            z = real_fold(*a, **k)  # type: ignore[arg-type]
+            folding[-1] += (time.perf_counter() - t0) * 1000
+            return z
+
+        similar_basis.rows, similar_latent.fold = timed_rows, timed_fold
         for ref in refs:
             if ref not in known:
                 continue
+            folding.append(0.0)
             t0 = time.perf_counter()
             review.approve(engine, ref, "bench", "bench")
             site.index_pending()
             each.append((time.perf_counter() - t0) * 1000)
+        similar_basis.rows, similar_latent.fold = real_rows, real_fold
         n = len(ids)
         result = {
             "posts": n,
@@ -125,6 +160,7 @@ def main() -> None:
             "reindex_posts_per_s": round(n / reindex_s, 1),
             "similar_lists_build_seconds": round(sum(lists_s), 1),
             "similar_lists_posts_per_s": round(n / max(sum(lists_s), 1e-9), 1),
+            "latent_fit_seconds (in the lists build)": round(sum(fit_s), 1),
             "lists": report.lists,
             "baseline_bare_tfidf_topn_seconds": round(base_s, 1),
             "baseline_posts_per_s": round(n / base_s, 1),
@@ -134,6 +170,10 @@ def main() -> None:
                 "n": len(each),
                 "p50": round(pct(each, 0.5), 1) if each else None,
                 "p99": round(pct(each, 0.99), 1) if each else None,
+            },
+            "latent_fold_in_per_approval_ms": {
+                "p50": round(pct(folding, 0.5), 2) if folding else None,
+                "p99": round(pct(folding, 0.99), 2) if folding else None,
             },
         }
         print(json.dumps(result, indent=2))

@@ -1,14 +1,17 @@
 """Similar Posts: text vectors plus weighted taxonomy overlap, top-k kept up to date per post.
 
-score(P, Q) = w_text·cos(P, Q) + w_problem·[same problem] + w_stack·J(stack)
-              + w_tools·J(tools) + w_entities·J(entities)
+score(P, Q) = w_text·cos(P, Q) + w_latent·cos(z_P, z_Q) + w_problem·[same problem]
+              + w_stack·J(stack) + w_tools·J(tools) + w_entities·J(entities)
 
 (J: Jaccard overlap). The text vector is Similar Posts' own, computed here in Python the same
-way on every database (``content.terms``: English stems without stop words): each term
-weighs BM25's saturated term frequency times its idf over the live posts; terms held by more
-than ``DF_CAP`` of the posts are left out (they say nothing about a subject), and the top
-``VECTOR_TERMS`` are kept, normalised. Candidates are the posts sharing most weight of a
-post's distinctive terms and tags (``store.similar.sharing``).
+way on every database (``content.terms``: English stems without stop words, and each pair of
+adjacent stems as a phrase): each term weighs BM25's saturated term frequency times its idf
+over the live posts (a phrase ``BIGRAM_WEIGHT`` of its idf); terms held by more than
+``DF_CAP`` of the posts are left out (they say nothing about a subject), and the top
+``TEXT_TERMS`` are kept, normalised. z is the post's latent-topic vector, the text vector
+folded into the projection fitted at the last full build (``services.similar_latent``).
+Candidates are the posts sharing most weight of a post's ``PROBE_TERMS`` most distinctive
+terms and its tags (``store.similar.sharing``).
 
 The score is symmetric, so when P changes only P's list is computed in full; P is then
 offered to each candidate's list, and lists that named P before are redone. ``reindex``
@@ -27,13 +30,16 @@ import tantivy
 from sqlalchemy.engine import Connection
 
 from alphanode.content.terms import analyzer, terms
+from alphanode.services import similar_latent
 from alphanode.settings import Settings
-from alphanode.store import fingerprints, similar
+from alphanode.store import fingerprints, similar, similar_basis
 from alphanode.store.search import IndexDoc, SearchBackend
 
 K = 10  # stored per post; pages show the first 5
 CANDIDATES = 100
-VECTOR_TERMS = 60
+TEXT_TERMS = 200  # a post's text vector (words and phrases) keeps its top terms
+PROBE_TERMS = 60  # of which the top ones find its candidates (``similar_terms``)
+BIGRAM_WEIGHT = 0.5  # a phrase of two stems weighs this share of its idf
 TEXT_REASON = 0.15  # cosine above which "similar text" is given as a reason
 DF_CAP = 0.25  # terms in more than this share of the posts are not compared on
 MIN_POSTS_FOR_CAP = 50  # below, every share is noise: no cap
@@ -45,6 +51,7 @@ TAG_WEIGHTS = {"problem": 1.0, "stack": 0.5, "tools": 0.25}
 @dataclass(frozen=True)
 class Weights:
     text: float
+    latent: float
     problem: float
     stack: float
     tools: float
@@ -55,6 +62,7 @@ class Weights:
     def of(cls, settings: Settings) -> Weights:
         return cls(
             settings.similar_weight_text,
+            settings.similar_weight_latent,
             settings.similar_weight_problem,
             settings.similar_weight_stack,
             settings.similar_weight_tools,
@@ -63,13 +71,20 @@ class Weights:
         )
 
 
+def _phrased(stems: list[str]) -> Counter[str]:
+    """Each stem, and each pair of adjacent stems as one phrase term ("shock wave")."""
+    found = Counter(stems)
+    found.update(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False))
+    return found
+
+
 def _counts(doc: IndexDoc, using: tantivy.TextAnalyzer | None = None) -> Counter[str]:
     """Term counts of a post's text: the title counts twice, as readers weigh it."""
     # Prose and code: the words Similar Posts read before code had a field of its own (inline
     # code, in both, now counts twice).
-    found = Counter(terms(doc.body + "\n" + doc.code, using))
-    for t in terms(doc.title, using):
-        found[t] += TITLE_COUNT
+    found = _phrased(terms(doc.body + "\n" + doc.code, using))
+    for t, n in _phrased(terms(doc.title, using)).items():
+        found[t] += TITLE_COUNT * n
     return found
 
 
@@ -81,22 +96,23 @@ def _vector(counts: Counter[str], df: Mapping[str, int], total: int) -> dict[str
     weights = {
         t: (n * (K1 + 1) / (n + K1))
         * math.log(1 + (total - df.get(t, 1) + 0.5) / (df.get(t, 1) + 0.5))
+        * (BIGRAM_WEIGHT if " " in t else 1.0)
         for t, n in counts.items()
         if df.get(t, 1) <= cap
     }
-    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     return {t: round(w / norm, 5) for t, w in top if w > 0}
 
 
 def vector(backend: SearchBackend | None, body: str, total: int) -> dict[str, float]:
     """A text's vector against ``total`` posts all holding none of its terms (a probe)."""
-    return _vector(Counter(terms(body)), {}, total)
+    return _vector(_phrased(terms(body)), {}, total)
 
 
 def probe_terms(feats: Mapping[str, Any]) -> dict[str, float]:
-    """What a post is found by: its vector's terms and its tags."""
-    out = dict(feats["v"])
+    """What a post is found by: its vector's top ``PROBE_TERMS`` terms and its tags."""
+    out = dict(sorted(feats["v"].items(), key=lambda kv: (-kv[1], kv[0]))[:PROBE_TERMS])
     if feats.get("problem"):
         out["problem:" + feats["problem"]] = TAG_WEIGHTS["problem"]
     for name in ("stack", "tools"):
@@ -106,10 +122,15 @@ def probe_terms(feats: Mapping[str, Any]) -> dict[str, float]:
 
 
 def features(
-    doc: IndexDoc, vec: dict[str, float], entities: list[str], held: Mapping[str, int] | None = None
+    doc: IndexDoc,
+    vec: dict[str, float],
+    entities: list[str],
+    held: Mapping[str, int] | None = None,
+    latent: list[float] | None = None,
 ) -> dict[str, Any]:
     return {
         "v": vec,
+        "z": list(latent or []),  # latent topics ([]: no projection fitted yet)
         "t": dict(held or {}),  # every term's count: document frequencies and reweighing
         "problem": doc.problem,
         "stack": list(doc.stack),
@@ -129,12 +150,14 @@ def _jaccard(a: list[str], b: list[str]) -> tuple[float, list[str]]:
 def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float, tuple[str, ...]]:
     va, vb = a["v"], b["v"]
     cos = sum(x * vb[t] for t, x in va.items() if t in vb)
+    topics = similar_latent.cosine(a.get("z", []), b.get("z", []))
     same = bool(a["problem"]) and a["problem"] == b["problem"]
     j_stack, stack = _jaccard(a["stack"], b["stack"])
     j_tools, tools = _jaccard(a["tools"], b["tools"])
     j_ent, _ = _jaccard(a["entities"], b["entities"])
     total = (
         w.text * cos
+        + w.latent * topics
         + w.problem * float(same)
         + w.stack * j_stack
         + w.tools * j_tools
@@ -156,6 +179,9 @@ def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tupl
     """(term, part, share of the score), largest first: what two posts' score is made of."""
     va, vb = a["v"], b["v"]
     out = [(t, "text", round(w.text * x * vb[t], 4)) for t, x in va.items() if t in vb]
+    topics = w.latent * similar_latent.cosine(a.get("z", []), b.get("z", []))
+    if topics:
+        out.append(("latent topics", "latent", round(topics, 4)))
     if a["problem"] and a["problem"] == b["problem"]:
         out.append((a["problem"], "problem", w.problem))
     for name, weight in (("stack", w.stack), ("tools", w.tools), ("entities", w.entities)):
@@ -248,8 +274,16 @@ def vectors(
     similar.add_doc_freqs(conn, change)
     total = similar.post_count(conn) + len(set(changed) - set(old))
     df = similar.doc_freqs(conn, set().union(*counts.values())) if counts else {}
+    vecs = {pid: _vector(counts[pid], df, total) for pid in changed}
+    basis = similar_basis.rows(conn, {t for v in vecs.values() for t in v})
     mine = {
-        pid: features(doc, _vector(counts[pid], df, total), ents, dict(sorted(counts[pid].items())))
+        pid: features(
+            doc,
+            vecs[pid],
+            ents,
+            dict(sorted(counts[pid].items())),
+            similar_latent.fold(vecs[pid], basis),
+        )
         for pid, (doc, ents) in changed.items()
     }
     similar.put_features_many(conn, mine)
@@ -265,6 +299,9 @@ def reweigh(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, Any]]:
     df = similar.doc_freqs(conn, {t for f in mine.values() for t in f.get("t", {})})
     for feats in mine.values():
         feats["v"] = _vector(Counter(feats.get("t", {})), df, total)
+    basis = similar_basis.rows(conn, {t for f in mine.values() for t in f["v"]})
+    for feats in mine.values():
+        feats["z"] = similar_latent.fold(feats["v"], basis)
     similar.put_features_many(conn, mine)
     similar.put_terms(conn, {pid: probe_terms(f) for pid, f in mine.items()})
     return mine

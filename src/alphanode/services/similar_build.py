@@ -8,6 +8,11 @@ post is one sparse product, and every candidate's score is computed from the mat
 only the few that can reach a list are scored again by ``similar.score``, so the stored scores
 and reasons are the per-post path's own (a float summed in another order cannot reorder them).
 
+Before the first block, the latent topics are fitted on the posts' text vectors
+(``similar_latent.fit``, at most ``similar_latent.SAMPLE`` posts), the projection stored per
+term and every post's latent vector stored in its features, so the lists and later approvals
+read the same vectors.
+
 Memory is bounded by the block: ``ROW_CELLS`` product cells per block, whatever the size of the
 site. Each block's lists are written with the id the next block starts at, in one transaction,
 so a build that was stopped resumes where it stopped (``build(..., resume=True)``).
@@ -16,7 +21,7 @@ so a build that was stopped resumes where it stopped (``build(..., resume=True)`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,14 +30,15 @@ import scipy.sparse as sp
 from sqlalchemy.engine import Engine
 
 from alphanode.content.fingerprint import Fingerprint
-from alphanode.services import similar
+from alphanode.services import similar, similar_latent
 from alphanode.settings import Settings
-from alphanode.store import fingerprints
+from alphanode.store import fingerprints, similar_basis
 from alphanode.store import similar as store
 from alphanode.store.engine import reading, writing
 
 ROW_CELLS = 4_000_000  # candidate-product cells per block (rows × posts): bounds the memory
 MAX_ROWS = 1_000
+PAIRS = 20_000  # latent cosines computed at once (pairs × dimensions floats)
 SETS = ("stack", "tools", "entities")
 ROUNDING = 2e-6  # two units of the 6-decimal rounding of a score
 
@@ -71,6 +77,8 @@ class Matrices:
 
     ids: Ints
     text: sp.csr_matrix  # the normalised text vector
+    terms: list[str]  # the text matrix's column names
+    latent: Floats  # the latent vector (rows × dimensions; a zero row for a post without one)
     probe: sp.csr_matrix  # 1 where a probe term is held (what a post is found by)
     found_by: sp.csr_matrix  # the stored weight of each probe term (``similar_terms``)
     problem: Ints  # a code per problem, -1 for none
@@ -82,7 +90,17 @@ class Matrices:
 
 
 def _lean(feats: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: feats.get(k, [] if k in SETS else "") for k in ("v", "problem", *SETS)}
+    return {k: feats.get(k, [] if k in (*SETS, "z") else "") for k in ("v", "z", "problem", *SETS)}
+
+
+def _latent(vectors: list[list[float]]) -> Floats:
+    """Stored latent vectors as rows (zeros where a post has none)."""
+    dims = max((len(z) for z in vectors), default=0)
+    out = np.zeros((len(vectors), dims))
+    for row, z in enumerate(vectors):
+        if len(z) == dims:
+            out[row] = z
+    return out
 
 
 def matrices(engine: Engine) -> Matrices:
@@ -121,6 +139,8 @@ def matrices(engine: Engine) -> Matrices:
     return Matrices(
         ids=np.array(ids, dtype=np.int64),
         text=text.matrix(n),
+        terms=list(text.vocab),
+        latent=_latent([feats[pid]["z"] for pid in ids]),
         probe=probe.matrix(n),
         found_by=found_by.matrix(n),
         problem=np.array(problem, dtype=np.int64),
@@ -147,9 +167,19 @@ def _rowdot(a: sp.csr_matrix, b: sp.csr_matrix, i: Ints, j: Ints) -> Floats:
     return np.asarray(a[i].multiply(b[j]).sum(axis=1), dtype=np.float64).ravel()
 
 
+def _latent_dot(z: Floats, i: Ints, j: Ints) -> Floats:
+    out = np.zeros(len(i))
+    if z.shape[1]:
+        for lo in range(0, len(i), PAIRS):
+            a, b = z[i[lo : lo + PAIRS]], z[j[lo : lo + PAIRS]]
+            out[lo : lo + PAIRS] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
 def approximate(m: Matrices, i: Ints, j: Ints, w: similar.Weights) -> Floats:
     """``similar.score`` of the pairs (i[k], j[k]) from the matrices, all at once."""
     total = w.text * _rowdot(m.text, m.text, i, j)
+    total += w.latent * _latent_dot(m.latent, i, j)
     total += w.problem * ((m.problem[i] >= 0) & (m.problem[i] == m.problem[j]))
     for name, weight in zip(SETS, (w.stack, w.tools, w.entities), strict=True):
         shared = _rowdot(m.counts[name], m.held[name], i, j)
@@ -239,6 +269,38 @@ def _ids(m: Matrices, cols: Ints) -> list[int]:
     return [int(x) for x in m.ids[np.unique(cols)]] if len(cols) else []
 
 
+def fit_latent(engine: Engine, m: Matrices, dims: int) -> Matrices:
+    """Fit the latent topics on every post's text vector, store the projection and each
+    post's latent vector (a page of features at a time); the matrices with those vectors."""
+    cols, projection = similar_latent.fit(m.text, dims)
+    if len(cols):
+        folded = np.asarray(m.text[:, cols] @ projection)
+    else:
+        folded = np.zeros((len(m.ids), 0))
+    vectors = [similar_latent.normalised(z) if len(cols) else [] for z in folded]
+    by_id = {int(pid): z for pid, z in zip(m.ids, vectors, strict=True)}
+    with writing(engine) as conn:
+        similar_basis.replace(
+            conn,
+            {
+                m.terms[c]: similar_latent.to_bytes(row)
+                for c, row in zip(cols, projection, strict=True)
+            },
+        )
+    after = 0
+    while True:
+        with writing(engine) as conn:
+            page = store.all_features(conn, after)
+            if not page:
+                break
+            for pid, feats in page:
+                feats["z"] = by_id.get(pid, [])
+            store.put_features_many(conn, dict(page))
+        after = page[-1][0]
+    features = {pid: {**f, "z": by_id.get(pid, [])} for pid, f in m.features.items()}
+    return replace(m, latent=_latent(vectors), features=features)
+
+
 def build(
     engine: Engine,
     settings: Settings,
@@ -256,6 +318,8 @@ def build(
     with reading(engine) as conn:
         mark = store.build_mark(conn) if resume else None
     start = int(np.searchsorted(m.ids, mark)) if mark is not None else 0
+    if start == 0:  # no list written yet: (again) the latent topics every list reads
+        m = fit_latent(engine, m, settings.similar_latent_dims)
     step = max(1, min(MAX_ROWS, ROW_CELLS // max(n, 1)))
     written = 0
     for lo in range(start, n, step):

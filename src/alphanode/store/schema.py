@@ -278,6 +278,15 @@ similar_df = sa.Table(
     sa.Column("df", sa.Integer, nullable=False),
 )
 
+# Similar Posts' latent topics (``services.similar_latent``): each term's row of the truncated
+# SVD projection fitted at the last full build, as little-endian float32s.
+similar_basis = sa.Table(
+    "similar_basis",
+    metadata,
+    sa.Column("term", sa.String(120), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
 # The precomputed top-k similar posts of each live post, best first (rank 1).
 similar_posts = sa.Table(
     "similar_posts",

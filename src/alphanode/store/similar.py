@@ -15,6 +15,7 @@ from alphanode.store.live import is_live
 from alphanode.store.schema import (
     post_vectors,
     posts,
+    similar_basis,
     similar_df,
     similar_posts,
     similar_terms,
@@ -129,6 +130,7 @@ def shown(conn: Connection, post_id: int, limit: int) -> list[Entry]:
 
 
 def clear(conn: Connection) -> None:
+    conn.execute(similar_basis.delete())  # the latent projection is fitted again at the build
     conn.execute(similar_posts.delete())
     conn.execute(post_vectors.delete())
     conn.execute(similar_terms.delete())
