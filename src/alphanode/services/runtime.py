@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.services import indexing, scheduling
+from alphanode.services import follower, indexing, scheduling
 from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
 from alphanode.store.engine import connect
@@ -160,16 +160,31 @@ class Site:
         _ = self.engine
         return indexing.sync_quietly(self)
 
+    def search_replica(self) -> follower.ReplicaStatus | None:
+        """How far this host's own index is behind the search change log; None when the
+        host keeps no index of its own (``follower.follows``)."""
+        if not follower.follows(self.settings):
+            return None
+        return follower.status(self)
+
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` with the site: started by ``start``, stopped by ``close``."""
         self._workers.append(worker)
 
     def start(self) -> None:
-        """Start the background workers: the outbox syncer, the scheduled-publication
-        worker and whatever was added."""
+        """Start the background workers: the outbox syncer, the change log's follower (a
+        host with its own index) and pruner, the scheduled-publication worker and whatever
+        was added."""
         if self._running:
             return
-        self._running = [indexing.Syncer(self), scheduling.Scheduler(self), *self._workers]
+        own: list[Worker] = [follower.Follower(self)] if follower.follows(self.settings) else []
+        self._running = [
+            indexing.Syncer(self),
+            *own,
+            follower.Pruner(self),
+            scheduling.Scheduler(self),
+            *self._workers,
+        ]
         for worker in self._running:
             worker.start()
 
