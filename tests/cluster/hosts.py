@@ -209,13 +209,27 @@ def socket_url(url: str) -> str:
     )
 
 
+def own_index(host_dir: Path) -> dict[str, str]:
+    """The settings of a host that keeps its own tantivy index (in ``host_dir``), following
+    the search change log."""
+    return {"ALPHANODE_SEARCH_BACKEND": "tantivy", "ALPHANODE_SEARCH_INDEX_PATH": str(host_dir)}
+
+
 @contextmanager
 def running_hosts(
-    count: int, url: str, log_dir: Path, env: Mapping[str, str] | None = None
+    count: int,
+    url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    own_indexes: bool = False,
+    timeout: float = 60.0,
 ) -> Iterator[tuple[list[Host], bool]]:
     """``count`` started hosts serving database ``url`` and whether each has its own network
     namespace (False: loopback ports); every host is stopped and the namespaces removed
-    after. ``env`` adds settings to HOST_ENV."""
+    after. ``env`` adds settings to HOST_ENV; ``own_indexes`` gives each host its own
+    tantivy index (``log_dir/hostN.search``); ``timeout``: how long each may take to become
+    ready (a new own index is built from the posts first)."""
     reason = namespaces_unavailable()
     network = Network(count) if reason is None else None
     hosts: list[Host] = []
@@ -224,6 +238,8 @@ def running_hosts(
             network.open()
         for i in range(count):
             host_env = {**os.environ, **HOST_ENV, **(env or {})}
+            if own_indexes:
+                host_env.update(own_index(log_dir / f"host{i + 1}.search"))
             serve = [sys.executable, "-m", "alphanode", "serve"]
             if network is not None:
                 address, port = network.addresses[i], PORT
@@ -243,7 +259,9 @@ def running_hosts(
                 network.names[i] if network is not None else None,
             )
             hosts.append(host)
-            host.start()
+            host.launch()  # all at once: each builds its own index (if any) meanwhile
+        for host in hosts:
+            host.wait_serving(timeout=timeout)
         yield hosts, network is not None
     finally:
         for host in hosts:

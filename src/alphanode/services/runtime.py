@@ -23,7 +23,8 @@ from alphanode.formats import jsonl
 from alphanode.services import follower, indexing, scheduling
 from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
-from alphanode.store.engine import connect
+from alphanode.store import state
+from alphanode.store.engine import connect, reading
 from alphanode.store.migrate import open_database
 from alphanode.store.replicas import Replicas, parse_urls
 from alphanode.store.search import SearchBackend, open_backend
@@ -166,6 +167,17 @@ class Site:
         if not follower.follows(self.settings):
             return None
         return follower.status(self)
+
+    def public_version(self) -> int:
+        """What cached pages and searches are checked against: the content version, and on
+        a host with its own index also that index's position in the change log (its
+        searches change when the index catches up, after the approval's version bump)."""
+        with reading(self.engine) as conn:
+            version = state.content_version(conn)
+        if not follower.follows(self.settings):
+            return version
+        position = follower.load(follower.position_path(self.settings))
+        return version << 32 | ((position.upto if position else 0) & 0xFFFF_FFFF)
 
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` with the site: started by ``start``, stopped by ``close``."""
