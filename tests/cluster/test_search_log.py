@@ -54,7 +54,7 @@ def pair(tmp_path: Path, postgres_admin: sa.Engine | None) -> Iterator[Pair]:
         }
         site.close()
         engine.dispose()
-        with running_hosts(2, url, tmp_path, own_indexes=True) as (hosts, _):
+        with running_hosts(2, url, tmp_path, index_dir=tmp_path) as (hosts, _):
             yield Pair(url, hosts, tokens)
 
 
