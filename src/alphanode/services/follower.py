@@ -119,8 +119,11 @@ def follow(site: Site, *, max_batches: int = 1_000) -> FollowReport:
     backend = site.backend()
     try:
         with backend.writing() as writer:
-            # Read again under the writer: another process of this host may have moved it.
+            # Read again under the writer: another process of this host may have moved it
+            # past the end read above (which would look like another database's index).
             position = load(path)
+            with reading(engine) as conn:
+                end, pruned = changes.end(conn), changes.pruned_upto(conn)
             if position is None or _stale(position, end, pruned):
                 position = _rebuild(site, writer, path, report)
             for _ in range(max_batches):
