@@ -1,7 +1,7 @@
 """Several ``alphanode serve`` hosts on one PostgreSQL: search, serving, catch-up, visibility.
 
     nice -n 10 .venv/bin/python bench/cluster.py [--count 1000] [--hosts 3] [--more 10000]
-        [--queries 300] [--seconds 10] [--connections 32]
+        [--queries 300] [--seconds 10] [--connections 32] [--search-backend postgres|tantivy]
         [--admin postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--json]
 
 On a fresh PostgreSQL database (CREATE DATABASE through ``--admin``, dropped at the end) it
@@ -29,6 +29,16 @@ measures, one after the other:
    it serves the newest approved post on its page, the API and search (beside the same
    figures for host 1, which stayed up, measured from the end of the approval).
 
+``--search-backend tantivy``: every host keeps its own tantivy index (its own directory),
+following the search change log (services/follower.py); the hosts' first start is each one
+building its index from the live posts (``ready_s``), and the catch-up is the stopped host
+applying the 10,000 rows of the log it missed. So that the setup fits a session, the
+approvals are made in this process (``review.approve_all_pending``: the decisions, their
+outbox and change-log rows, what the CLI command commits before it indexes) and the setup's
+outbox is emptied without building Similar Posts lists (not measured here; ~9 posts/s,
+see docs/benchmarks.md); during the catch-up, host 1 drains the 10,000 approvals' outbox
+rows as it would (Similar Posts), on the same cores.
+
 Progress lines go to stderr; ``--json`` prints one JSON object on stdout instead of the
 table. Needs root for namespaces (else loopback), PostgreSQL, and wrk (``apt-get install
 wrk``).
@@ -38,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import signal
@@ -58,10 +69,12 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.cluster.hosts import Host, running_hosts  # noqa: E402
+from tests.cluster.hosts import Host, own_index, running_hosts  # noqa: E402
 
-from alphanode.services import accounts  # noqa: E402
+from alphanode.services import accounts, review  # noqa: E402
 from alphanode.settings import Settings  # noqa: E402
+from alphanode.store import outbox  # noqa: E402
+from alphanode.store.engine import reading, writing  # noqa: E402
 from alphanode.store.migrate import open_database  # noqa: E402
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -139,6 +152,31 @@ def approve_all(command: list[str]) -> Result:
         raise RuntimeError(f"approve failed ({done.returncode}):\n{done.stderr[-2000:]}")
     out: Result = json.loads(done.stdout)
     return out
+
+
+def approve_here(url: str, drain: bool) -> Result:
+    """Every pending post approved in this process (the decisions and their outbox and
+    change-log rows, committed); ``drain``: the outbox emptied, no Similar Posts built."""
+    engine = open_database(Settings.load(env={}, database_url=url))
+    started = time.perf_counter()
+    count = review.approve_all_pending(engine, "bench", "cluster bench")
+    seconds = round(time.perf_counter() - started, 1)
+    if drain:
+        with reading(engine) as conn:
+            last = outbox.last_id(conn)
+        with writing(engine) as conn:
+            outbox.remove_upto(conn, last)
+    engine.dispose()
+    return {"count": count, "seconds": seconds, "outbox_emptied": drain}
+
+
+def search_caught_up(host: Host) -> bool:
+    try:
+        r = httpx.get(f"{host.base}/readyz", timeout=30)
+    except httpx.TransportError:
+        return False
+    search = r.json().get("search") if r.status_code == 200 else None
+    return bool(search and search.get("caught_up"))
 
 
 def retitle(word: str) -> Callable[[str], str]:
@@ -381,18 +419,22 @@ def until_served(host: Host, ref: str, slug: str, title: str, within: float) -> 
     return seen
 
 
-def catchup_phase(hosts: list[Host], url: str, more: int) -> Result:
+def catchup_phase(hosts: list[Host], url: str, more: int, own_index: bool) -> Result:
     first, last = hosts[0], hosts[-1]
     log(f"catch-up: stopping {last.name}")
     last.stop(signal.SIGTERM)
-    log(f"catch-up: approving {more:,} pending posts in bulk through {first.name}")
     command_started = time.monotonic()
-    proc = first.cli("review", "approve", "--all-pending", "--as", "bench", "--json")
-    out, err = proc.communicate()
+    if own_index:
+        log(f"catch-up: approving {more:,} pending posts in bulk (in this process)")
+        approval = approve_here(url, drain=False)
+    else:
+        log(f"catch-up: approving {more:,} pending posts in bulk through {first.name}")
+        proc = first.cli("review", "approve", "--all-pending", "--as", "bench", "--json")
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"bulk approve failed ({proc.returncode}): {err[-2000:]}")
+        approval = json.loads(out)
     command_s = round(time.monotonic() - command_started, 1)
-    if proc.returncode != 0:
-        raise RuntimeError(f"bulk approve failed ({proc.returncode}): {err[-2000:]}")
-    approval = json.loads(out)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         ref, slug, title = conn.execute(
@@ -408,11 +450,15 @@ def catchup_phase(hosts: list[Host], url: str, more: int) -> Result:
     last.launch()
     last.wait_serving(timeout=300)
     ready = round(time.monotonic() - started, 3)
-    rest = until_served(last, ref, slug, title, 300)
+    rest = until_served(last, ref, slug, title, 600)
     restarted = {
         "readyz_s": ready,
         **{k: (None if v is None else round(v + ready, 3)) for k, v in rest.items()},
     }
+    if own_index:
+        while not search_caught_up(last) and time.monotonic() - started < 900:
+            time.sleep(0.1)
+        restarted["search_caught_up_s"] = round(time.monotonic() - started, 3)
     log(f"catch-up: {last.name} (restarted) serves {ref}: {restarted}")
     return {
         "approved": approval.get("count"),
@@ -433,15 +479,22 @@ def run(args: argparse.Namespace, url: str, work: Path) -> Result:
     res["import"] = synth_import(url, args.count, 1)
     log(f"import: {res['import']}")
     log("approve: all pending")
-    res["approve"] = approve_all(
-        alphanode("--db", url, "review", "approve", "--all-pending", "--as", "bench", "--json")
-    )
+    own = args.search_backend == "tantivy"
+    if own:
+        res["approve"] = approve_here(url, drain=True)
+    else:
+        res["approve"] = approve_all(
+            alphanode("--db", url, "review", "approve", "--all-pending", "--as", "bench", "--json")
+        )
     log(f"approve: {res['approve']}")
     if args.more:
         log(f"import: {args.more:,} more posts, left pending (for the catch-up)")
         res["import_more"] = synth_import(url, args.more, args.count + 1)
     for i, word in enumerate(TRIALS):
         synth_import(url, 1, 10_000_000 + i, retitle(word))
+    res["search_backend"] = args.search_backend
+    indexes = work / "indexes" if own else None
+    build_timeout = 3600.0 if own else 60.0
     qs = questions(url, args.queries)
     sample = sa.create_engine(url)
     with sample.connect() as conn:
@@ -454,19 +507,24 @@ def run(args: argparse.Namespace, url: str, work: Path) -> Result:
         )
     sample.dispose()
     log(f"starting {args.hosts} hosts, page cache off")
-    with running_hosts(args.hosts, url, work / "off", {"ALPHANODE_PAGE_CACHE_ENTRIES": "0"}) as (
-        hosts,
-        isolated,
-    ):
+    uncached = {"ALPHANODE_PAGE_CACHE_ENTRIES": "0"}
+    with running_hosts(
+        args.hosts, url, work / "off", uncached, index_dir=indexes, timeout=build_timeout
+    ) as (hosts, isolated):
         res["namespaces"] = isolated
+        res["first_ready_s"] = {h.name: round(h.ready_s or 0, 1) for h in hosts}
+        log(f"hosts ready after {res['first_ready_s']} s")
         res["search"] = search_phase(hosts, qs)
         res["pages_uncached"] = pages_phase(hosts, slugs, args, cached=False)
     log(f"starting {args.hosts} hosts, defaults (page cache on)")
-    with running_hosts(args.hosts, url, work / "on") as (hosts, _):
+    with running_hosts(args.hosts, url, work / "on", index_dir=indexes, timeout=build_timeout) as (
+        hosts,
+        _,
+    ):
         res["pages_cached"] = pages_phase(hosts, slugs, args, cached=True)
         res["visibility"] = visibility_phase(hosts, url, token)
         if args.more:
-            res["catchup"] = catchup_phase(hosts, url, args.more)
+            res["catchup"] = catchup_phase(hosts, url, args.more, own)
     return res
 
 
@@ -475,6 +533,7 @@ def report(res: Result) -> None:
         f"{res['count']:,} posts, {res['hosts']} hosts "
         f"({'own network namespaces' if res['namespaces'] else 'loopback ports'})"
     )
+    print(f"search backend: {res['search_backend']}; hosts ready after {res['first_ready_s']} s")
     imp = res["import"]
     print(f"import {imp.get('imported')} in {imp['s']} s; approve {res['approve']}")
     print("\nsearch (/api/v1/search, one query at a time), ms:")
@@ -520,12 +579,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=int, default=10, help="wrk duration per case")
     ap.add_argument("--connections", type=int, default=32, help="wrk connections per host")
     ap.add_argument("--admin", default=ADMIN, help="PostgreSQL URL allowed to CREATE DATABASE")
+    ap.add_argument(
+        "--search-backend",
+        choices=("postgres", "tantivy"),
+        default="postgres",
+        help="postgres: one index in the database; tantivy: each host its own, following the log",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.hosts < 2 or args.count < 1:
         ap.error("--hosts must be at least 2 and --count at least 1")
     with tempfile.TemporaryDirectory(prefix="alphanode-cluster-") as tmp:
         work = Path(tmp)
+        if args.search_backend == "tantivy":  # the CLI commands (imports) as a host of their own
+            os.environ.update(own_index(work / "cli.search"))
         (work / "off").mkdir()
         (work / "on").mkdir()
         with fresh_database(args.admin) as url:

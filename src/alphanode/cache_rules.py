@@ -128,7 +128,8 @@ RULES: tuple[CacheRule, ...] = (
         "The search page and GET /api/v1/search, per exact URL (query, filters, page). Kept "
         "in-process for 30 s only: popular and facet-link searches repeat, and an approval or "
         "retraction drops them with every other page (the index sync bumps the content "
-        "version again once the post is searchable). Results hold live posts only, even "
+        "version again once the post is searchable; a host with its own index also drops "
+        "them when that index moves on in the change log). Results hold live posts only, even "
         "while the index catches up. Distinct queries share the page cache's LRU with "
         "articles; set page_cache_entries higher if crawlers search a lot.",
         r"/search|/api/v1/search",
@@ -284,8 +285,11 @@ def markdown() -> str:
         "- Every worker on every host serves a change (an approval, edit, rollback or",
         "  retraction made on any host or from the CLI) within `page_cache_check_seconds`",
         "  (1 s) for pages, feeds, the sitemap and the API, and within `search_sync_seconds`",
-        "  (0.5 s) for search, plus `replica_check_seconds` (1 s) with read replicas; a",
-        "  shared cache in front (CDN, load balancer) may add its `max-age` below.",
+        "  (0.5 s) for search (on hosts that keep their own index, `search_follow_seconds`",
+        "  (0.5 s) plus the time one batch of the change log takes to apply, and at most",
+        "  `page_cache_check_seconds` more for a cached search), plus `replica_check_seconds`",
+        "  (1 s) with read replicas; a shared cache in front (CDN, load balancer) may add its",
+        "  `max-age` below.",
         "  `tests/cluster/` checks it with three hosts on one PostgreSQL.",
         "- A path with a trailing slash (`/posts/x/`, `/stack/python/`) gets a permanent `308`",
         "  to the path without it, query string kept; leading slashes collapse to one.",

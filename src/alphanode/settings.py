@@ -296,6 +296,28 @@ class Values:
         "Approvals made from the CLI or another worker are searchable within a second.",
         "Raise it to poll less; nothing is lost, the outbox keeps what is not yet indexed.",
     )
+    search_follow_seconds: float = declare(
+        0.5,
+        "How often each web worker of a host that keeps its own tantivy index beside a "
+        "PostgreSQL database (search_backend=tantivy) applies the search change log to that "
+        "index (0: never; the host's index then changes only when this host drains the "
+        "outbox or reindexes).",
+        "alphanode.services.follower",
+        "An approval made on any host is searchable on every host within about this plus "
+        "the time one batch takes to apply (well under 2 s with the default).",
+        "Raise it to poll less; nothing is lost, each host keeps its position in the log.",
+    )
+    search_changes_retention_hours: float = declare(
+        168.0,
+        "How long the search change log keeps a row (the web workers prune older ones about "
+        "once a minute). A host whose position is older than the oldest kept row, or whose "
+        "index is new or empty, rebuilds its index from the live posts and then follows.",
+        "alphanode.services.follower",
+        "A host down for less than this catches up from the log; a longer absence costs "
+        "one rebuild from the database.",
+        "Any positive value is safe: a shorter one only makes long-absent hosts rebuild.",
+        bounds=(0.01, 100_000.0),
+    )
     schedule_check_seconds: float = declare(
         30.0,
         "How often each web worker carries out scheduled publications and unpublications "

@@ -140,6 +140,8 @@ class Host:
     log: Path
     netns: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    launched: float = 0.0  # time.monotonic() of the last launch
+    ready_s: float | None = None  # seconds from the last launch until it was serving
 
     @property
     def err(self) -> Path:
@@ -158,6 +160,8 @@ class Host:
         """Start the process without waiting for it to serve."""
         with self.log.open("ab") as out, self.err.open("ab") as err:
             self.proc = subprocess.Popen(self.command, env=self.env, stdout=out, stderr=err)
+        self.launched = time.monotonic()
+        self.ready_s = None
 
     def wait_serving(self, path: str = "/readyz", timeout: float = 60.0) -> None:
         """Return once ``path`` answers 200; HostError (with the log's tail) if the process
@@ -172,6 +176,7 @@ class Host:
                 )
             try:
                 if httpx.get(self.base + path, timeout=1).status_code == 200:
+                    self.ready_s = time.monotonic() - self.launched
                     return
             except httpx.TransportError:
                 pass
@@ -209,13 +214,27 @@ def socket_url(url: str) -> str:
     )
 
 
+def own_index(host_dir: Path) -> dict[str, str]:
+    """The settings of a host that keeps its own tantivy index (in ``host_dir``), following
+    the search change log."""
+    return {"ALPHANODE_SEARCH_BACKEND": "tantivy", "ALPHANODE_SEARCH_INDEX_PATH": str(host_dir)}
+
+
 @contextmanager
 def running_hosts(
-    count: int, url: str, log_dir: Path, env: Mapping[str, str] | None = None
+    count: int,
+    url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    index_dir: Path | None = None,
+    timeout: float = 60.0,
 ) -> Iterator[tuple[list[Host], bool]]:
     """``count`` started hosts serving database ``url`` and whether each has its own network
     namespace (False: loopback ports); every host is stopped and the namespaces removed
-    after. ``env`` adds settings to HOST_ENV."""
+    after. ``env`` adds settings to HOST_ENV; ``index_dir`` gives each host its own tantivy
+    index (``index_dir/hostN.search``, kept across runs given the same directory);
+    ``timeout``: how long each may take to become ready (a new index is built first)."""
     reason = namespaces_unavailable()
     network = Network(count) if reason is None else None
     hosts: list[Host] = []
@@ -224,6 +243,8 @@ def running_hosts(
             network.open()
         for i in range(count):
             host_env = {**os.environ, **HOST_ENV, **(env or {})}
+            if index_dir is not None:
+                host_env.update(own_index(index_dir / f"host{i + 1}.search"))
             serve = [sys.executable, "-m", "alphanode", "serve"]
             if network is not None:
                 address, port = network.addresses[i], PORT
@@ -243,7 +264,9 @@ def running_hosts(
                 network.names[i] if network is not None else None,
             )
             hosts.append(host)
-            host.start()
+            host.launch()  # all at once: each builds its own index (if any) meanwhile
+        for host in hosts:
+            host.wait_serving(timeout=timeout)
         yield hosts, network is not None
     finally:
         for host in hosts:

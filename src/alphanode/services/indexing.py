@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,12 +20,12 @@ from alphanode.content import card as cards
 from alphanode.content.document import Document
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
-from alphanode.services import similar, similar_build
+from alphanode.services import follower, similar, similar_build
 from alphanode.services.periodic import Periodic
-from alphanode.store import outbox, state
+from alphanode.store import changes, outbox, state
 from alphanode.store import similar as similar_store
 from alphanode.store.engine import reading, writing
-from alphanode.store.search import IndexBusy, IndexDoc
+from alphanode.store.search import IndexBusy, IndexDoc, IndexWriter
 
 if TYPE_CHECKING:
     from alphanode.services.runtime import Site
@@ -82,14 +83,26 @@ class SyncReport:
 def sync(site: Site, *, max_batches: int = 1_000) -> SyncReport:
     """Drain the outbox into the index and the similar lists; ``busy`` when another process
     holds the index writer (it drains instead: nothing is lost). Reached through
-    ``Site.index_pending`` (the CLI after decisions, the web after decisions, the syncer)."""
+    ``Site.index_pending`` (the CLI after decisions, the web after decisions, the syncer).
+
+    Where each host keeps its own index (``follower.follows``), one host at a time drains
+    (``changes.drain_lock``): it brings its own index up to the change log, which holds
+    every outbox row, then updates the similar lists; the other hosts' indexes follow the
+    log on their own."""
     engine, settings, backend = site.engine, site.settings, site.backend()
     report = SyncReport()
     with reading(engine) as conn:
         if not outbox.pending(conn):
             return report  # the common case: no writer (a costly object) is opened at all
     try:
-        with backend.writing() as writer:
+        with ExitStack() as held:
+            writer: IndexWriter | None = None
+            if follower.follows(settings):
+                held.enter_context(changes.drain_lock(engine))
+                if follower.follow(site).busy:
+                    raise IndexBusy("this host's follower is applying the change log", "")
+            else:
+                writer = held.enter_context(backend.writing())
             for _ in range(max_batches):
                 with reading(engine) as conn:
                     entries = outbox.batch(conn, BATCH)
@@ -100,9 +113,10 @@ def sync(site: Site, *, max_batches: int = 1_000) -> SyncReport:
                     docs = outbox.live_documents(conn, ids)
                 changed = {pid: index_doc(pid, text) for pid, text in docs.items()}
                 gone = set(ids) - set(changed)
-                writer.delete(sorted(gone))
-                writer.upsert([d for d, _ in changed.values()])
-                writer.commit()
+                if writer is not None:
+                    writer.delete(sorted(gone))
+                    writer.upsert([d for d, _ in changed.values()])
+                    writer.commit()
                 with writing(engine) as conn:
                     lists = similar.refresh(conn, backend, settings, changed, gone)
                     outbox.remove_upto(conn, entries[-1].id)
@@ -137,6 +151,7 @@ def reindex(
     under way, it starts from scratch.
     """
     engine, settings = site.engine, site.settings
+    start = follower.start_position(site)  # read before the posts: rows after it reapplied
     with reading(engine) as conn:
         upto = outbox.last_id(conn)
         ids = outbox.live_ids(conn)
@@ -144,7 +159,7 @@ def reindex(
     total = 4 * len(ids)
     report = SyncReport()
     if not (resume and under_way):
-        _index_and_features(site, ids, report, progress, total)
+        _index_and_features(site, ids, report, progress, total, start)
     else:
         report.indexed = len(ids)
 
@@ -165,9 +180,11 @@ def _index_and_features(
     report: SyncReport,
     progress: Callable[[int, int], None] | None,
     total: int,
+    start: int,
 ) -> None:
     """The search index from scratch, then every post's Similar Posts features, then their
-    weights against the final document frequencies (the first batches saw few posts)."""
+    weights against the final document frequencies (the first batches saw few posts).
+    A host whose index follows the change log follows it from ``start`` after this."""
     engine, backend = site.engine, site.backend()
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
     done = 0
@@ -184,6 +201,8 @@ def _index_and_features(
             if progress:
                 progress(done, total)
         writer.commit()
+        if follower.follows(site.settings):  # this host's index follows the log from here
+            follower.save(follower.position_path(site.settings), follower.Position(start))
     for chunk in batches:
         with writing(engine) as conn:
             docs = outbox.live_documents(conn, chunk)

@@ -20,10 +20,11 @@ from sqlalchemy.engine import Engine
 
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
-from alphanode.services import indexing, scheduling
+from alphanode.services import follower, indexing, scheduling
 from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
-from alphanode.store.engine import connect
+from alphanode.store import state
+from alphanode.store.engine import connect, reading
 from alphanode.store.migrate import open_database
 from alphanode.store.replicas import Replicas, parse_urls
 from alphanode.store.search import SearchBackend, open_backend
@@ -160,16 +161,42 @@ class Site:
         _ = self.engine
         return indexing.sync_quietly(self)
 
+    def search_replica(self) -> follower.ReplicaStatus | None:
+        """How far this host's own index is behind the search change log; None when the
+        host keeps no index of its own (``follower.follows``)."""
+        if not follower.follows(self.settings):
+            return None
+        return follower.status(self)
+
+    def public_version(self) -> int:
+        """What cached pages and searches are checked against: the content version, and on
+        a host with its own index also that index's position in the change log (its
+        searches change when the index catches up, after the approval's version bump)."""
+        with reading(self.engine) as conn:
+            version = state.content_version(conn)
+        if not follower.follows(self.settings):
+            return version
+        position = follower.load(follower.position_path(self.settings))
+        return version << 32 | ((position.upto if position else 0) & 0xFFFF_FFFF)
+
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` with the site: started by ``start``, stopped by ``close``."""
         self._workers.append(worker)
 
     def start(self) -> None:
-        """Start the background workers: the outbox syncer, the scheduled-publication
-        worker and whatever was added."""
+        """Start the background workers: the outbox syncer, the change log's follower (a
+        host with its own index) and pruner, the scheduled-publication worker and whatever
+        was added."""
         if self._running:
             return
-        self._running = [indexing.Syncer(self), scheduling.Scheduler(self), *self._workers]
+        own: list[Worker] = [follower.Follower(self)] if follower.follows(self.settings) else []
+        self._running = [
+            indexing.Syncer(self),
+            *own,
+            follower.Pruner(self),
+            scheduling.Scheduler(self),
+            *self._workers,
+        ]
         for worker in self._running:
             worker.start()
 

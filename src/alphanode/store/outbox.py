@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from alphanode.content.states import SearchAction
 from alphanode.store import posts as posts_store
 from alphanode.store.live import is_live
 from alphanode.store.posts import now
-from alphanode.store.schema import posts, search_outbox
+from alphanode.store.schema import posts, search_changes, search_outbox
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,23 @@ class Entry:
 
 def enqueue(conn: Connection, post_id: int, action: str) -> None:
     """Called inside the transaction that changes what is public (so both commit or neither)."""
+    enqueue_many(conn, [post_id], action, now())
+
+
+def enqueue_many(
+    conn: Connection, post_ids: Sequence[int], action: str, stamp: dt.datetime
+) -> None:
+    """One outbox row and one search change-log row per post, in the caller's transaction:
+    the outbox is drained once (index, Similar Posts), the log is followed by every host that
+    keeps its own index (store/changes.py)."""
+    if not post_ids:
+        return
+    value = SearchAction(action).value
     conn.execute(
-        search_outbox.insert().values(
-            post_id=post_id, action=SearchAction(action).value, created_at=now()
-        )
+        search_outbox.insert(),
+        [{"post_id": p, "action": value, "created_at": stamp} for p in post_ids],
     )
+    conn.execute(search_changes.insert(), [{"post_id": p, "created_at": stamp} for p in post_ids])
 
 
 def batch(conn: Connection, limit: int) -> list[Entry]:

@@ -20,7 +20,6 @@ from alphanode.store.schema import (
     review_log,
     revision_facets,
     revisions,
-    search_outbox,
 )
 
 
@@ -421,10 +420,7 @@ def apply_decisions(
         if term_rows:
             conn.execute(post_terms.insert(), term_rows)
         search = SearchAction.INDEX if publication is Publication.PUBLISH else SearchAction.DELETE
-        conn.execute(
-            search_outbox.insert(),
-            [{"post_id": p, "action": search.value, "created_at": stamp} for p in ids],
-        )
+        outbox.enqueue_many(conn, ids, search.value, stamp)
         state.bump_content_version(conn)
     if revision_state is not None:
         conn.execute(

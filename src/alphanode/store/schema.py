@@ -248,6 +248,20 @@ search_outbox = sa.Table(
     sa.CheckConstraint(_one_of("action", SearchAction), name="action"),
 )
 
+# The search change log: one row per post whose public state changed, written in the same
+# transaction as its outbox row (store/outbox.py). Never drained: each host that keeps its own
+# index follows it from its own position (services/follower.py); rows older than
+# search_changes_retention_hours are pruned. ``id`` orders it.
+search_changes = sa.Table(
+    "search_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("post_id", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_search_changes_created_at", "created_at"),
+    sqlite_autoincrement=True,  # ids never reused once pruned (a follower's position holds)
+)
+
 # Each live post's text vector (its top body terms by tf-idf, normalised) and the taxonomy it
 # is compared on (problem, stack, tools, entities), as JSON: read for every similarity score.
 post_vectors = sa.Table(

@@ -143,7 +143,7 @@ def create_app(
         Frontline,
         metrics=metrics,
         views=views,
-        version=lambda: view_service.content_version(engine),
+        version=site.public_version,
         last_change=lambda: view_service.last_change(engine),
         entries=settings.page_cache_entries,
         check_seconds=settings.page_cache_check_seconds,

@@ -16,6 +16,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from alphanode.services.follower import ReplicaStatus
 from alphanode.services.health import Figures
 
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
@@ -90,7 +91,10 @@ class Metrics:
         child.inc()
 
     def render(
-        self, figures: Figures | None = None, replicas: list[dict[str, Any]] | None = None
+        self,
+        figures: Figures | None = None,
+        replicas: list[dict[str, Any]] | None = None,
+        search: ReplicaStatus | None = None,
     ) -> bytes:
         """This process's (or every worker's) series, then the database's figures."""
         if self.registry is not None:
@@ -107,7 +111,37 @@ class Metrics:
             seen = CollectorRegistry()
             seen.register(_Replicas(replicas))
             out += generate_latest(seen)
+        if search is not None:
+            own = CollectorRegistry()
+            own.register(_SearchLog(search))
+            out += generate_latest(own)
         return out
+
+
+class _SearchLog(Collector):
+    """This host's own search index against the search change log (services/follower.py)."""
+
+    def __init__(self, status: ReplicaStatus) -> None:
+        self.status = status
+
+    def collect(self) -> Iterator[Metric]:
+        s = self.status
+        figures = (
+            ("position", "The last change-log id this host's search index has applied", s.upto),
+            ("end", "The change log's last id", s.end),
+            ("behind", "Change-log rows this host's search index has not applied", s.behind),
+            (
+                "lag_seconds",
+                "Seconds since the oldest change-log row this host has not applied was written",
+                s.lag_seconds,
+            ),
+            ("gaps", "Change-log ids below the position still awaited (open transactions)", s.gaps),
+        )
+        for name, text, value in figures:
+            gauge = GaugeMetricFamily(f"alphanode_search_log_{name}", text)
+            if value is not None:
+                gauge.add_metric([], float(value))
+            yield gauge
 
 
 class _Replicas(Collector):

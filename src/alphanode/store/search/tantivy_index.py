@@ -72,7 +72,8 @@ def _empty_old_index(path: Path) -> None:
     """Remove the files of an index of an older schema (only tantivy's own files)."""
     managed = path / ".managed.json"
     names = json.loads(managed.read_text("utf-8")) if managed.is_file() else []
-    for name in [*names, "meta.json", ".managed.json"]:
+    # The follower's position goes too: an emptied index is rebuilt (services/follower.py).
+    for name in [*names, "meta.json", ".managed.json", "alphanode-position.json"]:
         (path / name).unlink(missing_ok=True)
 
 

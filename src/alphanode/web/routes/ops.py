@@ -26,13 +26,26 @@ async def healthz() -> JSONResponse:
 
 @router.get("/readyz", name="readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready for traffic: the database answers and its schema is current (else 503)."""
+    """Ready for traffic: the database answers, its schema is current and (on a host with
+    its own search index) that index has been built (else 503); ``search`` says how far the
+    index is behind the change log."""
     ready = await run_in_threadpool(health.readiness, engine(request))
     body = ready.to_dict()
     replicas = await run_in_threadpool(context_site(request).replica_status)
     if replicas:  # a replica behind or away degrades to the primary: still ready
         body["replicas"] = replicas
-    return JSONResponse(body, status_code=200 if ready.ok else 503)
+    ok = ready.ok
+    if ready.ok:
+        search = await run_in_threadpool(context_site(request).search_replica)
+        if search is not None:  # this host's own index: behind is still ready, never built not
+            body["search"] = search.to_dict()
+            if search.upto is None:
+                ok = False
+                body["status"] = "not ready"
+                problems = body.get("problems")
+                if isinstance(problems, list):
+                    problems.append("this host's search index is being built from the posts")
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/metrics", name="metrics")
@@ -53,5 +66,6 @@ async def metrics(request: Request) -> Response:
             )
     figures = await run_in_threadpool(health.figures, engine(request))
     replicas = await run_in_threadpool(context_site(request).replica_status)
-    body = request.app.state.metrics.render(figures, replicas)
+    search = await run_in_threadpool(context_site(request).search_replica)
+    body = request.app.state.metrics.render(figures, replicas, search)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
