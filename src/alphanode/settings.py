@@ -252,6 +252,18 @@ class Values:
         "Raise it (or 0) for a full ranking of more rows at more cost per query.",
         bounds=(0, 1_000_000),
     )
+    search_postings_per_term: int = declare(
+        1000,
+        "PostgreSQL backend: how many of each query word's (and feedback stem's) best posts, "
+        "by their BM25 weight in search_postings, the first stage reads; a post outside "
+        "every such list still ranks among the candidates, by its other words. 0 reads "
+        "every post holding the word.",
+        "alphanode.store.search.postgres",
+        "A question of common words answers in milliseconds however many posts hold them, "
+        "and the rows ranked in full are those BM25 puts first.",
+        "Raise it (or 0) to read more postings per word at more cost per query; nothing is stored.",
+        bounds=(0, 1_000_000),
+    )
     search_feedback_docs: int = declare(
         10,
         "Pseudo-relevance feedback for questions (queries of four ranked words or more): "
