@@ -42,7 +42,7 @@ def _expected(e: Engine) -> dict[tuple[int, str], float]:
                 "FROM search_documents, unnest(document) AS v"
             )
         ).all()
-        terms = dict(
+        terms: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT lexeme, df FROM search_terms WHERE lexeme IN ('', :n)"),
                 {"n": postgres.LENGTH},
