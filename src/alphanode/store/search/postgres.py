@@ -331,7 +331,8 @@ def _selective(m: Match, query: ParsedQuery, st: Stats, candidates: int) -> None
     held = dict(terms)
     if sum(held[t] for t in chosen) > candidates:
         # Every term is common ("one", "system"): no rare word can bound the rows, so the
-        # newest ``candidates`` rows that match are the candidates (counted in full).
+        # first stage's best rows are ranked (``PostgresBackend._search``; the newest
+        # ``candidates`` matches when no term is in search_postings), all counted.
         m.newest = candidates
         return
     words = [w for w in chosen if not w.startswith("\x00")]
