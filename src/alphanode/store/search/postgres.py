@@ -567,6 +567,14 @@ class PostgresBackend:
                 "JOIN pool USING (post_id))"
             )
             counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            if not m.narrow:
+                # The posts holding some term are those with a posting of one: counted from
+                # the postings index alone (a word found only as typed, in code or as a
+                # stop word, is not counted here, as it is not ranked).
+                counted = (
+                    "(SELECT count(*) FROM (SELECT DISTINCT post_id FROM search_postings "
+                    "WHERE lexeme = ANY(CAST(:pl AS text[]))) n)"
+                )
         else:
             # The candidates (all the matches, or those holding the rarest terms, or the
             # newest matches when no term can be read from postings), counted, their
