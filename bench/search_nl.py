@@ -2,7 +2,7 @@
 replayed over a synthesized corpus, on both backends (tantivy and PostgreSQL).
 
     .venv/bin/python bench/search_nl.py [COLLECTION_DIR] --postgres URL [--count 100000]
-        [--queries 0]
+        [--queries 0] [--keep NAME]
 
 One PostgreSQL database (made for the run, dropped after it) receives ``--count``
 synthesized posts through the real importer and review; then each backend's index is built
@@ -13,6 +13,12 @@ search``: parsing, feedback, ranking, facet counts, snippets, the live check; 10
 once to warm up and once timed. Printed per backend: service p50/p99 and the backend's own
 p50/p99 for the same queries (``backend.search`` of the parsed query, facets included),
 beside SQLite FTS5 bm25 over the same posts with the words OR-ed, in the same run.
+
+``--keep NAME`` uses (and keeps) the database NAME instead: created and filled on the first
+run, reused as it is on the next ones (the import is the slow part: 15–30 minutes for
+100,000 posts on a small machine), so one import can be replayed many times; drop it with
+``DROP DATABASE NAME`` when done. A kept database whose PostgreSQL index holds every
+post is replayed without rebuilding it (the tantivy index is always built afresh).
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from _corpus import build, pct  # noqa: E402
@@ -37,6 +46,7 @@ from alphanode.services.runtime import Site  # noqa: E402
 from alphanode.settings import Settings  # noqa: E402
 from alphanode.store import outbox  # noqa: E402
 from alphanode.store.engine import reading  # noqa: E402
+from alphanode.store.migrate import open_database  # noqa: E402
 from alphanode.store.search import query as parser  # noqa: E402
 from relevance import DEFAULT, postgres  # noqa: E402
 
@@ -58,6 +68,45 @@ def index_only(site: Site) -> tuple[int, float]:
         writer.commit()
     backend.refresh()
     return len(ids), time.perf_counter() - started
+
+
+@contextmanager
+def kept(admin_url: str, name: str) -> Iterator[str]:
+    """The database ``name`` (created when absent), kept after the run."""
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.first() is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+
+
+def corpus(tmp: Path, count: int, url: str) -> Engine:
+    """The database's posts: imported and approved unless it already holds posts."""
+    engine = open_database(Settings.load(env={}, database_url=url, search_sync_seconds=0))
+    with reading(engine) as conn:
+        live = len(outbox.live_ids(conn))
+    if live:
+        print(f"corpus: {live} posts already in the database", flush=True)
+        return engine
+    engine.dispose()
+    return build(tmp, count, url)[0]
+
+
+def vacuum(url: str) -> float:
+    """VACUUM ANALYZE the search tables, as autovacuum does some time after a bulk load:
+    the planner's statistics, and the visibility map that lets postings be read from their
+    index alone."""
+    started = time.perf_counter()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for table in ("search_documents", "search_postings", "search_terms"):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def fts5(tmp: Path, engine: Engine) -> sqlite3.Connection:
@@ -119,6 +168,8 @@ def main() -> int:
     ap.add_argument("--postgres", metavar="URL", required=True, help="an admin URL")
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=0, help="only the first N queries")
+    ap.add_argument("--keep", metavar="NAME", default="", help="a database to fill once, keep")
+    ap.add_argument("--import-only", action="store_true", help="with --keep: only fill it")
     args = ap.parse_args()
     if not args.collection.is_dir():
         print(f"no judged collection at {args.collection}", file=sys.stderr)
@@ -127,9 +178,15 @@ def main() -> int:
     if args.queries:
         queries = queries[: args.queries]
     out: dict[str, object] = {"posts": args.count, "queries": len(queries)}
-    with tempfile.TemporaryDirectory() as tmp_name, postgres(args.postgres) as url:
+    database = kept(args.postgres, args.keep) if args.keep else postgres(args.postgres)
+    with tempfile.TemporaryDirectory() as tmp_name, database as url:
         tmp = Path(tmp_name)
-        engine, _, _ = build(tmp, args.count, url)
+        engine = corpus(tmp, args.count, url)
+        with reading(engine) as conn:
+            out["posts"] = len(outbox.live_ids(conn))
+        if args.import_only:
+            engine.dispose()
+            return 0
         try:
             for name in ("postgres", "tantivy"):
                 settings = Settings.load(
@@ -140,8 +197,15 @@ def main() -> int:
                     search_index_path=str(tmp / "tantivy") if name == "tantivy" else "",
                 )
                 site = Site(settings, engine=engine)
-                n, took = index_only(site)
-                print(f"{name}: indexed {n} posts in {took:.1f} s", flush=True)
+                if name == "postgres" and args.keep and site.backend().doc_count() == out["posts"]:
+                    # a kept database indexed by an earlier run (search_documents and
+                    # search_postings): replayed as it is
+                    print("postgres: index kept from an earlier run", flush=True)
+                else:
+                    n, took = index_only(site)
+                    print(f"{name}: indexed {n} posts in {took:.1f} s", flush=True)
+                    if name == "postgres":
+                        print(f"postgres: vacuumed in {vacuum(url):.1f} s", flush=True)
                 out[name] = replay(site, queries)
                 print(json.dumps({name: out[name]}), flush=True)
             out["fts5"] = fts_replay(fts5(tmp, engine), queries)

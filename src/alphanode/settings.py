@@ -232,8 +232,8 @@ class Values:
         "PostgreSQL backend: when a query's words are held by more rows than this, only the "
         "rows holding its rarest words (together at most this many) are ranked; rows holding "
         "nothing but its commonest words are not results. When every word is held by more "
-        "rows than this, the newest this many matching rows are ranked (all are counted). "
-        "0 ranks every matching row.",
+        "rows than this, the rows with the best BM25 weights of its words (search_postings) "
+        "are ranked and every match is counted. 0 ranks every matching row.",
         "alphanode.store.search.postgres",
         "A natural-language question ranks a bounded set of rows, so it answers in "
         "milliseconds however large the site; the posts it would have ranked first are kept.",
@@ -242,14 +242,26 @@ class Values:
     )
     search_rerank: int = declare(
         200,
-        "PostgreSQL backend: how many candidates, first ordered by which of the query's "
-        "words they hold (each weighed by its rarity), are then ranked in full (ts_rank by "
-        "field, proximity, feedback stems); always at least the page asked for and those "
-        "before it. 0 ranks every candidate in full.",
+        "PostgreSQL backend: how many candidates, first ordered by the BM25 weights of the "
+        "query's words in them (search_postings, each times the word's idf), are then "
+        "ranked in full (ts_rank by field, proximity, feedback stems); always at least the "
+        "page asked for and those before it. 0 ranks every candidate in full.",
         "alphanode.store.search.postgres",
         "The first pages are ordered exactly as a full ranking would order the best rows; "
         "a query costs the same however many rows match.",
         "Raise it (or 0) for a full ranking of more rows at more cost per query.",
+        bounds=(0, 1_000_000),
+    )
+    search_postings_per_term: int = declare(
+        1000,
+        "PostgreSQL backend: how many of each query word's (and feedback stem's) best posts, "
+        "by their BM25 weight in search_postings, the first stage reads; a post outside "
+        "every such list still ranks among the candidates, by its other words. 0 reads "
+        "every post holding the word.",
+        "alphanode.store.search.postgres",
+        "A question of common words answers in milliseconds however many posts hold them, "
+        "and the rows ranked in full are those BM25 puts first.",
+        "Raise it (or 0) to read more postings per word at more cost per query; nothing is stored.",
         bounds=(0, 1_000_000),
     )
     search_feedback_docs: int = declare(

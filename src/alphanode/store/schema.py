@@ -234,7 +234,7 @@ post_views = sa.Table(
 
 # Search and Similar Posts (fed from the outbox, see services/indexing.py).
 # Tables that migrations create on PostgreSQL only (its search backend), not declared here.
-POSTGRES_ONLY_TABLES = ("search_documents", "search_terms")
+POSTGRES_ONLY_TABLES = ("search_documents", "search_terms", "search_postings")
 
 # Written in the same transaction as an approval or retraction; drained into the search index
 # and the similar-posts lists, then deleted. Rows left by a crash are drained on the next sync.

@@ -180,7 +180,12 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
     if backend_name(settings) == "postgres":
         from alphanode.store.search.postgres import PostgresBackend
 
-        return PostgresBackend(engine, settings.search_candidates, settings.search_rerank)
+        return PostgresBackend(
+            engine,
+            settings.search_candidates,
+            settings.search_rerank,
+            settings.search_postings_per_term,
+        )
     from alphanode.store.search.tantivy_index import TantivyBackend
 
     return TantivyBackend(index_path(settings))

@@ -91,9 +91,15 @@ class Match:
     params: dict[str, Any] = field(default_factory=dict)
     english: dict[str, str] = field(default_factory=dict)  # param → text to stem
     rank: str = "0"
-    # Stage one: each word's (feedback stem's) idf-weighted presence, no ts_rank; the rows
-    # it puts first are the pool that ``rank`` orders (PostgresBackend.rerank).
+    # Stage one: the sum of each word's (feedback stem's) BM25 impact in a row times its idf
+    # (weight), read from search_postings; the rows it puts first are the pool that ``rank``
+    # orders (PostgresBackend.rerank). Lexeme → weight.
+    postings: dict[str, float] = field(default_factory=dict)
+    # Stage one for the words postings do not hold (prefixes, words english drops): their
+    # idf-weighted presence in the row.
     cheap: list[str] = field(default_factory=list)
+    # The conditions beyond "holds some term": phrases, exclusions, all words, filters.
+    narrow: list[str] = field(default_factory=list)
     # (term, what, SQL, the tsquery a word part splits by field on) of each part of the
     # rank, in order: explain shows each one's value
     parts: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -138,6 +144,31 @@ WEIGHTS = "{" + ",".join(f"{RANK_WEIGHTS[n] / _TOP:g}" for n in CLASSES) + "}"
 NORMALIZATION = 1
 
 
+# Search postings (``search_postings``, migration 0018): each post's stemmed lexemes with
+# their BM25 term weight in it, k1 and b as tantivy's. The term frequency is weighed by field
+# as ts_rank weighs positions (RANK_WEIGHTS); the length is the post's count of positions,
+# against the average length of the indexed posts when the row was written (search_terms
+# keeps their total under LENGTH). A query's first stage reads each word's best postings
+# through the (lexeme, impact DESC) index: no tsvector is read for it.
+K1, B = 1.2, 0.75
+LENGTH = " length"  # no lexeme holds a space
+TOTAL_LENGTH = (
+    "(SELECT coalesce(sum(coalesce(cardinality(v.positions), 1)), 0) FROM unnest(document) v)"
+)
+_FIELD_TF = " ".join(f"WHEN '{c}' THEN {RANK_WEIGHTS[n]:g}" for n, c in CLASSES.items())
+POSTINGS = (
+    "INSERT INTO search_postings (post_id, lexeme, impact) "  # noqa: S608 - fixed SQL
+    f"SELECT s.post_id, s.lexeme, s.tf * {K1 + 1:g} / (s.tf + {K1:g} * "
+    f"({1 - B:g} + {B:g} * s.dl / a.avg)) FROM (SELECT d.post_id, v.lexeme, "
+    f"coalesce((SELECT sum(CASE x {_FIELD_TF} ELSE 1 END) FROM unnest(v.weights) x), 1) AS tf, "
+    "sum(coalesce(cardinality(v.positions), 1)) OVER (PARTITION BY d.post_id) AS dl "
+    "FROM search_documents d, unnest(d.document) v WHERE {rows}) s, "
+    f"(SELECT greatest(1.0, coalesce(max(df) FILTER (WHERE lexeme = '{LENGTH}'), 0) / "
+    "greatest(1.0, coalesce(max(df) FILTER (WHERE lexeme = ''), 1))) AS avg "
+    f"FROM search_terms WHERE lexeme IN ('', '{LENGTH}')) a"
+)
+
+
 def _one_hot(name: str) -> str:
     return "{" + ",".join("1" if n == name else "0" for n in CLASSES) + "}"
 
@@ -154,6 +185,7 @@ class Stats:
     words: Mapping[str, int] = field(default_factory=dict)  # -1: english drops the word
     stems: Mapping[str, int] = field(default_factory=dict)
     total: int = 0
+    lexemes: Mapping[str, str] = field(default_factory=dict)  # word → its stemmed lexeme
 
     def idf(self, word: str) -> float:
         df = self.words.get(word, 0)
@@ -194,22 +226,31 @@ def match(
     stems = [_quote(w) for w in ranked]
     typed = [_quote(w) + (":*" if w in query.prefixes else "") for w in ranked]
     lexemes = [_quote(t) for t, _ in query.expansion]
+    held = ""
     if ranked or lexemes:
         found = []
         if ranked:
             found.append(m.either("any", " | ".join(stems), " | ".join(typed)))
         if lexemes:
             found.append(f"document @@ {m.simple('any_e', ' | '.join(lexemes))}")
-        m.where.append("(" + " OR ".join(found) + ")")
+        held = "(" + " OR ".join(found) + ")"
     _selective(m, query, st, candidates)
+    # The rarest terms are some of the terms: a row holding one holds some term, and the
+    # planner need not read its vectors again to check.
+    if held and not m.selective:
+        m.where.append(held)
     for n, p in enumerate(query.phrases):
-        m.where.append(m.either(f"ph{n}", _phrase(p), _phrase(p)))
+        m.narrow.append(m.either(f"ph{n}", _phrase(p), _phrase(p)))
     for n, term in enumerate([*map(_quote, query.excluded), *map(_phrase, query.excluded_phrases)]):
-        m.where.append(f"NOT {m.either(f'x{n}', term, term)}")
+        # As an anti-join on the rows the GIN indexes find, not a NOT tested on each row
+        # (which reads every candidate's vectors).
+        held_x = m.either(f"x{n}", term, term)
+        m.narrow.append(f"post_id NOT IN (SELECT post_id FROM search_documents WHERE {held_x})")  # noqa: S608 - bound values
     _rank(m, query, st)
     if not query.empty:
         _headline(m, query)
     _filters(m, filters)
+    m.where += m.narrow
     return m
 
 
@@ -227,10 +268,11 @@ def _rank(m: Match, query: ParsedQuery, st: Stats) -> None:
             f"{EXACT_WEIGHT} * ts_rank('{WEIGHTS}', unstemmed, {t}, {NORMALIZATION}))"
         )
         parts.append((w, "word", rank, r))
-        # The stemmed vector alone unless the word is a prefix or a word english drops.
-        held = f"unstemmed @@ {t}" if w in query.prefixes or st.words.get(w, 0) < 0 else ""
-        held = held or f"document @@ {r}"
-        m.cheap.append(f"CASE WHEN {held} THEN :i{n} ELSE 0 END")
+        lexeme = st.lexemes.get(w, "")
+        if w in query.prefixes or not lexeme:  # postings hold whole stemmed words only
+            m.cheap.append(f"CASE WHEN unstemmed @@ {t} THEN :i{n} ELSE 0 END")
+        else:
+            m.postings[lexeme] = m.postings.get(lexeme, 0.0) + st.idf(w)
     near = [w for w in ranked if w not in query.prefixes]
     for n, (a, b) in enumerate(zip(near, near[1:], strict=False)):
         pairs = " | ".join(f"{_quote(a)} <{d}> {_quote(b)}" for d in range(1, PROXIMITY_SLOP + 2))
@@ -243,7 +285,7 @@ def _rank(m: Match, query: ParsedQuery, st: Stats) -> None:
         e = m.simple(f"e{n}", _quote(lexeme))
         rank = f"CAST(:ei{n} AS float8) * ts_rank('{WEIGHTS}', document, {e}, {NORMALIZATION})"
         parts.append((lexeme + " (feedback)", "word", rank, e))
-        m.cheap.append(f"CASE WHEN document @@ {e} THEN :ei{n} ELSE 0 END")
+        m.postings[lexeme] = m.postings.get(lexeme, 0.0) + m.params[f"ei{n}"]
     if len(ranked) > 1:
         m.every = " AND ".join(
             f"(document @@ CAST(:r{n} AS tsquery) OR unstemmed @@ CAST(:t{n} AS tsquery))"
@@ -258,7 +300,7 @@ def _rank(m: Match, query: ParsedQuery, st: Stats) -> None:
             )
         )
         if query.require_all:
-            m.where.append(f"({m.every})")
+            m.narrow.append(f"({m.every})")
     title = normal(" ".join(query.all_terms()))
     if title:
         m.params["whole"] = title
@@ -289,7 +331,8 @@ def _selective(m: Match, query: ParsedQuery, st: Stats, candidates: int) -> None
     held = dict(terms)
     if sum(held[t] for t in chosen) > candidates:
         # Every term is common ("one", "system"): no rare word can bound the rows, so the
-        # newest ``candidates`` rows that match are the candidates (counted in full).
+        # first stage's best rows are ranked (``PostgresBackend._search``; the newest
+        # ``candidates`` matches when no term is in search_postings), all counted.
         m.newest = candidates
         return
     words = [w for w in chosen if not w.startswith("\x00")]
@@ -310,7 +353,7 @@ def _filters(m: Match, filters: Mapping[str, str]) -> None:
         if name not in FACETS:
             raise ValueError(f"unknown search filter {name!r}")
         listed = name in ("stack", "tools")
-        m.where.append(f":f_{name} = ANY({name})" if listed else f"{name} = :f_{name}")
+        m.narrow.append(f":f_{name} = ANY({name})" if listed else f"{name} = :f_{name}")
         m.params[f"f_{name}"] = value
 
 
@@ -328,6 +371,7 @@ def _headline(m: Match, query: ParsedQuery) -> None:
 _DF = sa.text(
     "SELECT t AS word, coalesce((SELECT max(df) FROM search_terms WHERE lexeme = "
     "ANY(tsvector_to_array(to_tsvector('english', t)))), -1) AS df, "
+    "(SELECT min(l) FROM unnest(tsvector_to_array(to_tsvector('english', t))) AS l) AS lexeme, "
     "(SELECT df FROM search_terms WHERE lexeme = '') AS total "
     "FROM unnest(CAST(:terms AS text[])) AS t"
 )
@@ -339,14 +383,18 @@ _SUGGEST = sa.text(
 _STEM_DF = sa.text("SELECT lexeme, df FROM search_terms WHERE lexeme = ANY(:stems)")
 # Document frequencies follow the rows: each write takes away the lexemes of the rows it
 # replaces or deletes and adds those of the rows it writes ('' counts the rows).
+# LENGTH sums the rows' lengths the same way, for the postings' average length.
 _COUNT = (
-    "INSERT INTO search_terms (lexeme, df) SELECT l, {sign} count(*) FROM ("  # noqa: S608
-    "SELECT unnest(tsvector_to_array(document)) AS l FROM search_documents "
-    "WHERE post_id = ANY(:ids) UNION ALL SELECT '' FROM search_documents "
-    "WHERE post_id = ANY(:ids)) s GROUP BY l "
+    "INSERT INTO search_terms (lexeme, df) SELECT l, {sign} sum(n) FROM ("  # noqa: S608
+    "SELECT unnest(tsvector_to_array(document)) AS l, 1 AS n FROM search_documents "
+    "WHERE post_id = ANY(:ids) UNION ALL SELECT '', 1 FROM search_documents "
+    f"WHERE post_id = ANY(:ids) UNION ALL SELECT '{LENGTH}', {TOTAL_LENGTH} "
+    "FROM search_documents WHERE post_id = ANY(:ids)) s GROUP BY l "
     "ON CONFLICT (lexeme) DO UPDATE SET df = search_terms.df + excluded.df"
 )
 _LESS, _MORE = sa.text(_COUNT.format(sign="-")), sa.text(_COUNT.format(sign=""))
+_UNPOST = sa.text("DELETE FROM search_postings WHERE post_id = ANY(:ids)")
+_POST = sa.text(POSTINGS.format(rows="d.post_id = ANY(:ids)"))
 
 
 class _Writer:
@@ -354,10 +402,12 @@ class _Writer:
         self.conn = conn
         self.tx = conn.begin()
         self.committed = False
+        self.cleared = False
 
     def upsert(self, docs: Sequence[IndexDoc]) -> None:
         ids = {"ids": [d.post_id for d in docs]}
         self.conn.execute(_LESS, ids)
+        self.conn.execute(_UNPOST, ids)
         for d in docs:
             self.conn.execute(
                 _UPSERT,
@@ -375,10 +425,12 @@ class _Writer:
                 },
             )
         self.conn.execute(_MORE, ids)
+        self.conn.execute(_POST, ids)
 
     def delete(self, post_ids: Sequence[int]) -> None:
         if post_ids:
             self.conn.execute(_LESS, {"ids": list(post_ids)})
+            self.conn.execute(_UNPOST, {"ids": list(post_ids)})
             self.conn.execute(
                 sa.text("DELETE FROM search_documents WHERE post_id = ANY(:ids)"),
                 {"ids": list(post_ids)},
@@ -387,8 +439,14 @@ class _Writer:
     def clear(self) -> None:
         self.conn.execute(sa.text("DELETE FROM search_documents"))
         self.conn.execute(sa.text("DELETE FROM search_terms"))
+        self.conn.execute(sa.text("DELETE FROM search_postings"))
+        self.cleared = True
 
     def commit(self) -> None:
+        if self.cleared:
+            # A rebuilt index: the planner's statistics of the old rows would mislead it.
+            self.conn.execute(sa.text("ANALYZE search_documents, search_postings, search_terms"))
+            self.cleared = False
         self.tx.commit()
         self.committed = True
         self.tx = self.conn.begin()
@@ -397,10 +455,13 @@ class _Writer:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine, candidates: int = 0, rerank: int = 0) -> None:
+    def __init__(
+        self, engine: Engine, candidates: int = 0, rerank: int = 0, per_term: int = 0
+    ) -> None:
         self.engine = engine
         self.candidates = candidates  # 0: every matching row is a candidate
         self.rerank = rerank  # 0: every candidate is ranked in full
+        self.per_term = per_term  # 0: every posting of each term is read in stage one
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -435,6 +496,11 @@ class PostgresBackend:
         snippets: bool = True,
     ) -> Results:
         with self.engine.connect() as conn:
+            # The planner costs `@@` as a cheap operator, but each row's vectors are read
+            # (detoasted) to test it: a sequential scan, or a primary-key scan filtered by
+            # `@@`, reads thousands of them where the GIN indexes read none. No JIT: its
+            # compilation (tens of milliseconds) is dearer than any one search.
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off; SET LOCAL jit = off"))
             m = match(query, filters, self._stats(conn, query), self.candidates)
             self._resolve(conn, m)
             return self._search(conn, m, offset, limit, facets, snippets)
@@ -452,6 +518,7 @@ class PostgresBackend:
             {r.word: int(r.df) for r in rows},
             {t: int(by_stem.get(t, 0)) for t in stems},
             int(by_stem.get("", 0)),
+            {r.word: str(r.lexeme) for r in rows if r.lexeme},
         )
 
     def _resolve(self, conn: Connection, m: Match) -> None:
@@ -477,27 +544,71 @@ class PostgresBackend:
         """One pass over the candidates: the page, how many there are, whether one holds
         every word and the facet counts; headlines for the page's rows only."""
         where = " AND ".join(m.where)
-        # Two stages: every candidate by the cheap rank, the best ``rerank`` of them (at
-        # least the page and those before it) by the full one.
-        cheap = " + ".join(m.cheap) or "0"
         pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
-        newest = f" ORDER BY post_id DESC LIMIT {int(m.newest)}" if m.newest else ""
-        # every match is counted, even when only the newest are ranked
-        counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
-        counted = counted if m.newest else "(SELECT count(*) FROM c)"
-        sql = [
-            f"WITH c AS MATERIALIZED (SELECT post_id, stack, tools, difficulty, code_language, "  # noqa: S608 - fixed SQL, values bound
-            f"{cheap} AS cheap FROM search_documents WHERE {where}{newest}), "
-            "pool AS (SELECT post_id FROM c ORDER BY cheap DESC, post_id DESC LIMIT :pool), "
-            f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM search_documents "
-            "JOIN pool USING (post_id)), "
+        per_term = self.per_term or 1 << 31
+        cheap = " + ".join(m.cheap) or "0"
+        columns = "post_id, stack, tools, difficulty, code_language"
+        # Stage one: each term's best postings (all of them up to ``per_term``), summed per
+        # post. No tsvector is read.
+        ctes = [
+            "q AS (SELECT * FROM unnest(CAST(:pl AS text[]), CAST(:pw AS float8[])) "
+            "AS q(lexeme, w))",
+            "top AS MATERIALIZED (SELECT p.post_id, sum(q.w * p.impact) AS score FROM q "
+            "CROSS JOIN LATERAL (SELECT post_id, impact FROM search_postings s "
+            "WHERE s.lexeme = q.lexeme ORDER BY impact DESC LIMIT :per_term) p "
+            "GROUP BY p.post_id)",
+        ]
+        if m.newest and m.postings:
+            # Every term is common: the best of stage one's rows that match are ranked, the
+            # facets are theirs, and every match is counted (through the GIN indexes).
+            ctes.append(self._pool(m, where))
+            ctes.append(
+                f"c AS MATERIALIZED (SELECT {columns} FROM search_documents "  # noqa: S608 - fixed SQL
+                "JOIN pool USING (post_id))"
+            )
+            counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            if not m.narrow:
+                # The posts holding some term are those with a posting of one: counted from
+                # the postings index alone (a word found only as typed, in code or as a
+                # stop word, is not counted here, as it is not ranked).
+                counted = (
+                    "(SELECT count(*) FROM (SELECT DISTINCT post_id FROM search_postings "
+                    "WHERE lexeme = ANY(CAST(:pl AS text[]))) n)"
+                )
+        else:
+            # The candidates (all the matches, or those holding the rarest terms, or the
+            # newest matches when no term can be read from postings), counted, their
+            # facets counted, ordered by stage one.
+            newest = f" ORDER BY post_id DESC LIMIT {int(m.newest)}" if m.newest else ""
+            ctes.append(
+                f"c AS MATERIALIZED (SELECT {columns}, {cheap} AS cheap "  # noqa: S608 - fixed SQL
+                f"FROM search_documents WHERE {where}{newest})"
+            )
+            ctes.append(
+                "pool AS (SELECT post_id FROM c LEFT JOIN top USING (post_id) "
+                "ORDER BY c.cheap + coalesce(top.score, 0) DESC, post_id DESC LIMIT :pool)"
+            )
+            counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            counted = counted if m.newest else "(SELECT count(*) FROM c)"
+        # Stage two: the pool ranked in full. Each row's vectors are read (detoasted) once,
+        # not once per ts_rank and @@.
+        ctes.append(
+            f"r AS (SELECT post_id, {m.rank} AS score, {m.every} AS every FROM (SELECT "  # noqa: S608 - fixed SQL
+            "post_id, title, document || CAST('' AS tsvector) AS document, unstemmed || "
+            "CAST('' AS tsvector) AS unstemmed FROM search_documents JOIN pool USING (post_id) "
+            "OFFSET 0) d)"
+        )
+        ctes.append(
             "page AS (SELECT post_id, score, row_number() OVER (ORDER BY score DESC, "
             "post_id DESC) AS n FROM r ORDER BY score DESC, post_id DESC "
-            "LIMIT :limit OFFSET :offset) "
+            "LIMIT :limit OFFSET :offset)"
+        )
+        sql = [
+            "WITH " + ", ".join(ctes) + " "  # noqa: S608 - fixed SQL, values bound
             "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
             # whether a row holds every word: asked of the pool, where such rows come first
             "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
-            f"{counted}, 0"
+            f"{counted}, 0",
         ]
         if facets:
             for name in FACETS:
@@ -506,9 +617,16 @@ class PostgresBackend:
                     f"UNION ALL (SELECT '{name}', v, count(*), 0 FROM (SELECT {value} AS v "  # noqa: S608
                     f"FROM c) s WHERE v <> '' GROUP BY v ORDER BY count(*) DESC, v LIMIT 30)"
                 )
-        rows = conn.execute(
-            sa.text(" ".join(sql)), {**m.params, "limit": limit, "offset": offset, "pool": pool}
-        ).all()
+        values = {
+            **m.params,
+            "limit": limit,
+            "offset": offset,
+            "pool": pool,
+            "per_term": per_term,
+            "pl": list(m.postings),
+            "pw": list(m.postings.values()),
+        }
+        rows = conn.execute(sa.text(" ".join(sql)), values).all()
         hits = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.at)
         total, every = 0, False
         counts: dict[str, list[tuple[str, int]]] = {n: [] for n in FACETS} if facets else {}
@@ -526,6 +644,19 @@ class PostgresBackend:
         ]
         matched = ("all" if every else "some") if total and m.every != "FALSE" else ""
         return Results(found, total, counts, matched)
+
+    @staticmethod
+    def _pool(m: Match, where: str) -> str:
+        """Stage one's best rows that match, taken in order: each holds some term, so only
+        the narrower conditions are checked, row by row, until the pool is full."""
+        if not m.narrow:
+            return "pool AS (SELECT post_id FROM top ORDER BY score DESC, post_id DESC LIMIT :pool)"
+        return (
+            "pool AS (SELECT t.post_id FROM (SELECT post_id, score FROM top "  # noqa: S608 - fixed SQL
+            "ORDER BY score DESC, post_id DESC) t CROSS JOIN LATERAL (SELECT 1 FROM "
+            f"search_documents d WHERE d.post_id = t.post_id AND {where} OFFSET 0) x "
+            "LIMIT :pool)"
+        )
 
     def _headlines(self, conn: Connection, m: Match, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
