@@ -8,7 +8,9 @@ way on every database (``content.terms``: English stems without stop words): eac
 weighs BM25's saturated term frequency times its idf over the live posts; terms held by more
 than ``DF_CAP`` of the posts are left out (they say nothing about a subject), and the top
 ``VECTOR_TERMS`` are kept, normalised. Candidates are the posts sharing most weight of a
-post's distinctive terms and tags (``store.similar.sharing``).
+post's distinctive terms and tags, read from the top ``POSTINGS`` postings of each term by
+weight (``store.similar.sharing``: impact-bounded, so a tag held by half the site costs no
+more than a rare word).
 
 The score is symmetric, so when P changes only P's list is computed in full; P is then
 offered to each candidate's list, and lists that named P before are redone. ``reindex``
@@ -33,6 +35,7 @@ from alphanode.store.search import IndexDoc, SearchBackend
 
 K = 10  # stored per post; pages show the first 5
 CANDIDATES = 100
+POSTINGS = 200  # of each probe term, only its heaviest postings are read for candidates
 VECTOR_TERMS = 60
 TEXT_REASON = 0.15  # cosine above which "similar text" is given as a reason
 DF_CAP = 0.25  # terms in more than this share of the posts are not compared on
@@ -168,7 +171,7 @@ def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tupl
 def _compute(
     conn: Connection, backend: SearchBackend, pid: int, mine: Mapping[str, Any], w: Weights
 ) -> list[similar.Entry]:
-    ids = similar.sharing(conn, pid, probe_terms(mine), CANDIDATES)
+    ids = similar.sharing(conn, pid, probe_terms(mine), CANDIDATES, POSTINGS)
     ids = _distinct(conn, {pid: ids}, w.near_duplicate)[pid]
     return _scored(mine, similar.features(conn, ids), w)
 
@@ -287,7 +290,7 @@ def _lists(
     A near-duplicate of a post is never among its candidates (nor the post among its own).
     """
     candidates = {
-        pid: similar.sharing(conn, pid, probe_terms(feats), CANDIDATES)
+        pid: similar.sharing(conn, pid, probe_terms(feats), CANDIDATES, POSTINGS)
         for pid, feats in mine.items()
     }
     candidates = _distinct(conn, candidates, w.near_duplicate)
@@ -326,6 +329,16 @@ def refresh(
         stored = similar.features(conn, [pid]).get(pid)
         if stored is not None:
             lists[pid] = _compute(conn, backend, pid, stored, w)[:K]
+    # A full list whose last entry ranks above every offer made to it stays as it is (none
+    # of these lists names a changed post: those are redone above), so only the others are
+    # read whole.
+    last = similar.last_of(conn, offers, K)
+    offers = {
+        holder: entries
+        for holder, entries in offers.items()
+        if holder not in last
+        or any((-e.score, e.other_id) < (-last[holder][0], last[holder][1]) for e in entries)
+    }
     current = similar.lists_of(conn, offers)
     for holder, entries in offers.items():
         offered = {e.other_id for e in entries}
