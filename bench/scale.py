@@ -9,8 +9,8 @@ database): synth (JSONL of N normal documents) → import (near-duplicate detect
 baseline: bare executemany of the same posts and revisions rows) → approve (all pending, in
 bulk) → reindex (search index and every Similar Posts list; baseline: a bare tantivy build
 of the same documents) → incremental (1,000 more posts imported, ``--more`` sets how many,
-then approved one by one and indexed: p50/p99 per approval, and of its Similar Posts
-refresh and its search index commit) → search (500 queries: title
+then approved one by one and indexed: p50/p99 per approval, wall and CPU time, and of its
+Similar Posts refresh and its search index commit) → search (500 queries: title
 words and phrases taken from the synthesized bodies; p50/p99 of the search service) → serve
 (wrk: one article and random articles, uncached and cached, home, search page, review queue;
 baselines: the bare ASGI app and nginx serving the article's bytes, from bench/serve.py).
@@ -295,18 +295,22 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
         write_jsonl(more, args.count + 1, args.more)
         importer.import_sources(engine, settings, resolve([str(more)]))
         times: list[float] = []
+        cpu: list[float] = []  # this process's CPU time per approval (SQLite runs inside it)
         lists: list[float] = []  # of each approval: the Similar Posts refresh
         commits: list[float] = []  # and the search index's commit
         with timed(similar, "refresh", lists), timed(tantivy_index._Writer, "commit", commits):
             for ref in review.pending(engine)[: args.more]:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 review.approve(engine, ref, "bench", "one by one")
                 site.index_pending()
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
         res["incremental"] = {
             "approvals": len(times),
             "p50_ms": round(pct(times, 0.5) * 1000, 2),
             "p99_ms": round(pct(times, 0.99) * 1000, 2),
+            "cpu_p50_ms": round(pct(cpu, 0.5) * 1000, 2),
+            "cpu_p99_ms": round(pct(cpu, 0.99) * 1000, 2),
             "similar_refresh_p50_ms": round(pct(lists, 0.5) * 1000, 2),
             "similar_refresh_p99_ms": round(pct(lists, 0.99) * 1000, 2),
             "index_commit_p50_ms": round(pct(commits, 0.5) * 1000, 2),

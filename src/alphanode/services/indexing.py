@@ -9,7 +9,6 @@ that the next ``sync`` applies again, and applying them twice gives the same res
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ def entities(doc: Document) -> list[str]:
 
 def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
     """What the index and Similar Posts read of one live revision."""
-    doc = jsonl.from_object(json.loads(document_json)).document
+    doc = jsonl.stored(document_json)
     meta = doc.meta
     problem = " ".join(cards.topic(doc).split()).lower()
     topic = meta.get("topic") if isinstance(meta.get("topic"), str) else ""

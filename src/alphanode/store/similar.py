@@ -81,18 +81,16 @@ def doc_freqs(conn: Connection, terms: Iterable[str]) -> dict[str, int]:
 
 def add_doc_freqs(conn: Connection, change: Mapping[str, int]) -> None:
     """Add ``change`` (negative: posts that no longer hold a term) to the counts: one
-    upsert per 500 terms (both databases read ``ON CONFLICT``)."""
+    upsert statement (both databases read ``ON CONFLICT``), compiled once and executed for
+    every term at once (its text does not depend on how many terms there are)."""
     rows = [{"term": t[:120], "df": n} for t, n in change.items() if n]
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    for i in range(0, len(rows), 500):
-        stmt = insert(similar_df).values(rows[i : i + 500])
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + stmt.excluded.df}
-            )
-        )
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(similar_df)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + insert.excluded.df}
+    )
+    conn.execute(upsert, rows)
 
 
 def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None:
