@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 
 from alphanode.content.document import Document, Image, Paragraph, ParsedDocument
-from alphanode.formats.jsonl import (
-    dumps,
-    from_object,
-    iter_jsonl,
-    parse_json,
-    parse_jsonl,
-    stored,
-)
-from alphanode.synth import generate
+from alphanode.formats.jsonl import dumps, from_object, iter_jsonl, parse_json, parse_jsonl
 
 DOC = Document(
     "t",
@@ -54,13 +46,3 @@ def test_jsonl_and_json_arrays() -> None:
     assert [n for n, _ in iter_jsonl(["\ufeff" + dumps(DOC)])] == [1]
     array = "[" + ",\n".join(dumps(DOC) for _ in range(3)) + "]"
     assert [n for n, _ in parse_json("\ufeff" + array)] == [1, 2, 3]
-
-
-def test_a_stored_revision_reads_back_as_the_validating_reader_reads_it() -> None:
-    """``stored`` (bulk approval, indexing) skips only the search of every string for
-    control characters: what it returns is what the full validation returns."""
-    docs = [item.document for item in generate(150, 1) if not item.rejected and not item.hostile]
-    assert len(docs) > 100
-    for doc in [*docs, DOC]:
-        text = dumps(doc)
-        assert stored(text) == from_object(json.loads(text)).document == doc

@@ -64,13 +64,6 @@ def from_object(data: Any, line: int | None = None, *, plain_text: bool = False)
     return document_from_dict(data, line=line, plain_text=plain_text)
 
 
-def stored(text: str) -> Document:
-    """A stored revision: canonical JSON of a document validated when it came in (import,
-    editing), so its strings are known to be plain text and are not searched again (the
-    cost of re-reading every revision at bulk approval); its shape is checked as ever."""
-    return from_object(orjson.loads(text), plain_text=True).document
-
-
 def _outcome(data: Any, line: int, plain_text: bool = False) -> Outcome:
     try:
         return from_object(data, line, plain_text=plain_text)

@@ -9,6 +9,7 @@ that the next ``sync`` applies again, and applying them twice gives the same res
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def entities(doc: Document) -> list[str]:
 
 def index_doc(post_id: int, document_json: str) -> tuple[IndexDoc, list[str]]:
     """What the index and Similar Posts read of one live revision."""
-    doc = jsonl.stored(document_json)
+    doc = jsonl.from_object(json.loads(document_json)).document
     meta = doc.meta
     problem = " ".join(cards.topic(doc).split()).lower()
     topic = meta.get("topic") if isinstance(meta.get("topic"), str) else ""

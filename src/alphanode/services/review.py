@@ -414,4 +414,4 @@ def review_view(engine: Engine, ref_or_slug: str) -> ReviewView:
 
 
 def _document(text: str) -> Document:
-    return jsonl.stored(text)
+    return jsonl.from_object(json.loads(text)).document
