@@ -2,20 +2,26 @@
 
     .venv/bin/python bench/scale.py [--count 1000000] [--phases synth,import,...]
         [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres] [--seconds 10] [--json]
+        [--more 1000] [--work DIR]
 
 Phases (in this order; ``--phases`` chooses a subset, later phases need the earlier ones'
 database): synth (JSONL of N normal documents) → import (near-duplicate detection on;
 baseline: bare executemany of the same posts and revisions rows) → approve (all pending, in
 bulk) → reindex (search index and every Similar Posts list; baseline: a bare tantivy build
-of the same documents) → incremental (1,000 more posts imported, then approved one by one
-and indexed: p50/p99 per approval) → search (500 queries: title words and phrases taken
-from the synthesized bodies; p50/p99 of the search service) → serve (wrk: one article and
-random articles, uncached and cached, home, search page, review queue; baselines: the bare
-ASGI app and nginx serving the article's bytes, from bench/serve.py).
+of the same documents) → incremental (1,000 more posts imported, ``--more`` sets how many,
+then approved one by one and indexed: p50/p99 per approval, wall and CPU time, and of its
+Similar Posts refresh and its search index commit) → search (500 queries: title
+words and phrases taken from the synthesized bodies; p50/p99 of the search service) → serve
+(wrk: one article and random articles, uncached and cached, home, search page, review queue;
+baselines: the bare ASGI app and nginx serving the article's bytes, from bench/serve.py).
 
 Prints per phase the rate, the baseline, the ratio and the peak RSS of every process
 (this process, its children, each server's processes from /proc), then the database and
 index sizes. Progress lines go to stderr.
+
+``--work DIR`` keeps the site (database, index, JSONL) in DIR instead of a temporary
+directory that is removed at the end: a later run given the same DIR (a copy of it, for
+phases that change the site) can run only the later phases, e.g. ``--phases incremental``.
 """
 
 from __future__ import annotations
@@ -41,13 +47,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from alphanode.formats import jsonl
-from alphanode.services import importer, indexing, review, search
+from alphanode.services import importer, indexing, review, search, similar
 from alphanode.services.runtime import Site
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store import outbox
 from alphanode.store.engine import reading
 from alphanode.store.migrate import open_database
+from alphanode.store.search import tantivy_index
 from alphanode.synth import generate
 
 BENCH = Path(__file__).resolve().parent
@@ -105,6 +112,25 @@ def tree_rss_mib(root: int) -> dict[str, float]:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+@contextmanager
+def timed(owner: Any, name: str, into: list[float]) -> Iterator[None]:
+    """While inside, every call of ``owner.name`` adds its wall time to ``into``."""
+    real = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            into.append(time.perf_counter() - t0)
+
+    setattr(owner, name, wrapper)
+    try:
+        yield
+    finally:
+        setattr(owner, name, real)
 
 
 def dir_mib(path: Path) -> float:
@@ -264,20 +290,31 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
         }
         del docs
     if "incremental" in phases:
-        log(f"incremental: {MORE:,} more posts approved one by one")
+        log(f"incremental: {args.more:,} more posts approved one by one")
         more = work / "more.jsonl"
-        write_jsonl(more, args.count + 1, MORE)
+        write_jsonl(more, args.count + 1, args.more)
         importer.import_sources(engine, settings, resolve([str(more)]))
-        times = []
-        for ref in review.pending(engine)[:MORE]:
-            t0 = time.perf_counter()
-            review.approve(engine, ref, "bench", "one by one")
-            site.index_pending()
-            times.append(time.perf_counter() - t0)
+        times: list[float] = []
+        cpu: list[float] = []  # this process's CPU time per approval (SQLite runs inside it)
+        lists: list[float] = []  # of each approval: the Similar Posts refresh
+        commits: list[float] = []  # and the search index's commit
+        with timed(similar, "refresh", lists), timed(tantivy_index._Writer, "commit", commits):
+            for ref in review.pending(engine)[: args.more]:
+                t0, c0 = time.perf_counter(), time.process_time()
+                review.approve(engine, ref, "bench", "one by one")
+                site.index_pending()
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
         res["incremental"] = {
             "approvals": len(times),
             "p50_ms": round(pct(times, 0.5) * 1000, 2),
             "p99_ms": round(pct(times, 0.99) * 1000, 2),
+            "cpu_p50_ms": round(pct(cpu, 0.5) * 1000, 2),
+            "cpu_p99_ms": round(pct(cpu, 0.99) * 1000, 2),
+            "similar_refresh_p50_ms": round(pct(lists, 0.5) * 1000, 2),
+            "similar_refresh_p99_ms": round(pct(lists, 0.99) * 1000, 2),
+            "index_commit_p50_ms": round(pct(commits, 0.5) * 1000, 2),
+            "index_commit_p99_ms": round(pct(commits, 0.99) * 1000, 2),
         }
     if "search" in phases:
         if not titles:
@@ -462,18 +499,24 @@ def main() -> None:
         default="all",
         help="serve: every case, or only the article pages",
     )
+    ap.add_argument("--more", type=int, default=MORE, help="incremental: posts approved one by one")
+    ap.add_argument(
+        "--work", type=Path, help="keep the site in this directory (reused by a later run)"
+    )
     ap.add_argument("--json", action="store_true", help="print only the JSON summary")
     args = ap.parse_args()
     args.phases = [p for p in args.phases.split(",") if p]
     unknown = set(args.phases) - set(PHASES)
     if unknown:
         ap.error(f"unknown phases {sorted(unknown)}; choose from {','.join(PHASES)}")
-    work = Path(tempfile.mkdtemp(prefix="alphanode-scale-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="alphanode-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         with database(args, work) as url:
             out = run(args, work, url)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
     if not args.json:
         for name, figures in out["phases"].items():
             print(f"{name:<12} {json.dumps(figures, default=str)}")

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from alphanode.services import indexing, review, search
+from alphanode.services import indexing, review, search, similar
 from alphanode.settings import Settings
 from alphanode.store import outbox
+from alphanode.store import similar as store
 from alphanode.store.engine import reading, writing
-from alphanode.store.schema import posts, similar_posts
+from alphanode.store.schema import post_vectors, posts, similar_posts, site_state
 from tests.conftest import Cli
 from tests.searchcases import Case, Corpus, make_corpus
 from tests.web.conftest import Client
@@ -147,3 +148,74 @@ def test_search_over_http(corpus: Corpus) -> None:
         assert client.get("/search", params={"q": "a", "page": 0}).status_code == 400
     finally:
         client.close()
+
+
+def test_offers_read_whole_only_the_lists_they_can_change(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post going live is offered to its candidates' lists; a full list whose last entry
+    outranks the offer is not read whole, and the lists come out as when every one is."""
+    e = corpus.engine
+    ref = list(corpus.truth)[5]
+    review.retract(e, ref, "t", "retracted")
+    corpus.site.index_pending()
+    review.approve(e, ref, "t")  # not synced: refreshed below, in transactions rolled back
+    with reading(e) as conn:
+        pid = int(conn.scalar(sa.select(posts.c.id).where(posts.c.ref == ref)) or 0)
+        changed = {pid: indexing.index_doc(pid, outbox.live_documents(conn, [pid])[pid])}
+    asked: dict[str, list[int]] = {"last": [], "whole": []}
+    last_of, lists_of = store.last_of, store.lists_of
+
+    def spy_last(conn: sa.Connection, ids: list[int], rank: int) -> object:
+        asked["last"] += list(ids)
+        return last_of(conn, ids, rank)
+
+    def spy_whole(conn: sa.Connection, ids: list[int]) -> object:
+        asked["whole"] += list(ids)
+        return lists_of(conn, ids)
+
+    def refreshed() -> dict[int, list[store.Entry]]:
+        with e.connect() as conn:
+            tx = conn.begin()
+            similar.refresh(conn, corpus.site.backend(), corpus.settings, changed, set())
+            lists = lists_of(conn, outbox.live_ids(conn))
+            tx.rollback()
+        return lists
+
+    monkeypatch.setattr(store, "last_of", spy_last)
+    monkeypatch.setattr(store, "lists_of", spy_whole)
+    fast = refreshed()
+    assert 0 < len(asked["whole"]) < len(asked["last"])  # some lists were not read whole
+    monkeypatch.setattr(store, "last_of", lambda conn, ids, rank: {})
+    assert refreshed() == fast
+    assert any(pid in [x.other_id for x in fast[q]] for q in fast if q != pid)
+
+
+def test_the_count_of_posts_with_features_is_kept(corpus: Corpus) -> None:
+    e, site = corpus.engine, corpus.site
+
+    def kept() -> tuple[int, int, object]:
+        with reading(e) as conn:
+            rows = conn.scalar(sa.select(sa.func.count()).select_from(post_vectors))
+            stored = conn.scalar(
+                sa.select(site_state.c.value).where(site_state.c.key == store.POST_COUNT)
+            )
+            return store.post_count(conn), int(rows or 0), stored
+
+    indexing.reindex(site)
+    count, rows, stored = kept()
+    assert count == rows == stored and rows > 3
+    refs = list(corpus.truth)[:3]
+    for ref in refs:
+        review.retract(e, ref, "t", "retracted")
+    site.index_pending()
+    assert kept() == (rows - 3, rows - 3, rows - 3)
+    review.approve(e, refs[0], "t")
+    site.index_pending()
+    assert kept() == (rows - 2, rows - 2, rows - 2)
+    with writing(e) as conn:  # a database from before the count was kept: counted once
+        conn.execute(site_state.delete().where(site_state.c.key == store.POST_COUNT))
+    assert kept() == (rows - 2, rows - 2, None)
+    review.approve(e, refs[1], "t")
+    site.index_pending()
+    assert kept() == (rows - 1, rows - 1, rows - 1)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from alphanode.services import indexing, similar, similar_build
 from alphanode.store import outbox
@@ -38,6 +40,28 @@ def test_vectorised_build_equals_the_reference_scoring(
     assert sum(len(x) for x in built.values()) >= 160 * (similar.K - 1)
     assert built == reference  # same posts, same order, same scores and reasons
     corpus.engine.dispose()
+
+
+def test_with_few_postings_per_term_the_build_still_equals_the_reference(
+    tmp_path: Path, case: Case, case_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidates read only each term's heaviest postings: with 6 of 160 posts per term
+    (every tag is held by more) both paths drop the same postings and keep the same lists."""
+    monkeypatch.setattr(similar, "POSTINGS", 6)
+    corpus = make_corpus(tmp_path, case_url, 160, case)
+    indexing.reindex(corpus.site)
+    built, reference = _stored(corpus), _reference(corpus)
+    monkeypatch.setattr(similar, "POSTINGS", 1_000)
+    whole = _reference(corpus)
+    assert built == reference
+    assert built != whole  # the bound changed some lists: the test exercised it
+    corpus.engine.dispose()
+
+
+def test_heaviest_keeps_each_columns_largest_values_ties_by_row() -> None:
+    m = sp.csr_matrix(np.array([[0.5, 1.0], [0.7, 1.0], [0.5, 0.0], [0.1, 1.0]]))
+    kept = similar_build.heaviest(m, 2).toarray()
+    assert kept.tolist() == [[0.5, 1.0], [0.7, 1.0], [0.0, 0.0], [0.0, 0.0]]
 
 
 def test_a_stopped_build_resumes_where_it_stopped(

@@ -11,7 +11,9 @@ over the live posts (a phrase ``BIGRAM_WEIGHT`` of its idf); terms held by more 
 ``TEXT_TERMS`` are kept, normalised. z is the post's latent-topic vector, the text vector
 folded into the projection fitted at the last full build (``services.similar_latent``).
 Candidates are the posts sharing most weight of a post's ``PROBE_TERMS`` most distinctive
-terms and its tags (``store.similar.sharing``).
+terms and its tags, read from the top ``POSTINGS`` postings of each term by weight
+(``store.similar.sharing``: impact-bounded, so a tag held by half the site costs no more
+than a rare word).
 
 The score is symmetric, so when P changes only P's list is computed in full; P is then
 offered to each candidate's list, and lists that named P before are redone. ``reindex``
@@ -40,6 +42,7 @@ CANDIDATES = 100
 TEXT_TERMS = 200  # a post's text vector (words and phrases) keeps its top terms
 PROBE_TERMS = 60  # of which the top ones find its candidates (``similar_terms``)
 BIGRAM_WEIGHT = 0.5  # a phrase of two stems weighs this share of its idf
+POSTINGS = 200  # of each probe term, only its heaviest postings are read for candidates
 TEXT_REASON = 0.15  # cosine above which "similar text" is given as a reason
 DF_CAP = 0.25  # terms in more than this share of the posts are not compared on
 MIN_POSTS_FOR_CAP = 50  # below, every share is noise: no cap
@@ -194,7 +197,7 @@ def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tupl
 def _compute(
     conn: Connection, backend: SearchBackend, pid: int, mine: Mapping[str, Any], w: Weights
 ) -> list[similar.Entry]:
-    ids = similar.sharing(conn, pid, probe_terms(mine), CANDIDATES)
+    ids = similar.sharing(conn, pid, probe_terms(mine), CANDIDATES, POSTINGS)
     ids = _distinct(conn, {pid: ids}, w.near_duplicate)[pid]
     return _scored(mine, similar.features(conn, ids), w)
 
@@ -324,7 +327,7 @@ def _lists(
     A near-duplicate of a post is never among its candidates (nor the post among its own).
     """
     candidates = {
-        pid: similar.sharing(conn, pid, probe_terms(feats), CANDIDATES)
+        pid: similar.sharing(conn, pid, probe_terms(feats), CANDIDATES, POSTINGS)
         for pid, feats in mine.items()
     }
     candidates = _distinct(conn, candidates, w.near_duplicate)
@@ -363,6 +366,16 @@ def refresh(
         stored = similar.features(conn, [pid]).get(pid)
         if stored is not None:
             lists[pid] = _compute(conn, backend, pid, stored, w)[:K]
+    # A full list whose last entry ranks above every offer made to it stays as it is (none
+    # of these lists names a changed post: those are redone above), so only the others are
+    # read whole.
+    last = similar.last_of(conn, offers, K)
+    offers = {
+        holder: entries
+        for holder, entries in offers.items()
+        if holder not in last
+        or any((-e.score, e.other_id) < (-last[holder][0], last[holder][1]) for e in entries)
+    }
     current = similar.lists_of(conn, offers)
     for holder, entries in offers.items():
         offered = {e.other_id for e in entries}

@@ -1,7 +1,8 @@
 """The full build of every Similar Posts list (``reindex``): sparse matrices, a block at a time.
 
 The rules are the per-post path's (``similar._lists``): a post's candidates are the
-``CANDIDATES`` posts sharing most weight of its probe terms (ties by post id), without the
+``CANDIDATES`` posts sharing most weight of its probe terms (ties by post id), counting of
+each term only its ``similar.POSTINGS`` heaviest postings (ties by post id), without the
 post, its family or its near-duplicates; they are ranked by ``similar.score`` (ties by post
 id), the top ``K`` kept, one per family. Here a block of rows' candidate weights against every
 post is one sparse product, and every candidate's score is computed from the matrices at once;
@@ -81,6 +82,7 @@ class Matrices:
     latent: Floats  # the latent vector (rows × dimensions; a zero row for a post without one)
     probe: sp.csr_matrix  # 1 where a probe term is held (what a post is found by)
     found_by: sp.csr_matrix  # the stored weight of each probe term (``similar_terms``)
+    # of each column (term) only its ``similar.POSTINGS`` heaviest postings, ties by post id
     problem: Ints  # a code per problem, -1 for none
     counts: dict[str, sp.csr_matrix]  # each set's values, as often as listed
     held: dict[str, sp.csr_matrix]  # 1 where a set holds a value
@@ -142,7 +144,7 @@ def matrices(engine: Engine) -> Matrices:
         terms=list(text.vocab),
         latent=_latent([feats[pid]["z"] for pid in ids]),
         probe=probe.matrix(n),
-        found_by=found_by.matrix(n),
+        found_by=heaviest(found_by.matrix(n), similar.POSTINGS),
         problem=np.array(problem, dtype=np.int64),
         counts=counts,
         held=held,
@@ -152,6 +154,19 @@ def matrices(engine: Engine) -> Matrices:
         family=np.array([original.get(pid, pid) for pid in ids], dtype=np.int64),
         features=feats,
     )
+
+
+def heaviest(m: sp.csr_matrix, per_column: int) -> sp.csr_matrix:
+    """``m`` with only the ``per_column`` largest values of each column (ties by row, that
+    is by post id): the postings ``store.similar.sharing`` reads of each term."""
+    coo = m.tocoo()
+    rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    order = np.lexsort((rows, -vals, cols))  # by column, heaviest first, then by row
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    starts = np.searchsorted(cols, cols, side="left")  # where each entry's column begins
+    keep = np.arange(len(cols)) - starts < per_column
+    kept = sp.coo_matrix((vals[keep], (rows[keep], cols[keep])), m.shape)
+    return sp.csr_matrix(kept)
 
 
 def _top(cols: Ints, vals: Floats, k: int) -> Ints:

@@ -285,6 +285,13 @@ similar_terms = sa.Table(
     sa.PrimaryKeyConstraint("term", "post_id"),
     sa.Index("ix_similar_terms_post_id", "post_id"),
 )
+# Each term's postings heaviest first: candidates read only the top of each (impact-bounded).
+sa.Index(
+    "ix_similar_terms_impact",
+    similar_terms.c.term,
+    similar_terms.c.weight.desc(),
+    similar_terms.c.post_id,
+)
 similar_df = sa.Table(
     "similar_df",
     metadata,

@@ -41,14 +41,34 @@ def features(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def drop(conn: Connection, post_id: int) -> None:
     """A post left the site: its features and its own list go (lists naming it are redone)."""
-    conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
+    gone = conn.execute(post_vectors.delete().where(post_vectors.c.post_id == post_id))
+    _count_change(conn, -gone.rowcount)
     conn.execute(similar_posts.delete().where(similar_posts.c.post_id == post_id))
     conn.execute(similar_terms.delete().where(similar_terms.c.post_id == post_id))
 
 
+POST_COUNT = "similar_posts"  # site_state: how many posts have features, kept as they change
+
+
 def post_count(conn: Connection) -> int:
-    """How many posts have features (every live post, once indexed)."""
+    """How many posts have features (every live post, once indexed): a kept count, not a
+    scan of the features (counted once where it is not kept yet)."""
+    value = conn.scalar(sa.select(site_state.c.value).where(site_state.c.key == POST_COUNT))
+    if value is not None:
+        return int(value)
     return int(conn.scalar(sa.select(sa.func.count()).select_from(post_vectors)) or 0)
+
+
+def _count_change(conn: Connection, n: int) -> None:
+    """After ``n`` posts gained (negative: lost) features: keep the count (where it is not
+    kept yet, it starts from the rows as they are now, the change included)."""
+    if not n:
+        return
+    key = site_state.c.key == POST_COUNT
+    if conn.execute(site_state.update().where(key).values(value=site_state.c.value + n)).rowcount:
+        return
+    count = sa.select(sa.func.count()).select_from(post_vectors).scalar_subquery()
+    conn.execute(site_state.insert().values(key=POST_COUNT, value=count))
 
 
 def doc_freqs(conn: Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -62,18 +82,16 @@ def doc_freqs(conn: Connection, terms: Iterable[str]) -> dict[str, int]:
 
 def add_doc_freqs(conn: Connection, change: Mapping[str, int]) -> None:
     """Add ``change`` (negative: posts that no longer hold a term) to the counts: one
-    upsert per 500 terms (both databases read ``ON CONFLICT``)."""
+    upsert statement (both databases read ``ON CONFLICT``), compiled once and executed for
+    every term at once (its text does not depend on how many terms there are)."""
     rows = [{"term": t[:120], "df": n} for t, n in change.items() if n]
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    for i in range(0, len(rows), 500):
-        stmt = insert(similar_df).values(rows[i : i + 500])
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + stmt.excluded.df}
-            )
-        )
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(similar_df)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[similar_df.c.term], set_={"df": similar_df.c.df + insert.excluded.df}
+    )
+    conn.execute(upsert, rows)
 
 
 def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None:
@@ -90,19 +108,44 @@ def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None
         conn.execute(similar_terms.insert(), rows)
 
 
-def sharing(conn: Connection, post_id: int, terms: Mapping[str, float], limit: int) -> list[int]:
-    """The posts sharing most weight of ``terms`` with ``post_id``, best first."""
+# Candidates, impact-bounded: of each probe term only its ``per_term`` heaviest postings
+# (ties by post id), read as a range of ``ix_similar_terms_impact``. One statement text per
+# database whatever the number of terms (they are passed as one array), compiled once.
+_SHARING_SQLITE = sa.text(
+    "SELECT p.post_id FROM json_each(:terms) AS j"
+    " JOIN similar_terms AS p ON p.rowid IN (SELECT rowid FROM similar_terms"
+    " WHERE term = j.value ORDER BY weight DESC, post_id LIMIT :per_term)"
+    " WHERE p.post_id != :post_id GROUP BY p.post_id"
+    " ORDER BY sum(p.weight) DESC, p.post_id LIMIT :lim"
+)
+_SHARING_POSTGRES = sa.text(
+    "SELECT p.post_id FROM unnest(CAST(:terms AS text[])) AS j(term)"
+    " CROSS JOIN LATERAL (SELECT post_id, weight FROM similar_terms"
+    " WHERE term = j.term ORDER BY weight DESC, post_id LIMIT :per_term) AS p"
+    " WHERE p.post_id != :post_id GROUP BY p.post_id"
+    " ORDER BY sum(p.weight) DESC, p.post_id LIMIT :lim"
+)
+
+
+def sharing(
+    conn: Connection, post_id: int, terms: Mapping[str, float], limit: int, per_term: int
+) -> list[int]:
+    """The posts sharing most weight of ``terms`` with ``post_id``, best first (ties by id).
+
+    Impact-bounded: of each term only its ``per_term`` heaviest postings are read (ties by
+    post id; ``post_id``'s own posting may be among them), so the cost is bounded by the
+    number of terms whatever the size of the site, however common a term or tag is. A post
+    is credited with the weight of the postings read; ``services.similar_build`` applies
+    the same rule to every post at once.
+    """
     if not terms:
         return []
-    weight = sa.func.sum(similar_terms.c.weight)
-    query = (
-        sa.select(similar_terms.c.post_id)
-        .where(similar_terms.c.term.in_(list(terms)), similar_terms.c.post_id != post_id)
-        .group_by(similar_terms.c.post_id)
-        .order_by(weight.desc(), similar_terms.c.post_id)
-        .limit(limit)
-    )
-    return list(conn.scalars(query))
+    params: dict[str, Any] = {"post_id": post_id, "lim": limit, "per_term": per_term}
+    if conn.dialect.name == "postgresql":
+        query, params["terms"] = _SHARING_POSTGRES, list(terms)
+    else:
+        query, params["terms"] = _SHARING_SQLITE, json.dumps(list(terms))
+    return [int(pid) for pid in conn.scalars(query, params)]
 
 
 def holders(conn: Connection, ids: Iterable[int]) -> set[int]:
@@ -135,18 +178,22 @@ def clear(conn: Connection) -> None:
     conn.execute(post_vectors.delete())
     conn.execute(similar_terms.delete())
     conn.execute(similar_df.delete())
+    conn.execute(site_state.delete().where(site_state.c.key == POST_COUNT))
 
 
 def put_features_many(conn: Connection, data: dict[int, dict[str, Any]]) -> None:
     if not data:
         return
     ids = list(data)
+    replaced = 0
     for i in range(0, len(ids), 500):
-        conn.execute(post_vectors.delete().where(post_vectors.c.post_id.in_(ids[i : i + 500])))
+        where = post_vectors.c.post_id.in_(ids[i : i + 500])
+        replaced += conn.execute(post_vectors.delete().where(where)).rowcount
     conn.execute(
         post_vectors.insert(),
         [{"post_id": pid, "features": json.dumps(f)} for pid, f in data.items()],
     )
+    _count_change(conn, len(ids) - replaced)
 
 
 def drop_many(conn: Connection, ids: Iterable[int]) -> None:
@@ -165,6 +212,18 @@ def lists_of(conn: Connection, ids: Iterable[int]) -> dict[int, list[Entry]]:
         )
         for r in conn.execute(query):
             found[r.post_id].append(Entry(r.other_id, r.score, tuple(json.loads(r.why))))
+    return found
+
+
+def last_of(conn: Connection, ids: Iterable[int], rank: int) -> dict[int, tuple[float, int]]:
+    """(score, other_id) of the entry at ``rank`` of each of these lists that has one."""
+    wanted = list(ids)
+    found: dict[int, tuple[float, int]] = {}
+    for i in range(0, len(wanted), 500):
+        query = sa.select(
+            similar_posts.c.post_id, similar_posts.c.score, similar_posts.c.other_id
+        ).where(similar_posts.c.post_id.in_(wanted[i : i + 500]), similar_posts.c.rank == rank)
+        found.update({r.post_id: (r.score, r.other_id) for r in conn.execute(query)})
     return found
 
 

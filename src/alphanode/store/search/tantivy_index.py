@@ -100,7 +100,7 @@ class _Writer:
     def commit(self) -> None:
         self.writer.commit()
         self.committed = True
-        self.backend.refresh()
+        self.backend.stale()  # the next search reloads (not every commit: ~10 ms each)
 
 
 def _document(d: IndexDoc) -> tantivy.Document:
@@ -181,6 +181,10 @@ class TantivyBackend:
     def refresh(self) -> None:
         self.index.reload()
         self._reloaded = time.monotonic()
+
+    def stale(self) -> None:
+        """The index changed: the next search reloads the reader first."""
+        self._reloaded = 0.0
 
     def _searcher(self) -> tantivy.Searcher:
         if time.monotonic() - self._reloaded > RELOAD_SECONDS:
