@@ -13,7 +13,7 @@ import pytest
 from alphanode import cache_rules
 from alphanode.services import views as view_service
 from alphanode.settings import Settings
-from alphanode.store import migrate, posts
+from alphanode.store import migrate, posts, state
 from alphanode.store.engine import reading
 from tests.conftest import REPO
 from tests.web.conftest import SEED_SLUG, Client, Site
@@ -258,3 +258,25 @@ def test_if_none_match_star_gives_304(ops: Client) -> None:
     assert ops.get(url, headers={"if-none-match": "*"}).status_code == 304
     assert ops.get("/posts/no-such-post", headers={"if-none-match": "*"}).status_code == 404
     assert ops.get("/robots.txt", headers={"if-none-match": "*"}).status_code == 304
+
+
+def test_metrics_count_page_cache_invalidations(ops: Client) -> None:
+    """A change to public content empties each worker's page cache; /metrics counts it."""
+
+    def figure(text: str, name: str) -> float:
+        found = re.search(rf"^{name} (\S+)$", text, re.M)
+        assert found, name
+        return float(found.group(1))
+
+    ops.get(f"/posts/{SEED_SLUG}")
+    ops.get(f"/posts/{SEED_SLUG}")  # kept now
+    before = ops.get("/metrics").text
+    engine = ops.app.state.engine
+    with engine.begin() as conn:
+        state.bump_content_version(conn)
+    assert ops.get(f"/posts/{SEED_SLUG}").status_code == 200  # sees the new version
+    after = ops.get("/metrics").text
+    name = "alphanode_page_cache_invalidations_total"
+    assert figure(after, name) == figure(before, name) + 1
+    dropped = "alphanode_page_cache_invalidated_entries_total"
+    assert figure(after, dropped) >= figure(before, dropped) + 1

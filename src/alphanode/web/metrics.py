@@ -45,6 +45,17 @@ class Metrics:
         self.cache = Counter(
             "alphanode_page_cache", "In-process page cache outcomes", ["outcome"], registry=reg
         )
+        self.invalidations = Counter(
+            "alphanode_page_cache_invalidations",
+            "Times this worker emptied its page cache because public content changed (the "
+            "content version moved, or on a host with its own index, its log position)",
+            registry=reg,
+        )
+        self.invalidated_entries = Counter(
+            "alphanode_page_cache_invalidated_entries",
+            "Kept pages dropped by those invalidations",
+            registry=reg,
+        )
         self.views = Counter(
             "alphanode_views_counted", "Article views counted (real browsers only)", registry=reg
         )
@@ -77,6 +88,10 @@ class Metrics:
         if timer is None:
             timer = self._durations[route] = self.duration.labels(route)
         timer.observe(seconds)
+
+    def invalidated(self, entries: int) -> None:
+        self.invalidations.inc()
+        self.invalidated_entries.inc(entries)
 
     def cache_outcome(self, outcome: str) -> None:
         child = self._cache.get(outcome)

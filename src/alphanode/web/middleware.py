@@ -56,11 +56,17 @@ class Frontline:
         self.metrics = metrics
         self.views = views
         self.cache = PageCache(entries)
-        self.version = ContentVersion(version, check_seconds, self.cache.clear, last_change)
+        self.version = ContentVersion(version, check_seconds, self._changed, last_change)
         self.book = RuleBook()
         self.negotiate = lru_cache(maxsize=512)(encoding.negotiate)
         self.lines = LogLines(log_format)
         self.favicon = (STATIC / "favicon.ico").read_bytes()
+
+    def _changed(self, first: bool) -> None:
+        """Public content moved: every kept page may be stale, so the cache is emptied."""
+        if not first:
+            self.metrics.invalidated(len(self.cache.entries))
+        self.cache.clear()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -10,7 +10,8 @@ from anyio import to_thread
 
 class ContentVersion:
     """Checks the content version at most every ``interval`` seconds, never on the event
-    loop (it is a database query), and calls ``on_change`` when it moved.
+    loop (it is a database query), and calls ``on_change(first)`` when it moved (``first``:
+    the worker's first reading, at start-up, not a change it saw happen).
 
     ``changed_at`` is the Last-Modified of site-wide pages (listings, feeds, the sitemap): at
     start-up, when any post last changed (``last_change``, read once, the same for every
@@ -23,7 +24,7 @@ class ContentVersion:
         self,
         read: Callable[[], int],
         interval: float,
-        on_change: Callable[[], None],
+        on_change: Callable[[bool], None],
         last_change: Callable[[], float | None] | None = None,
     ) -> None:
         self.read = read
@@ -54,4 +55,4 @@ class ContentVersion:
             self.checking = False
         self.seen = current
         self.changed_at = changed
-        self.on_change()
+        self.on_change(first)
