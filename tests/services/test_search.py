@@ -16,7 +16,7 @@ from alphanode.services import importer, review, search
 from alphanode.services.sources import resolve
 from alphanode.store import outbox
 from alphanode.store.engine import reading
-from alphanode.store.search.query import QueryError
+from alphanode.store.search.query import QueryError, parse
 from tests.conftest import SEED
 from tests.helpers import variant
 from tests.searchcases import Corpus
@@ -263,3 +263,20 @@ def test_any_text_returns_results_or_a_clear_error(small: Corpus, q: str) -> Non
         search.search(small.site, q)
     except AlphanodeError as exc:
         assert exc.http_status == 400 and exc.code == "AN-SEARCH-001"
+
+
+@pytest.mark.parametrize("q", ["how do i fix slow queries in production", "python"])
+def test_uncounted_search_returns_the_same_hits(small: Corpus, q: str) -> None:
+    """Feedback's first pass asks for hits only (``counted=False``): the same hits, in the
+    same order, as the counted search; its total is their number and it says nothing of
+    which words matched."""
+    backend = small.site.backend()
+    parsed = parse(q, backend.analyze, 500)
+    full = backend.search(parsed, {}, 0, 10, facets=False, snippets=False)
+    bare = backend.search(parsed, {}, 0, 10, facets=False, snippets=False, counted=False)
+    assert full.hits, q
+    assert [(h.post_id, round(h.score, 4)) for h in bare.hits] == [
+        (h.post_id, round(h.score, 4)) for h in full.hits
+    ]
+    assert bare.total == len(bare.hits) <= full.total
+    assert bare.matched == ""

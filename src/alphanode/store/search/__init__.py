@@ -114,7 +114,12 @@ class SearchBackend(Protocol):
         limit: int,
         facets: bool = True,
         snippets: bool = True,
-    ) -> Results: ...
+        counted: bool = True,
+    ) -> Results:
+        """The best ``limit`` matches after ``offset``. ``counted=False``: the caller reads
+        only the hits (``total`` is then their number and ``matched`` is empty), so the
+        backend need not visit every match to count them."""
+        ...
 
     def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         """Per post, how often each stem occurs in it (feedback's first results)."""

@@ -494,6 +494,7 @@ class PostgresBackend:
         limit: int,
         facets: bool = True,
         snippets: bool = True,
+        counted: bool = True,
     ) -> Results:
         with self.engine.connect() as conn:
             # The planner costs `@@` as a cheap operator, but each row's vectors are read
@@ -503,7 +504,7 @@ class PostgresBackend:
             conn.execute(sa.text("SET LOCAL enable_seqscan = off; SET LOCAL jit = off"))
             m = match(query, filters, self._stats(conn, query), self.candidates)
             self._resolve(conn, m)
-            return self._search(conn, m, offset, limit, facets, snippets)
+            return self._search(conn, m, offset, limit, facets, snippets, counted)
 
     def _stats(self, conn: Connection, query: ParsedQuery) -> Stats:
         words = query.ranked()
@@ -540,6 +541,7 @@ class PostgresBackend:
         limit: int,
         facets: bool,
         snippets: bool,
+        counted: bool = True,
     ) -> Results:
         """One pass over the candidates: the page, how many there are, whether one holds
         every word and the facet counts; headlines for the page's rows only."""
@@ -566,12 +568,12 @@ class PostgresBackend:
                 f"c AS MATERIALIZED (SELECT {columns} FROM search_documents "  # noqa: S608 - fixed SQL
                 "JOIN pool USING (post_id))"
             )
-            counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
             if not m.narrow:
                 # The posts holding some term are those with a posting of one: counted from
                 # the postings index alone (a word found only as typed, in code or as a
                 # stop word, is not counted here, as it is not ranked).
-                counted = (
+                counted_rows = (
                     "(SELECT count(*) FROM (SELECT DISTINCT post_id FROM search_postings "
                     "WHERE lexeme = ANY(CAST(:pl AS text[]))) n)"
                 )
@@ -588,8 +590,10 @@ class PostgresBackend:
                 "pool AS (SELECT post_id FROM c LEFT JOIN top USING (post_id) "
                 "ORDER BY c.cheap + coalesce(top.score, 0) DESC, post_id DESC LIMIT :pool)"
             )
-            counted = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
-            counted = counted if m.newest else "(SELECT count(*) FROM c)"
+            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            counted_rows = counted_rows if m.newest else "(SELECT count(*) FROM c)"
+        # Nobody reads the total of feedback's first pass: not counted there.
+        counted_sql = counted_rows if counted else "0"
         # Stage two: the pool ranked in full. Each row's vectors are read (detoasted) once,
         # not once per ts_rank and @@.
         ctes.append(
@@ -608,7 +612,7 @@ class PostgresBackend:
             "SELECT 'hit' AS kind, CAST(post_id AS text) AS v, score AS n, n AS at FROM page "
             # whether a row holds every word: asked of the pool, where such rows come first
             "UNION ALL SELECT 'total', (SELECT CAST(bool_or(every) AS text) FROM r), "
-            f"{counted}, 0",
+            f"{counted_sql}, 0",
         ]
         if facets:
             for name in FACETS:
@@ -642,6 +646,8 @@ class PostgresBackend:
         found = [
             Hit(pid, float(r.n), marked.get(pid, "")) for pid, r in zip(ids, hits, strict=True)
         ]
+        if not counted:
+            return Results(found, len(found), counts, "")
         matched = ("all" if every else "some") if total and m.every != "FALSE" else ""
         return Results(found, total, counts, matched)
 

@@ -314,10 +314,12 @@ class TantivyBackend:
         limit: int,
         facets: bool = True,
         snippets: bool = True,
+        counted: bool = True,
     ) -> Results:
         searcher = self._searcher()
         q = self._query(query, filters)
-        found = searcher.search(q, limit, count=True, offset=offset)
+        # Counting visits every match (no early stop on the best): only when it is shown.
+        found = searcher.search(q, limit, count=counted, offset=offset)
         maker = None
         if snippets and not query.empty:
             maker = tantivy.SnippetGenerator.create(searcher, q, self.schema, "body")
@@ -327,6 +329,8 @@ class TantivyBackend:
             doc = searcher.doc(address)
             text = self._snippet(maker, doc, query.prefixes) if maker is not None else ""
             hits.append(Hit(_post_id(doc), float(score), text))
+        if not counted:
+            return Results(hits, len(hits), self._facets(searcher, q) if facets else {}, "")
         total = int(getattr(found, "count", 0) or 0)
         return Results(
             hits,
