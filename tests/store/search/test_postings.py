@@ -163,3 +163,39 @@ def test_first_stage_reads_each_words_best_postings(corpus: Corpus) -> None:
         assert found.total == everything.total >= len(tops)
     finally:
         e.dispose()
+
+
+def test_counting_stops_past_the_bound_and_is_exact_below_it(corpus: Corpus) -> None:
+    """Every word common (one candidate): the matches are counted from the postings, or
+    through the GIN indexes with a filter, up to the bound; exact up to it."""
+    e = corpus.engine
+    try:
+        stack = search.search(corpus.site, "the").facets["stack"][0][0]
+        with e.connect() as conn:
+            common = conn.scalars(
+                sa.text(
+                    "SELECT lexeme FROM search_terms WHERE lexeme ~ '^[a-z]{4,}$' AND "
+                    "tsvector_to_array(to_tsvector('english', lexeme)) = ARRAY[lexeme] "
+                    "ORDER BY df DESC, lexeme LIMIT 3"
+                )
+            )
+            q = parser.parse(" ".join(common), postgres.PostgresBackend(e).analyze, 500)
+        for filters in ({}, {"stack": stack}):
+            exact = postgres.PostgresBackend(e, candidates=1).search(q, filters, 0, 10).total
+            assert exact > 3
+            for bound in (2, exact - 1):
+                got = postgres.PostgresBackend(e, candidates=1, count_up_to=bound)
+                assert bound < got.search(q, filters, 0, 10).total <= exact
+            for bound in (exact, exact + 5):
+                got = postgres.PostgresBackend(e, candidates=1, count_up_to=bound)
+                assert got.search(q, filters, 0, 10).total == exact
+            # Not every match is visited: through the GIN indexes (a filter) one past the
+            # bound; from the postings at most one past it of each word's.
+            total = (
+                postgres.PostgresBackend(e, candidates=1, count_up_to=2)
+                .search(q, filters, 0, 10)
+                .total
+            )
+            assert total == 3 if filters else 3 <= total <= 3 * len(q.ranked()) < exact
+    finally:
+        e.dispose()

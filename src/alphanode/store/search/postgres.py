@@ -392,6 +392,12 @@ _COUNT = (
     "FROM search_documents WHERE post_id = ANY(:ids)) s GROUP BY l "
     "ON CONFLICT (lexeme) DO UPDATE SET df = search_terms.df + excluded.df"
 )
+# The matches counted up to the bound: the GIN indexes find them, and the count stops at
+# ``bound`` rows rather than visiting every match of a question of common words.
+_COUNTED = (
+    "(SELECT count(*) FROM (SELECT 1 FROM search_documents WHERE {where} "  # noqa: S608
+    "LIMIT :bound) n)"
+)
 _LESS, _MORE = sa.text(_COUNT.format(sign="-")), sa.text(_COUNT.format(sign=""))
 _UNPOST = sa.text("DELETE FROM search_postings WHERE post_id = ANY(:ids)")
 _POST = sa.text(POSTINGS.format(rows="d.post_id = ANY(:ids)"))
@@ -456,12 +462,19 @@ class PostgresBackend:
     name = "postgres"
 
     def __init__(
-        self, engine: Engine, candidates: int = 0, rerank: int = 0, per_term: int = 0
+        self,
+        engine: Engine,
+        candidates: int = 0,
+        rerank: int = 0,
+        per_term: int = 0,
+        count_up_to: int = 0,
     ) -> None:
         self.engine = engine
         self.candidates = candidates  # 0: every matching row is a candidate
         self.rerank = rerank  # 0: every candidate is ranked in full
         self.per_term = per_term  # 0: every posting of each term is read in stage one
+        # 0: every match is counted; else counting stops one past it ("more than")
+        self.count_up_to = count_up_to
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -568,14 +581,17 @@ class PostgresBackend:
                 f"c AS MATERIALIZED (SELECT {columns} FROM search_documents "  # noqa: S608 - fixed SQL
                 "JOIN pool USING (post_id))"
             )
-            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            counted_rows = _COUNTED.format(where=where)
             if not m.narrow:
                 # The posts holding some term are those with a posting of one: counted from
                 # the postings index alone (a word found only as typed, in code or as a
-                # stop word, is not counted here, as it is not ranked).
+                # stop word, is not counted here, as it is not ranked). Each term's
+                # postings are distinct posts, so at most ``bound`` of each are read: the
+                # union is exact below the bound and at least the bound above it.
                 counted_rows = (
-                    "(SELECT count(*) FROM (SELECT DISTINCT post_id FROM search_postings "
-                    "WHERE lexeme = ANY(CAST(:pl AS text[]))) n)"
+                    "(SELECT count(*) FROM (SELECT DISTINCT p.post_id FROM q CROSS JOIN "
+                    "LATERAL (SELECT post_id FROM search_postings s WHERE s.lexeme = q.lexeme "
+                    "LIMIT :bound) p) n)"
                 )
         else:
             # The candidates (all the matches, or those holding the rarest terms, or the
@@ -590,8 +606,7 @@ class PostgresBackend:
                 "pool AS (SELECT post_id FROM c LEFT JOIN top USING (post_id) "
                 "ORDER BY c.cheap + coalesce(top.score, 0) DESC, post_id DESC LIMIT :pool)"
             )
-            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
-            counted_rows = counted_rows if m.newest else "(SELECT count(*) FROM c)"
+            counted_rows = _COUNTED.format(where=where) if m.newest else "(SELECT count(*) FROM c)"
         # Nobody reads the total of feedback's first pass: not counted there.
         counted_sql = counted_rows if counted else "0"
         # Stage two: the pool ranked in full. Each row's vectors are read (detoasted) once,
@@ -627,6 +642,7 @@ class PostgresBackend:
             "offset": offset,
             "pool": pool,
             "per_term": per_term,
+            "bound": self.count_up_to + 1 if self.count_up_to else 1 << 31,
             "pl": list(m.postings),
             "pw": list(m.postings.values()),
         }
