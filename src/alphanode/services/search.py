@@ -119,7 +119,9 @@ def _expanded(site: Site, parsed: parser.ParsedQuery, chosen: dict[str, str]) ->
     if not fb.applies(parsed):
         return parsed
     backend = site.backend()
-    first = backend.search(parsed, chosen, 0, fb.docs, facets=False, snippets=False, counted=False)
+    first = backend.search(
+        parsed, chosen, 0, fb.docs, facets=False, snippets=False, counted=False, first_stage=True
+    )
     if not first.hits:
         return parsed
     model = feedback.relevance_model(first.hits, backend.doc_terms([h.post_id for h in first.hits]))

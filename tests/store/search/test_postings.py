@@ -199,3 +199,23 @@ def test_counting_stops_past_the_bound_and_is_exact_below_it(corpus: Corpus) -> 
             assert total == 3 if filters else 3 <= total <= 3 * len(q.ranked()) < exact
     finally:
         e.dispose()
+
+
+def test_a_first_stage_search_orders_by_the_postings_alone(corpus: Corpus) -> None:
+    """Feedback's first pass (``first_stage``): the best rows by stage one's BM25 sum, no
+    vector read; each one a match, best first, as many as asked for."""
+    e = corpus.engine
+    try:
+        backend = postgres.PostgresBackend(e, candidates=1000, rerank=200, per_term=1000)
+        q = parser.parse("the system data cache", backend.analyze, 500)
+        every = {h.post_id for h in backend.search(q, {}, 0, 1000).hits}
+        rough = backend.search(q, {}, 0, 5, False, False, counted=False, first_stage=True)
+        assert len(rough.hits) == min(5, len(every)) > 0
+        assert {h.post_id for h in rough.hits} <= every
+        scores = [h.score for h in rough.hits]
+        assert scores == sorted(scores, reverse=True) and scores[0] > 0
+        # stage one's scores (BM25 sums), not the full rank's
+        full = backend.search(q, {}, 0, 5, False, False, counted=False)
+        assert [h.score for h in full.hits] != scores
+    finally:
+        e.dispose()

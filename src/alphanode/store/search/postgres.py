@@ -508,6 +508,7 @@ class PostgresBackend:
         facets: bool = True,
         snippets: bool = True,
         counted: bool = True,
+        first_stage: bool = False,
     ) -> Results:
         with self.engine.connect() as conn:
             # The planner costs `@@` as a cheap operator, but each row's vectors are read
@@ -517,7 +518,8 @@ class PostgresBackend:
             conn.execute(sa.text("SET LOCAL enable_seqscan = off; SET LOCAL jit = off"))
             m = match(query, filters, self._stats(conn, query), self.candidates)
             self._resolve(conn, m)
-            return self._search(conn, m, offset, limit, facets, snippets, counted)
+            rough = first_stage and not counted
+            return self._search(conn, m, offset, limit, facets, snippets, counted, rough)
 
     def _stats(self, conn: Connection, query: ParsedQuery) -> Stats:
         words = query.ranked()
@@ -555,11 +557,13 @@ class PostgresBackend:
         facets: bool,
         snippets: bool,
         counted: bool = True,
+        rough: bool = False,
     ) -> Results:
         """One pass over the candidates: the page, how many there are, whether one holds
         every word and the facet counts; headlines for the page's rows only."""
         where = " AND ".join(m.where)
         pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
+        pool = offset + limit if rough else pool
         per_term = self.per_term or 1 << 31
         cheap = " + ".join(m.cheap) or "0"
         columns = "post_id, stack, tools, difficulty, code_language"
@@ -603,8 +607,8 @@ class PostgresBackend:
                 f"FROM search_documents WHERE {where}{newest})"
             )
             ctes.append(
-                "pool AS (SELECT post_id FROM c LEFT JOIN top USING (post_id) "
-                "ORDER BY c.cheap + coalesce(top.score, 0) DESC, post_id DESC LIMIT :pool)"
+                "pool AS (SELECT post_id, c.cheap + coalesce(top.score, 0) AS score FROM c "
+                "LEFT JOIN top USING (post_id) ORDER BY 2 DESC, post_id DESC LIMIT :pool)"
             )
             counted_rows = _COUNTED.format(where=where) if m.newest else "(SELECT count(*) FROM c)"
         # Nobody reads the total of feedback's first pass: not counted there.
@@ -616,6 +620,9 @@ class PostgresBackend:
             "post_id, title, document || CAST('' AS tsvector) AS document, unstemmed || "
             "CAST('' AS tsvector) AS unstemmed FROM search_documents JOIN pool USING (post_id) "
             "OFFSET 0) d)"
+            if not rough
+            # feedback's first pass: stage one's order, no vector read
+            else "r AS (SELECT post_id, score, FALSE AS every FROM pool)"
         )
         ctes.append(
             "page AS (SELECT post_id, score, row_number() OVER (ORDER BY score DESC, "
@@ -672,9 +679,12 @@ class PostgresBackend:
         """Stage one's best rows that match, taken in order: each holds some term, so only
         the narrower conditions are checked, row by row, until the pool is full."""
         if not m.narrow:
-            return "pool AS (SELECT post_id FROM top ORDER BY score DESC, post_id DESC LIMIT :pool)"
+            return (
+                "pool AS (SELECT post_id, score FROM top ORDER BY score DESC, post_id DESC "
+                "LIMIT :pool)"
+            )
         return (
-            "pool AS (SELECT t.post_id FROM (SELECT post_id, score FROM top "  # noqa: S608 - fixed SQL
+            "pool AS (SELECT t.post_id, t.score FROM (SELECT post_id, score FROM top "  # noqa: S608 - fixed SQL
             "ORDER BY score DESC, post_id DESC) t CROSS JOIN LATERAL (SELECT 1 FROM "
             f"search_documents d WHERE d.post_id = t.post_id AND {where} OFFSET 0) x "
             "LIMIT :pool)"
