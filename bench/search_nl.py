@@ -2,7 +2,7 @@
 replayed over a synthesized corpus, on both backends (tantivy and PostgreSQL).
 
     .venv/bin/python bench/search_nl.py [COLLECTION_DIR] --postgres URL [--count 100000]
-        [--queries 0] [--keep NAME]
+        [--queries 0] [--keep NAME] [--backends postgres,tantivy]
 
 One PostgreSQL database (made for the run, dropped after it) receives ``--count``
 synthesized posts through the real importer and review; then each backend's index is built
@@ -19,6 +19,7 @@ run, reused as it is on the next ones (the import is the slow part: 15–30 minu
 100,000 posts on a small machine), so one import can be replayed many times; drop it with
 ``DROP DATABASE NAME`` when done. A kept database whose PostgreSQL index holds every
 post is replayed without rebuilding it (the tantivy index is always built afresh).
+``--backends`` names the backends to measure, a comma list (both by default).
 """
 
 from __future__ import annotations
@@ -170,7 +171,15 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=0, help="only the first N queries")
     ap.add_argument("--keep", metavar="NAME", default="", help="a database to fill once, keep")
     ap.add_argument("--import-only", action="store_true", help="with --keep: only fill it")
+    ap.add_argument(
+        "--backends", default="postgres,tantivy", help="a comma list: postgres, tantivy"
+    )
     args = ap.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(backends) - {"postgres", "tantivy"})
+    if unknown or not backends:
+        print(f"--backends: unknown {unknown}, expected postgres and/or tantivy", file=sys.stderr)
+        return 2
     if not args.collection.is_dir():
         print(f"no judged collection at {args.collection}", file=sys.stderr)
         return 2
@@ -188,7 +197,7 @@ def main() -> int:
             engine.dispose()
             return 0
         try:
-            for name in ("postgres", "tantivy"):
+            for name in backends:
                 settings = Settings.load(
                     env={},
                     database_url=url,

@@ -240,6 +240,18 @@ class Values:
         "Raise it (or 0) to rank more rows at more cost per query; nothing is stored.",
         bounds=(0, 1_000_000),
     )
+    search_count_up_to: int = declare(
+        1000,
+        "Search counts its matches up to this many: beyond it the page and the API say "
+        '"more than" this number (pages stop at 100 anyway). The PostgreSQL backend stops '
+        "counting one past it, so a question of common words does not visit every post "
+        "holding one. 0 counts every match.",
+        "alphanode.services.search",
+        'Totals up to a thousand are exact; a larger one reads "more than 1,000 results" '
+        "and costs no more than a thousand would.",
+        "Raise it (or 0) for exact large totals at the cost of counting them; nothing is stored.",
+        bounds=(0, 10_000_000),
+    )
     search_rerank: int = declare(
         200,
         "PostgreSQL backend: how many candidates, first ordered by the BM25 weights of the "

@@ -3,6 +3,7 @@ safe snippets, facets and filters, pages, and hostile queries that never become 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from hypothesis import strategies as st
 
 from alphanode.errors import AlphanodeError
 from alphanode.services import importer, review, search
+from alphanode.services.runtime import Site
 from alphanode.services.sources import resolve
 from alphanode.store import outbox
 from alphanode.store.engine import reading
 from alphanode.store.search.query import QueryError, parse
-from tests.conftest import SEED
+from tests.conftest import SEED, make_site
 from tests.helpers import variant
 from tests.searchcases import Corpus
 
@@ -280,3 +282,45 @@ def test_uncounted_search_returns_the_same_hits(small: Corpus, q: str) -> None:
     ]
     assert bare.total == len(bare.hits) <= full.total
     assert bare.matched == ""
+
+
+def _bounded(corpus: Corpus, search_candidates: int = 1000, search_count_up_to: int = 0) -> Site:
+    settings = dataclasses.replace(
+        corpus.settings,
+        search_candidates=search_candidates,
+        search_count_up_to=search_count_up_to,
+    )
+    return make_site(settings, corpus.engine)
+
+
+@pytest.mark.parametrize("candidates", [1000, 3])  # 3: every word is common (postings' count)
+def test_a_total_past_the_bound_says_more_and_its_pages_still_work(
+    corpus: Corpus, candidates: int
+) -> None:
+    exact = search.search(_bounded(corpus, search_candidates=candidates), "the", size=3)
+    assert exact.total > 8 and not exact.more
+    bound = exact.total // 2
+    site = _bounded(corpus, search_candidates=candidates, search_count_up_to=bound)
+    first = search.search(site, "the", size=3)
+    assert first.more and first.total == bound and first.pages == -(-bound // 3)
+    assert [h.card.ref for h in first.hits] == [h.card.ref for h in exact.hits]
+    seen: list[str] = []
+    for page in range(1, first.pages + 1):
+        found = search.search(site, "the", page=page, size=3)
+        assert found.more and found.total == bound
+        seen += [h.card.ref for h in found.hits]
+    assert len(seen) == len(set(seen)) >= bound
+    # Below the bound the total is exact, filters and phrases (counted otherwise) too.
+    roomy = _bounded(corpus, search_candidates=candidates, search_count_up_to=exact.total)
+    assert search.search(roomy, "the").total == exact.total
+    assert not search.search(roomy, "the").more
+    # With a filter (3 candidates: counted through the GIN indexes, up to the bound).
+    stack = search.search(corpus.site, "the").facets["stack"][0][0]
+    n = search.search(_bounded(corpus, search_candidates=candidates), "the", {"stack": stack}).total
+    assert n > 1
+    tight = _bounded(corpus, search_candidates=candidates, search_count_up_to=n - 1)
+    narrowed = search.search(tight, "the", {"stack": stack})
+    assert narrowed.more and narrowed.total == n - 1
+    enough = _bounded(corpus, search_candidates=candidates, search_count_up_to=n)
+    assert search.search(enough, "the", {"stack": stack}).total == n
+    assert not search.search(enough, "the", {"stack": stack}).more

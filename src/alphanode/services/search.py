@@ -44,6 +44,8 @@ class SearchPage:
     # how many and how well they match; "" for one word
     matched: str = ""
     suggestion: str = ""  # "did you mean": the query with misspelt words corrected
+    # True: more than ``total`` posts match (search_count_up_to); counting stopped there
+    more: bool = False
 
 
 def clean_filters(raw: Mapping[str, str | None]) -> dict[str, str]:
@@ -82,10 +84,15 @@ def search(
         for h in found.hits
         if h.post_id in by_id
     ]
-    pages = max(1, min(MAX_PAGE, math.ceil(found.total / size)))
-    suggestion = _did_you_mean(q, backend.suggest(parsed.all_terms())) if not found.total else ""
+    # Counting stops at the bound on every backend alike (PostgreSQL stops one past it,
+    # tantivy counts all): the same search says the same total on both.
+    bound = site.settings.search_count_up_to
+    more = bool(bound) and found.total > bound
+    total = bound if more else found.total
+    pages = max(1, min(MAX_PAGE, math.ceil(total / size)))
+    suggestion = _did_you_mean(q, backend.suggest(parsed.all_terms())) if not total else ""
     return SearchPage(
-        q, chosen, hits, found.total, page, pages, found.facets, found.matched, suggestion
+        q, chosen, hits, total, page, pages, found.facets, found.matched, suggestion, more
     )
 
 
@@ -112,7 +119,9 @@ def _expanded(site: Site, parsed: parser.ParsedQuery, chosen: dict[str, str]) ->
     if not fb.applies(parsed):
         return parsed
     backend = site.backend()
-    first = backend.search(parsed, chosen, 0, fb.docs, facets=False, snippets=False, counted=False)
+    first = backend.search(
+        parsed, chosen, 0, fb.docs, facets=False, snippets=False, counted=False, first_stage=True
+    )
     if not first.hits:
         return parsed
     model = feedback.relevance_model(first.hits, backend.doc_terms([h.post_id for h in first.hits]))

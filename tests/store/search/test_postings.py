@@ -163,3 +163,59 @@ def test_first_stage_reads_each_words_best_postings(corpus: Corpus) -> None:
         assert found.total == everything.total >= len(tops)
     finally:
         e.dispose()
+
+
+def test_counting_stops_past_the_bound_and_is_exact_below_it(corpus: Corpus) -> None:
+    """Every word common (one candidate): the matches are counted from the postings, or
+    through the GIN indexes with a filter, up to the bound; exact up to it."""
+    e = corpus.engine
+    try:
+        stack = search.search(corpus.site, "the").facets["stack"][0][0]
+        with e.connect() as conn:
+            common = conn.scalars(
+                sa.text(
+                    "SELECT lexeme FROM search_terms WHERE lexeme ~ '^[a-z]{4,}$' AND "
+                    "tsvector_to_array(to_tsvector('english', lexeme)) = ARRAY[lexeme] "
+                    "ORDER BY df DESC, lexeme LIMIT 3"
+                )
+            )
+            q = parser.parse(" ".join(common), postgres.PostgresBackend(e).analyze, 500)
+        for filters in ({}, {"stack": stack}):
+            exact = postgres.PostgresBackend(e, candidates=1).search(q, filters, 0, 10).total
+            assert exact > 3
+            for bound in (2, exact - 1):
+                got = postgres.PostgresBackend(e, candidates=1, count_up_to=bound)
+                assert bound < got.search(q, filters, 0, 10).total <= exact
+            for bound in (exact, exact + 5):
+                got = postgres.PostgresBackend(e, candidates=1, count_up_to=bound)
+                assert got.search(q, filters, 0, 10).total == exact
+            # Not every match is visited: through the GIN indexes (a filter) one past the
+            # bound; from the postings at most one past it of each word's.
+            total = (
+                postgres.PostgresBackend(e, candidates=1, count_up_to=2)
+                .search(q, filters, 0, 10)
+                .total
+            )
+            assert total == 3 if filters else 3 <= total <= 3 * len(q.ranked()) < exact
+    finally:
+        e.dispose()
+
+
+def test_a_first_stage_search_orders_by_the_postings_alone(corpus: Corpus) -> None:
+    """Feedback's first pass (``first_stage``): the best rows by stage one's BM25 sum, no
+    vector read; each one a match, best first, as many as asked for."""
+    e = corpus.engine
+    try:
+        backend = postgres.PostgresBackend(e, candidates=1000, rerank=200, per_term=1000)
+        q = parser.parse("the system data cache", backend.analyze, 500)
+        every = {h.post_id for h in backend.search(q, {}, 0, 1000).hits}
+        rough = backend.search(q, {}, 0, 5, False, False, counted=False, first_stage=True)
+        assert len(rough.hits) == min(5, len(every)) > 0
+        assert {h.post_id for h in rough.hits} <= every
+        scores = [h.score for h in rough.hits]
+        assert scores == sorted(scores, reverse=True) and scores[0] > 0
+        # stage one's scores (BM25 sums), not the full rank's
+        full = backend.search(q, {}, 0, 5, False, False, counted=False)
+        assert [h.score for h in full.hits] != scores
+    finally:
+        e.dispose()

@@ -115,10 +115,15 @@ class SearchBackend(Protocol):
         facets: bool = True,
         snippets: bool = True,
         counted: bool = True,
+        first_stage: bool = False,
     ) -> Results:
         """The best ``limit`` matches after ``offset``. ``counted=False``: the caller reads
         only the hits (``total`` is then their number and ``matched`` is empty), so the
-        backend need not visit every match to count them."""
+        backend need not visit every match to count them. A backend built with a count
+        bound may stop counting past it: a ``total`` above the bound means "more than the
+        bound" (``services.search`` says so), not an exact figure. ``first_stage=True``
+        (with ``counted=False``): the hits may be ordered by a backend's cheap first stage
+        alone (feedback's first pass); a backend of one stage ignores it."""
         ...
 
     def doc_terms(self, post_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -190,6 +195,7 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
             settings.search_candidates,
             settings.search_rerank,
             settings.search_postings_per_term,
+            settings.search_count_up_to,
         )
     from alphanode.store.search.tantivy_index import TantivyBackend
 

@@ -392,6 +392,12 @@ _COUNT = (
     "FROM search_documents WHERE post_id = ANY(:ids)) s GROUP BY l "
     "ON CONFLICT (lexeme) DO UPDATE SET df = search_terms.df + excluded.df"
 )
+# The matches counted up to the bound: the GIN indexes find them, and the count stops at
+# ``bound`` rows rather than visiting every match of a question of common words.
+_COUNTED = (
+    "(SELECT count(*) FROM (SELECT 1 FROM search_documents WHERE {where} "  # noqa: S608
+    "LIMIT :bound) n)"
+)
 _LESS, _MORE = sa.text(_COUNT.format(sign="-")), sa.text(_COUNT.format(sign=""))
 _UNPOST = sa.text("DELETE FROM search_postings WHERE post_id = ANY(:ids)")
 _POST = sa.text(POSTINGS.format(rows="d.post_id = ANY(:ids)"))
@@ -456,12 +462,19 @@ class PostgresBackend:
     name = "postgres"
 
     def __init__(
-        self, engine: Engine, candidates: int = 0, rerank: int = 0, per_term: int = 0
+        self,
+        engine: Engine,
+        candidates: int = 0,
+        rerank: int = 0,
+        per_term: int = 0,
+        count_up_to: int = 0,
     ) -> None:
         self.engine = engine
         self.candidates = candidates  # 0: every matching row is a candidate
         self.rerank = rerank  # 0: every candidate is ranked in full
         self.per_term = per_term  # 0: every posting of each term is read in stage one
+        # 0: every match is counted; else counting stops one past it ("more than")
+        self.count_up_to = count_up_to
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -495,6 +508,7 @@ class PostgresBackend:
         facets: bool = True,
         snippets: bool = True,
         counted: bool = True,
+        first_stage: bool = False,
     ) -> Results:
         with self.engine.connect() as conn:
             # The planner costs `@@` as a cheap operator, but each row's vectors are read
@@ -504,7 +518,8 @@ class PostgresBackend:
             conn.execute(sa.text("SET LOCAL enable_seqscan = off; SET LOCAL jit = off"))
             m = match(query, filters, self._stats(conn, query), self.candidates)
             self._resolve(conn, m)
-            return self._search(conn, m, offset, limit, facets, snippets, counted)
+            rough = first_stage and not counted
+            return self._search(conn, m, offset, limit, facets, snippets, counted, rough)
 
     def _stats(self, conn: Connection, query: ParsedQuery) -> Stats:
         words = query.ranked()
@@ -542,11 +557,13 @@ class PostgresBackend:
         facets: bool,
         snippets: bool,
         counted: bool = True,
+        rough: bool = False,
     ) -> Results:
         """One pass over the candidates: the page, how many there are, whether one holds
         every word and the facet counts; headlines for the page's rows only."""
         where = " AND ".join(m.where)
         pool = max(self.rerank, offset + limit) if self.rerank else 1 << 31
+        pool = offset + limit if rough else pool
         per_term = self.per_term or 1 << 31
         cheap = " + ".join(m.cheap) or "0"
         columns = "post_id, stack, tools, difficulty, code_language"
@@ -568,14 +585,17 @@ class PostgresBackend:
                 f"c AS MATERIALIZED (SELECT {columns} FROM search_documents "  # noqa: S608 - fixed SQL
                 "JOIN pool USING (post_id))"
             )
-            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
+            counted_rows = _COUNTED.format(where=where)
             if not m.narrow:
                 # The posts holding some term are those with a posting of one: counted from
                 # the postings index alone (a word found only as typed, in code or as a
-                # stop word, is not counted here, as it is not ranked).
+                # stop word, is not counted here, as it is not ranked). Each term's
+                # postings are distinct posts, so at most ``bound`` of each are read: the
+                # union is exact below the bound and at least the bound above it.
                 counted_rows = (
-                    "(SELECT count(*) FROM (SELECT DISTINCT post_id FROM search_postings "
-                    "WHERE lexeme = ANY(CAST(:pl AS text[]))) n)"
+                    "(SELECT count(*) FROM (SELECT DISTINCT p.post_id FROM q CROSS JOIN "
+                    "LATERAL (SELECT post_id FROM search_postings s WHERE s.lexeme = q.lexeme "
+                    "LIMIT :bound) p) n)"
                 )
         else:
             # The candidates (all the matches, or those holding the rarest terms, or the
@@ -587,11 +607,10 @@ class PostgresBackend:
                 f"FROM search_documents WHERE {where}{newest})"
             )
             ctes.append(
-                "pool AS (SELECT post_id FROM c LEFT JOIN top USING (post_id) "
-                "ORDER BY c.cheap + coalesce(top.score, 0) DESC, post_id DESC LIMIT :pool)"
+                "pool AS (SELECT post_id, c.cheap + coalesce(top.score, 0) AS score FROM c "
+                "LEFT JOIN top USING (post_id) ORDER BY 2 DESC, post_id DESC LIMIT :pool)"
             )
-            counted_rows = f"(SELECT count(*) FROM search_documents WHERE {where})"  # noqa: S608
-            counted_rows = counted_rows if m.newest else "(SELECT count(*) FROM c)"
+            counted_rows = _COUNTED.format(where=where) if m.newest else "(SELECT count(*) FROM c)"
         # Nobody reads the total of feedback's first pass: not counted there.
         counted_sql = counted_rows if counted else "0"
         # Stage two: the pool ranked in full. Each row's vectors are read (detoasted) once,
@@ -601,6 +620,9 @@ class PostgresBackend:
             "post_id, title, document || CAST('' AS tsvector) AS document, unstemmed || "
             "CAST('' AS tsvector) AS unstemmed FROM search_documents JOIN pool USING (post_id) "
             "OFFSET 0) d)"
+            if not rough
+            # feedback's first pass: stage one's order, no vector read
+            else "r AS (SELECT post_id, score, FALSE AS every FROM pool)"
         )
         ctes.append(
             "page AS (SELECT post_id, score, row_number() OVER (ORDER BY score DESC, "
@@ -627,6 +649,7 @@ class PostgresBackend:
             "offset": offset,
             "pool": pool,
             "per_term": per_term,
+            "bound": self.count_up_to + 1 if self.count_up_to else 1 << 31,
             "pl": list(m.postings),
             "pw": list(m.postings.values()),
         }
@@ -656,9 +679,12 @@ class PostgresBackend:
         """Stage one's best rows that match, taken in order: each holds some term, so only
         the narrower conditions are checked, row by row, until the pool is full."""
         if not m.narrow:
-            return "pool AS (SELECT post_id FROM top ORDER BY score DESC, post_id DESC LIMIT :pool)"
+            return (
+                "pool AS (SELECT post_id, score FROM top ORDER BY score DESC, post_id DESC "
+                "LIMIT :pool)"
+            )
         return (
-            "pool AS (SELECT t.post_id FROM (SELECT post_id, score FROM top "  # noqa: S608 - fixed SQL
+            "pool AS (SELECT t.post_id, t.score FROM (SELECT post_id, score FROM top "  # noqa: S608 - fixed SQL
             "ORDER BY score DESC, post_id DESC) t CROSS JOIN LATERAL (SELECT 1 FROM "
             f"search_documents d WHERE d.post_id = t.post_id AND {where} OFFSET 0) x "
             "LIMIT :pool)"

@@ -315,6 +315,7 @@ class TantivyBackend:
         facets: bool = True,
         snippets: bool = True,
         counted: bool = True,
+        first_stage: bool = False,
     ) -> Results:
         searcher = self._searcher()
         q = self._query(query, filters)

@@ -83,6 +83,8 @@ async def api_search(request: Request, params: Asked) -> dict[str, Any]:
         "page": result.page,
         "pages": result.pages,
         "total": result.total,
+        # true: more than ``total`` posts match; counting stopped there
+        "more": result.more,
         "matched": result.matched,
         "suggestion": result.suggestion,
         "hits": [
