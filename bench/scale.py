@@ -33,6 +33,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from alphanode.formats import jsonl
-from alphanode.services import importer, indexing, review, search, similar
+from alphanode.services import accounts, importer, indexing, review, search, similar
 from alphanode.services.runtime import Site
 from alphanode.services.sources import resolve
 from alphanode.settings import Settings
@@ -56,6 +57,7 @@ from alphanode.store.engine import reading
 from alphanode.store.migrate import open_database
 from alphanode.store.search import tantivy_index
 from alphanode.synth import generate
+from alphanode.web.context import SESSION_COOKIE
 
 BENCH = Path(__file__).resolve().parent
 PHASES = ("synth", "import", "approve", "reindex", "incremental", "search", "serve")
@@ -348,8 +350,11 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
     return out
 
 
-def wrk_paths(paths: list[str], base: str, seconds: int, connections: int) -> dict[str, Any]:
-    """wrk over many paths (a Lua script picks one at random per request)."""
+def wrk_paths(
+    paths: list[str], base: str, seconds: int, connections: int, cookie: str = ""
+) -> dict[str, Any]:
+    """wrk over many paths (a Lua script picks one at random per request); ``cookie`` is
+    sent with every request when given (a signed-in reviewer's session)."""
     serve = sibling("serve")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(
@@ -368,6 +373,7 @@ def wrk_paths(paths: list[str], base: str, seconds: int, connections: int) -> di
                 str(script),
                 "-H",
                 f"User-Agent: {serve.BROWSER}",
+                *(["-H", f"Cookie: {cookie}"] if cookie else []),
                 base,
             ],
             capture_output=True,
@@ -390,8 +396,19 @@ def wrk_paths(paths: list[str], base: str, seconds: int, connections: int) -> di
     }
 
 
+def reviewer_cookie(url: str, engine: sa.Engine) -> str:
+    """A signed-in reviewer's session cookie, for the review queue (a private screen: without
+    it every request is a 401, which is not what an operator's reviewers see)."""
+    site = Site(Settings.load(env={}, database_url=url), engine=engine)
+    name = f"bench-reviewer-{secrets.token_hex(4)}"  # a new one per run: kept sites too
+    password = accounts.add_user(site, name, "reviewer")
+    token, _ = accounts.login(site, name, password, "127.0.0.1")
+    return f"{SESSION_COOKIE}={token}"
+
+
 def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engine) -> list[Any]:
     serve = sibling("serve")
+    cookie = reviewer_cookie(url, engine)
     with engine.connect() as conn:
         slugs = list(
             conn.scalars(
@@ -465,8 +482,9 @@ def serve_phase(args: argparse.Namespace, work: Path, url: str, engine: sa.Engin
                 time.sleep(3)
             for name, paths in cases:
                 log(f"serve {label}: {name}")
-                wrk_paths(paths, base, 2, args.connections)  # warm-up
-                row = wrk_paths(paths, base, args.seconds, args.connections)
+                signed_in = cookie if name == "review queue" else ""
+                wrk_paths(paths, base, 2, args.connections, signed_in)  # warm-up
+                row = wrk_paths(paths, base, args.seconds, args.connections, signed_in)
                 rows.append({"case": f"{name}, {label}", **row})
             rows.append({"case": f"RSS {label} server", "rss_mib": tree_rss_mib(proc.pid)})
         finally:
