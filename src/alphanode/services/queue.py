@@ -55,14 +55,18 @@ class QueueCounts:
     queue); a slower one is redone in a background thread while requests get the previous
     counts marked ``stale`` with their time, so a page never waits for a million-row count.
     The first count of a large queue (``large`` revisions or more, read from the version) or
-    of any filter set once counts have proved slow also runs in the background: meanwhile
-    the page says it is counting (``total`` None).
+    of any filter set once counts have proved slow (a count of ``small`` pending posts or
+    more that took ``slow`` seconds: a small queue counted slowly only shows a loaded
+    machine) also runs in the background, and the request waits up to ``slow`` seconds for
+    it (``wait``); only past that does the page say it is counting (``total`` None).
     A ``claimed`` filter adds the minute to the key, since claims expire without a write.
     A bounded LRU, one per ``Site``.
     """
 
     slow = 0.25  # seconds
     large = 50_000  # revisions
+    small = 1_000  # pending posts: a count this small is never "slow", however long it took
+    wait = 0.25  # seconds a request waits for a first count running in the background
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
@@ -76,6 +80,7 @@ class QueueCounts:
             version = queue.version(conn)
         minute = at.replace(second=0, microsecond=0) if claimed else None
         key = (tuple(filters), claimed, minute)
+        worker = None
         with self.lock:
             kept = self.items.get(key)
             if kept is not None:
@@ -90,9 +95,13 @@ class QueueCounts:
             elif version[0] >= self.large or self.slow_seen:
                 first = Counts(None, {}, dt.datetime.now(dt.UTC), stale=True)
                 self.items[key] = _Kept((-1, -1), first, float("inf"), refreshing=True)
-                self._background(engine, key, filters, claimed, version)
-                return first
-        return self._recount(engine, key, filters, claimed, version)
+                worker = self._background(engine, key, filters, claimed, version)
+        if worker is None:
+            return self._recount(engine, key, filters, claimed, version)
+        worker.join(self.wait)
+        with self.lock:
+            kept = self.items.get(key)
+            return first if kept is None or kept.version != version else kept.counts
 
     def _background(
         self,
@@ -101,13 +110,15 @@ class QueueCounts:
         filters: review.Filters,
         claimed: str,
         version: tuple[int, int],
-    ) -> None:
-        threading.Thread(
+    ) -> threading.Thread:
+        worker = threading.Thread(
             target=self._recount,
             args=(engine, key, filters, claimed, version),
             name="queue-counts",
             daemon=True,
-        ).start()
+        )
+        worker.start()
+        return worker
 
     def _recount(
         self,
@@ -132,7 +143,7 @@ class QueueCounts:
         took = time.perf_counter() - started
         with self.lock:
             self.recounts += 1
-            self.slow_seen = self.slow_seen or took >= self.slow
+            self.slow_seen = self.slow_seen or (took >= self.slow and total >= self.small)
             self.items[key] = _Kept(version, counts, took)
             self.items.move_to_end(key)
             while len(self.items) > self.size:
