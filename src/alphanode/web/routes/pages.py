@@ -55,7 +55,7 @@ def _listing(
 
 @router.get("/", name="home")
 def home(request: Request, page: Page = 1) -> Response:
-    listing = site.listing(read_engine(request), page)
+    listing = site.listing(read_engine(request), page, counts=context_site(request).live_counts)
     # The home page is cached like any listing (30 s), so the short list may lag that long.
     ranked = (
         view_service.most_read(read_engine(request), limit=HOME_MOST_READ)
@@ -84,7 +84,8 @@ def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Resp
 
 
 def _term_page(request: Request, kind: str, term: str, page: int) -> Response:
-    listing = site.listing(read_engine(request), page, kind, term)
+    counts = context_site(request).live_counts
+    listing = site.listing(read_engine(request), page, kind, term, counts=counts)
     heading = f"{KIND_TITLES[kind]}: {listing.label}" if listing else ""
     prefix = {"topic": "topics"}.get(kind, kind)
     return _listing(request, listing, heading, f"/{prefix}/{term}")
