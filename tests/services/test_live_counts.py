@@ -1,4 +1,4 @@
-"""services/live_counts.py: a listing's live-post count, kept until public content changes."""
+"""services/live_counts.py: listings' live-post counts and most-read rankings, kept per version."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from alphanode.services import review
+from alphanode.services import review, views
 from alphanode.services import site as site_service
-from alphanode.services.live_counts import LiveCounts
+from alphanode.services.live_counts import Kept, LiveCounts
 from alphanode.settings import Settings
 from alphanode.store import public
 from alphanode.store.engine import reading
@@ -64,4 +64,28 @@ def test_the_kept_counts_are_bounded(db: Engine, settings: Settings, tmp_path: P
     counts = LiveCounts(size=2)
     for term in ("a", "b", "c"):
         assert _count(db, counts, "stack", term) == 0
-    assert list(counts.items) == [("stack", "b"), ("stack", "c")]
+    assert list(counts.kept.items) == [("stack", "b"), ("stack", "c")]
+
+
+def test_a_most_read_ranking_is_kept_until_views_are_written_or_a_post_changes(
+    db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    ids = make_posts(db, settings, tmp_path)
+    with reading(db) as conn:
+        live = public.cards_by_ids(conn, [ids["live"]])[ids["live"]]
+    kept: Kept[list[views.Ranked]] = Kept()
+    day = views.today()
+    assert views.most_read(db, 30, 5, day, kept=kept) == []
+    assert views.most_read(db, 30, 5, day, kept=kept) == []
+    assert kept.computed == 1
+
+    views.record(db, {live.slug: 3}, day)  # a flush of counted views moves the version
+    ranked = views.most_read(db, 30, 5, day, kept=kept)
+    assert [(r.card.slug, r.views) for r in ranked] == [(live.slug, 3)]
+    assert kept.computed == 2
+    assert views.most_read(db, 30, 5, day, kept=kept) == ranked
+    assert kept.computed == 2
+
+    review.retract(db, ref(1), "tester", "taken down")  # no longer live: never ranks
+    assert views.most_read(db, 30, 5, day, kept=kept) == []
+    assert views.most_read(db, 30, 5, day) == []

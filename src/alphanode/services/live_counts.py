@@ -1,16 +1,50 @@
-"""How many live posts a listing has (the whole site, or one taxonomy term): counted once per
-change to public content, not once per request."""
+"""What public pages read that grows with the site, kept per version: how many live posts a
+listing has (the whole site, or one taxonomy term), and the most-read rankings."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from alphanode.store import public, state
 
+V = TypeVar("V")
 Key = tuple[str | None, str | None]  # (kind, term); (None, None): every live post
+
+
+class Kept(Generic[V]):
+    """Values kept with the version they were read beside; a bounded LRU.
+
+    A value is answered from here only while the version read now equals the one it was
+    kept with; the caller reads the version first, on the connection it then reads the
+    value on, so a change committed between the two leaves an older version beside a newer
+    value, which the next request reads again (never the reverse).
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, tuple[Hashable, V]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.computed = 0  # values read (not answered from what was kept)
+
+    def get(self, key: Hashable, version: Hashable, compute: Callable[[], V]) -> V:
+        with self.lock:
+            kept = self.items.get(key)
+            if kept is not None and kept[0] == version:
+                self.items.move_to_end(key)
+                return kept[1]
+        value = compute()
+        with self.lock:
+            self.computed += 1
+            self.items[key] = (version, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
 
 
 class LiveCounts:
@@ -20,31 +54,23 @@ class LiveCounts:
     on every home page), while the number changes only when a post goes live or is taken
     down, and every such change bumps ``store.state.content_version`` in its transaction
     (the version the page cache follows). So each count is kept with the version it was
-    read beside, on the same connection, and a request whose version differs counts again:
-    every process sees a change on its next request. A bounded LRU, one per ``Site``.
+    read beside, and a request whose version differs counts again: every process sees a
+    change on its next request. One per ``Site``.
     """
 
     def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self.items: OrderedDict[Key, tuple[int, int]] = OrderedDict()
-        self.lock = threading.Lock()
-        self.counted = 0  # counts run (not answered from what was kept)
+        self.kept: Kept[int] = Kept(size)
+
+    @property
+    def counted(self) -> int:
+        return self.kept.computed
 
     def get(self, conn: Connection, kind: str | None = None, term: str | None = None) -> int:
-        # Read first: a change committed between the two reads leaves an older version
-        # beside a newer count, which the next request counts again (never the reverse).
         version = state.content_version(conn)
-        key = (kind, term)
-        with self.lock:
-            kept = self.items.get(key)
-            if kept is not None and kept[0] == version:
-                self.items.move_to_end(key)
-                return kept[1]
-        total = public.count(conn, kind, term)
-        with self.lock:
-            self.counted += 1
-            self.items[key] = (version, total)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return total
+        key: Key = (kind, term)
+        return self.kept.get(key, version, lambda: public.count(conn, kind, term))
+
+
+def ranking_version(conn: Connection) -> tuple[int, int]:
+    """What a most-read ranking depends on: which posts are live, and the counted views."""
+    return state.content_version(conn), state.views_version(conn)

@@ -13,7 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
 from alphanode.services import follower, indexing, scheduling
-from alphanode.services.live_counts import LiveCounts
+from alphanode.services.live_counts import Kept, LiveCounts
 from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
 from alphanode.store import state
@@ -93,6 +93,8 @@ class Site:
         self.parsed = ParsedRevisions()
         self.queue_counts = QueueCounts()  # the review queue's counts, until it changes
         self.live_counts = LiveCounts()  # live posts per listing, until public content changes
+        # most-read rankings (services.views), until counted views or public content change
+        self.most_read: Kept[Any] = Kept(64)
         self._engine = engine
         self._owns_engine = engine is None
         self._raw_engine: Engine | None = None
