@@ -327,7 +327,7 @@ def nginx_phase(work: Path, body: bytes, args: argparse.Namespace) -> Row:
         return {"case": NGINX, "skipped": "nginx not installed (apt-get install -y nginx)"}
     home = work / "nginx"
     page = home / "root" / ARTICLE.lstrip("/")
-    page.parent.mkdir(parents=True)
+    page.parent.mkdir(parents=True, exist_ok=True)  # a kept --work dir: again
     page.write_bytes(body)  # a static copy of the article page, at the same path
     port = free_port()
     (home / "nginx.conf").write_text(nginx_conf(home, port, args.workers), "utf-8")

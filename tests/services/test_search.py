@@ -16,7 +16,7 @@ from alphanode.errors import AlphanodeError
 from alphanode.services import importer, review, search
 from alphanode.services.runtime import Site
 from alphanode.services.sources import resolve
-from alphanode.store import outbox
+from alphanode.store import outbox, public
 from alphanode.store.engine import reading
 from alphanode.store.search.query import QueryError, parse
 from tests.conftest import SEED, make_site
@@ -324,3 +324,22 @@ def test_a_total_past_the_bound_says_more_and_its_pages_still_work(
     enough = _bounded(corpus, search_candidates=candidates, search_count_up_to=n)
     assert search.search(enough, "the", {"stack": stack}).total == n
     assert not search.search(enough, "the", {"stack": stack}).more
+
+
+@pytest.mark.parametrize("words", [2, 3])
+def test_a_search_that_requires_every_word_says_all_of_its_matches(
+    small: Corpus, words: int
+) -> None:
+    """Each match of a query that requires every word holds them all: "all" with any match,
+    and never more matches than the same words with none required."""
+    with reading(small.engine) as conn:
+        title = public.cards(conn, limit=1)[0].card["title"]
+    q = " ".join(sorted(set(re.findall(r"[a-z]{5,}", title.lower())), key=len)[-words:])
+    backend = small.site.backend()
+    parsed = dataclasses.replace(parse(q, backend.analyze, 500), require_all=True)
+    assert len(parsed.ranked()) == words, q
+    strict = backend.search(parsed, {}, 0, 10, facets=False, snippets=False)
+    assert strict.total, q
+    assert strict.matched == "all"
+    loose = backend.search(dataclasses.replace(parsed, require_all=False), {}, 0, 10)
+    assert strict.total <= loose.total

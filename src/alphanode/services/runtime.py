@@ -13,7 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from alphanode.content.document import Document
 from alphanode.formats import jsonl
 from alphanode.services import follower, indexing, scheduling
+from alphanode.services.live_counts import Kept, LiveCounts
 from alphanode.services.queue import QueueCounts
 from alphanode.settings import Settings
 from alphanode.store import state
@@ -72,9 +73,9 @@ class Site:
 
     Owns the typed ``settings``, the database ``engine`` (migrated when ``auto_migrate``
     is on) and an unmigrated one for ``db``/``backup`` commands, the search backend, the
-    parsed-revision cache, the review queue's counts, the password ``hasher`` (tests pass a
-    cheap one), the ``clock`` and the background workers (the search syncer, the web's view
-    counter).
+    parsed-revision cache, the review queue's and the listings' counts, the password
+    ``hasher`` (tests pass a cheap one), the ``clock`` and the background workers (the search
+    syncer, the web's view counter).
     """
 
     def __init__(
@@ -91,6 +92,9 @@ class Site:
         self.hasher = hasher or PasswordHasher()
         self.parsed = ParsedRevisions()
         self.queue_counts = QueueCounts()  # the review queue's counts, until it changes
+        self.live_counts = LiveCounts()  # live posts per listing, until public content changes
+        # most-read rankings (services.views), until counted views or public content change
+        self.most_read: Kept[Any] = Kept(64)
         self._engine = engine
         self._owns_engine = engine is None
         self._raw_engine: Engine | None = None

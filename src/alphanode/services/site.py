@@ -12,12 +12,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
+from alphanode.services.live_counts import LiveCounts
 from alphanode.services.runtime import Site
 from alphanode.store import posts, public, similar, state
 from alphanode.store.engine import reading
 
 PAGE_SIZE = 20
 SIMILAR_SHOWN = 5
+# A term's own row read by key and sorted costs about this many posts walked in listing order
+# (measured at 100,000 posts on SQLite, docs/benchmarks.md "Pages at scale").
+WALK_COST = 5
 TERM_KINDS = {"stack": "stack", "tools": "tools", "difficulty": "difficulty", "topics": "topic"}
 
 
@@ -61,22 +65,34 @@ class Listing:
 
 
 def listing(
-    engine: Engine, page: int = 1, kind: str | None = None, term: str | None = None
+    engine: Engine,
+    page: int = 1,
+    kind: str | None = None,
+    term: str | None = None,
+    *,
+    counts: LiveCounts | None = None,
 ) -> Listing | None:
-    """One page of live posts, newest first; None when a taxonomy term has no live posts."""
+    """One page of live posts, newest first; None when a taxonomy term has no live posts.
+    ``counts``: the site's kept totals (``Site.live_counts``), else the total is counted."""
     with reading(engine) as conn:
         label = None
         if kind is not None:
             label = public.term_label(conn, kind, term or "")
             if label is None:
                 return None
-        total = public.count(conn, kind, term)
+        total = counts.get(conn, kind, term) if counts else public.count(conn, kind, term)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         if page < 1 or page > pages:
             return None
-        rows = public.cards(
-            conn, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, kind=kind, term=term
+        offset = (page - 1) * PAGE_SIZE
+        # Walk the newest posts (a common term's first pages) when that visits fewer rows
+        # than reading all of the term's, each of which costs about WALK_COST walked.
+        walk = (
+            kind is not None
+            and counts is not None
+            and (offset + PAGE_SIZE) * counts.get(conn) < WALK_COST * total * total
         )
+        rows = public.cards(conn, offset=offset, limit=PAGE_SIZE, kind=kind, term=term, walk=walk)
     return Listing([card_view(r) for r in rows], page, pages, total, kind, term, label)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from alphanode.errors import UsageError
+from alphanode.services.live_counts import Kept, ranking_version
 from alphanode.services.site import CardView, card_view
 from alphanode.store import public, state
 from alphanode.store.engine import reading, writing
@@ -57,16 +58,32 @@ def window_start(days: int, on: dt.date | None = None) -> dt.date:
 
 
 def most_read(
-    engine: Engine, days: int = DEFAULT_WINDOW, limit: int = 10, on: dt.date | None = None
+    engine: Engine,
+    days: int = DEFAULT_WINDOW,
+    limit: int = 10,
+    on: dt.date | None = None,
+    *,
+    kept: Kept[list[Ranked]] | None = None,
 ) -> list[Ranked]:
-    """Live posts ranked by the views counted in the last ``days`` days, most read first."""
+    """Live posts ranked by the views counted in the last ``days`` days, most read first.
+
+    The ranking sums every counted view in the window (a row per post read per day: it
+    grows with the site), so with ``kept`` (``Site.most_read``) it is summed once per write
+    of counted views or change of what is live, not once per request."""
     if days not in WINDOWS:
         raise UsageError(f"days={days}", "one of " + ", ".join(str(w) for w in WINDOWS))
     if not 1 <= limit <= MAX_RANKED:
         raise UsageError(f"limit={limit}", f"a whole number from 1 to {MAX_RANKED}")
+    since = window_start(days, on)
     with reading(engine) as conn:
-        rows = public.most_read(conn, since=window_start(days, on), limit=limit)
-    return [Ranked(card_view(c), n) for c, n in rows]
+
+        def ranked() -> list[Ranked]:
+            rows = public.most_read(conn, since=since, limit=limit)
+            return [Ranked(card_view(c), n) for c, n in rows]
+
+        if kept is None:
+            return ranked()
+        return kept.get((since, limit), ranking_version(conn), ranked)
 
 
 def content_version(engine: Engine) -> int:

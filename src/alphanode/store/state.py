@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from alphanode.store.schema import post_views, posts, site_state
 
 CONTENT_VERSION = "content_version"
+VIEWS_VERSION = "views_version"
 
 
 def content_version(conn: Connection) -> int:
@@ -28,14 +29,24 @@ def last_post_change(conn: Connection) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
-def bump_content_version(conn: Connection) -> None:
-    """Public content changed: every process drops its cached pages on its next check."""
+def views_version(conn: Connection) -> int:
+    """Moves with every write of counted views (``add_views``): what a kept ranking follows."""
+    value = conn.scalar(sa.select(site_state.c.value).where(site_state.c.key == VIEWS_VERSION))
+    return int(value or 0)
+
+
+def _bump(conn: Connection, key: str) -> None:
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(site_state)
     conn.execute(
-        insert.values(key=CONTENT_VERSION, value=1).on_conflict_do_update(
+        insert.values(key=key, value=1).on_conflict_do_update(
             index_elements=[site_state.c.key], set_={"value": site_state.c.value + 1}
         )
     )
+
+
+def bump_content_version(conn: Connection) -> None:
+    """Public content changed: every process drops its cached pages on its next check."""
+    _bump(conn, CONTENT_VERSION)
 
 
 def add_views(conn: Connection, by_slug: Mapping[str, int], day: dt.date) -> int:
@@ -55,6 +66,7 @@ def add_views(conn: Connection, by_slug: Mapping[str, int], day: dt.date) -> int
         ),
         rows,
     )
+    _bump(conn, VIEWS_VERSION)  # one per batch (a worker's flush), not per post
     return len(rows)
 
 

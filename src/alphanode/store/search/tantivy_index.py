@@ -298,6 +298,8 @@ class TantivyBackend:
         ranked = query.ranked()
         if len(ranked) < 2:
             return ""
+        if query.require_all:  # each match holds every word already: no second pass over them
+            return "all"
         every = [(tantivy.Occur.Must, q)]
         for w in ranked:
             clauses = self._clauses(w, w in query.prefixes)

@@ -201,7 +201,8 @@ def most_read(
 ) -> Any:
     """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
     on = view_service.today()
-    ranked = view_service.most_read(read_engine(request), days, limit, on)
+    kept = context_site(request).most_read
+    ranked = view_service.most_read(read_engine(request), days, limit, on, kept=kept)
     return {
         "days": days,
         "since": view_service.window_start(days, on).isoformat(),

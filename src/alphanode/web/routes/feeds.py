@@ -42,7 +42,7 @@ def _xml(root: ET.Element, media_type: str) -> Response:
 def feed(request: Request) -> Response:
     base = base_url(request)
     reader = read_engine(request)  # one database for the whole feed
-    listing = site.listing(reader, 1)
+    listing = site.listing(reader, 1, counts=context_site(request).live_counts)
     cards = listing.cards[:FEED_ENTRIES] if listing else []
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")

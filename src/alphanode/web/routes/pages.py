@@ -55,10 +55,12 @@ def _listing(
 
 @router.get("/", name="home")
 def home(request: Request, page: Page = 1) -> Response:
-    listing = site.listing(read_engine(request), page)
+    listing = site.listing(read_engine(request), page, counts=context_site(request).live_counts)
     # The home page is cached like any listing (30 s), so the short list may lag that long.
     ranked = (
-        view_service.most_read(read_engine(request), limit=HOME_MOST_READ)
+        view_service.most_read(
+            read_engine(request), limit=HOME_MOST_READ, kept=context_site(request).most_read
+        )
         if listing is not None and page == 1
         else None
     )
@@ -68,7 +70,9 @@ def home(request: Request, page: Page = 1) -> Response:
 @router.get("/most-read", name="most_read")
 def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Response:
     """Live posts ranked by the views counted in the last ``days`` days (7, 30 or 365)."""
-    ranked = view_service.most_read(read_engine(request), days, MOST_READ_SHOWN)
+    ranked = view_service.most_read(
+        read_engine(request), days, MOST_READ_SHOWN, kept=context_site(request).most_read
+    )
     default = days == view_service.DEFAULT_WINDOW
     return templating.page(
         request,
@@ -84,7 +88,8 @@ def most_read(request: Request, days: int = view_service.DEFAULT_WINDOW) -> Resp
 
 
 def _term_page(request: Request, kind: str, term: str, page: int) -> Response:
-    listing = site.listing(read_engine(request), page, kind, term)
+    counts = context_site(request).live_counts
+    listing = site.listing(read_engine(request), page, kind, term, counts=counts)
     heading = f"{KIND_TITLES[kind]}: {listing.label}" if listing else ""
     prefix = {"topic": "topics"}.get(kind, kind)
     return _listing(request, listing, heading, f"/{prefix}/{term}")
