@@ -65,7 +65,8 @@ class _Columns:
         self.cols.append(self.vocab.setdefault(key, len(self.vocab)))
         self.vals.append(value)
 
-    def _arrays(self) -> tuple[Floats, Ints, Ints]:
+    def arrays(self) -> tuple[Floats, Ints, Ints]:
+        """(values, rows, columns), as added."""
         return (
             np.frombuffer(self.vals, dtype=np.float64),
             np.frombuffer(self.rows, dtype=np.int64),
@@ -73,13 +74,13 @@ class _Columns:
         )
 
     def matrix(self, n: int) -> sp.csr_matrix:
-        vals, rows, cols = self._arrays()
+        vals, rows, cols = self.arrays()
         m = sp.coo_matrix((vals, (rows, cols)), (n, max(len(self.vocab), 1)))
         return sp.csr_matrix(m)  # duplicates summed: a repeated tag counts as often as listed
 
     def in_order(self, n: int) -> sp.csr_matrix:
         """The rows with each row's entries in the order added (rows added in order)."""
-        vals, rows, cols = self._arrays()
+        vals, rows, cols = self.arrays()
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
         return sp.csr_matrix((vals, cols, indptr), (n, max(len(self.vocab), 1)))
 
@@ -96,6 +97,7 @@ class Matrices:
     probe: sp.csr_matrix  # 1 where a probe term is held (what a post is found by)
     found_by: sp.csr_matrix  # the stored weight of each probe term (``similar_terms``)
     # of each column (term) only its ``similar.POSTINGS`` heaviest postings, ties by post id
+    postings: sp.csr_matrix  # ``found_by`` transposed (a row per term), made once
     problem: Ints  # a code per problem, -1 for none
     counts: dict[str, sp.csr_matrix]  # each set's values, as often as listed
     held: dict[str, sp.csr_matrix]  # 1 where a set holds a value
@@ -169,6 +171,7 @@ class Rows:
         held = {name: (m > 0).astype(np.float64) for name, m in counts.items()}
         if text is None:
             text = (self.text.matrix(n), self.text.in_order(n), list(self.text.vocab))
+        found_by = heaviest(self.found_by.matrix(n), similar.POSTINGS)
         return Matrices(
             ids=np.array(ids, dtype=np.int64),
             text=text[0],
@@ -176,7 +179,8 @@ class Rows:
             terms=text[2],
             latent=_latent(self.latent) if latent is None else latent,
             probe=self.probe.matrix(n),
-            found_by=heaviest(self.found_by.matrix(n), similar.POSTINGS),
+            found_by=found_by,
+            postings=sp.csr_matrix(found_by.T),
             problem=np.array(self.problem, dtype=np.int64),
             counts=counts,
             held=held,
@@ -225,7 +229,7 @@ def _top(cols: Ints, vals: Floats, k: int) -> Ints:
 
 def candidates(m: Matrices, rows: Ints) -> list[Ints]:
     """Each row's candidate columns: most probe weight shared, ties by id, without its family."""
-    shared = sp.csr_matrix(m.probe[rows] @ m.found_by.T)
+    shared = sp.csr_matrix(m.probe[rows] @ m.postings)  # CSR @ CSR: no conversion per block
     out: list[Ints] = []
     for k, row in enumerate(rows):
         lo, hi = shared.indptr[k], shared.indptr[k + 1]

@@ -34,6 +34,7 @@ from alphanode.store.search import IndexDoc
 ROWS = 4_096  # posts weighed at once (a few arrays of their postings)
 DECIMALS = 5  # a text weight's stored precision (``similar._vector``)
 PAGE = 2_000  # posts whose features are written in one transaction
+TERM_ROWS = 500_000  # probe-term rows written in one transaction
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -238,5 +239,28 @@ def prepare(engine: Engine, counts: Counts, dims: int) -> similar_build.Matrices
             feats[pid] = {"v": mine["v"], "z": mine["z"], "t": term_counts(w, row), **w.tags[row]}
         with writing(engine) as conn:
             store.put_features_many(conn, feats)
-            store.put_terms(conn, probes)
+    _terms(engine, rows)
     return rows.matrices(engine, text)
+
+
+def _terms(engine: Engine, rows: similar_build.Rows) -> None:
+    """Every post's probe terms, written in the order of the table's term indexes (term, then
+    post), ``TERM_ROWS`` a transaction: each index grows at its end, not all over."""
+    vals, at, cols = rows.found_by.arrays()
+    names = list(rows.found_by.vocab)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)] = np.arange(
+        len(names)
+    )
+    order = np.lexsort((at, rank[cols]))  # rows ascending are post ids ascending
+    ids = np.array(rows.ids, dtype=np.int64)
+    for lo in range(0, len(order), TERM_ROWS):
+        part = order[lo : lo + TERM_ROWS]
+        batch = zip(
+            [names[c] for c in cols[part].tolist()],
+            ids[at[part]].tolist(),
+            vals[part].tolist(),
+            strict=True,
+        )
+        with writing(engine) as conn:
+            store.add_terms(conn, list(batch))
