@@ -5,18 +5,19 @@ The rules are the per-post path's (``similar._lists``): a post's candidates are 
 each term only its ``similar.POSTINGS`` heaviest postings (ties by post id), without the
 post, its family or its near-duplicates; they are ranked by ``similar.score`` (ties by post
 id), the top ``K`` kept, one per family. Here a block of rows' candidate weights against every
-post is one sparse product, and every candidate's score is computed from the matrices at once;
-only the few that can reach a list are scored again by ``similar.score``, so the stored scores
-and reasons are the per-post path's own (a float summed in another order cannot reorder them).
+post is one sparse product, and every candidate's score is computed from the matrices at once,
+float for float ``similar.score``'s own (``similar_exact``); only the reasons of the entries
+kept are written in Python.
 
-Before the first block, the latent topics are fitted on the posts' text vectors
-(``similar_latent.fit``, at most ``similar_latent.SAMPLE`` posts), the projection stored per
-term and every post's latent vector stored in its features, so the lists and later approvals
-read the same vectors.
+The latent topics are fitted on the posts' text vectors (``similar_latent.fit``, at most
+``similar_latent.SAMPLE`` posts) before any list: by ``reindex`` as it stores the features
+(``similar_features.prepare``, which hands the matrices over), or here from the stored
+features (``fit_latent``), so the lists and later approvals read the same vectors.
 
-Memory is bounded by the block: ``ROW_CELLS`` product cells per block, whatever the size of the
-site. Each block's lists are written with the id the next block starts at, in one transaction,
-so a build that was stopped resumes where it stopped (``build(..., resume=True)``).
+Memory is bounded by the block: at most ``ROW_CELLS`` entries of the candidate product (each
+row's probe terms × ``similar.POSTINGS``) and ``MAX_ROWS`` rows per block, whatever the size of
+the site. Each block's lists are written with the id the next block starts at, in one
+transaction, so a build that was stopped resumes where it stopped (``build(..., resume=True)``).
 """
 
 from __future__ import annotations

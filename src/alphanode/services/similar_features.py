@@ -113,6 +113,8 @@ def _row_top(rows: Ints, weight: Floats, rank: Ints, keep: int) -> tuple[Ints, I
 
 
 def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
+    """Every post's text vector by ``similar._vector``'s rules against the document frequencies
+    of all ``counts`` (whose per-post arrays are emptied as they are read)."""
     n, vocab = len(counts.ids), counts.vocab
     terms = list(vocab)
     rank = np.empty(len(terms), dtype=np.int64)
@@ -121,9 +123,14 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
     )
     sizes = np.array([len(c) for c in counts.cols], dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    cols = np.concatenate(counts.cols).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-    tf = np.concatenate(counts.tfs).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    # 32-bit postings, and the per-post arrays let go as they are joined (a site's postings
+    # are its largest arrays: ~400 a post)
+    cols = np.concatenate(counts.cols) if n else np.zeros(0, dtype=np.int32)
+    counts.cols.clear()
+    tf = np.concatenate(counts.tfs) if n else np.zeros(0, dtype=np.int32)
+    counts.tfs.clear()
     df = np.bincount(cols, minlength=len(terms)).astype(np.int64)
+    stored_cols, stored_tf = np.empty_like(cols), np.empty_like(tf)  # by term, as stored
     cap = similar.DF_CAP * n if n >= similar.MIN_POSTS_FOR_CAP else float("inf")
     idf = _idf(df, n)
     bigram = np.array([similar.BIGRAM_WEIGHT if " " in t else 1.0 for t in terms])
@@ -131,13 +138,13 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
     v_rows: list[Ints] = []
     v_cols: list[Ints] = []
     v_vals: list[Floats] = []
-    c_order: list[Ints] = []
     for lo in range(0, n, ROWS):
         hi = min(n, lo + ROWS)
         a, b = int(indptr[lo]), int(indptr[hi])
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), sizes[lo:hi])
-        c, t = cols[a:b], tf[a:b].astype(np.float64)
-        c_order.append(a + np.lexsort((rank[c], rows)))  # the stored counts: by term
+        c, t = cols[a:b].astype(np.int64), tf[a:b].astype(np.float64)
+        by_term = np.lexsort((rank[c], rows))
+        stored_cols[a:b], stored_tf[a:b] = cols[a:b][by_term], tf[a:b][by_term]
         kept = df[c] <= cap
         rows, c, t = rows[kept], c[kept], t[kept]
         w = (t * (k1 + 1) / (t + k1)) * idf[c] * bigram[c]
@@ -166,8 +173,8 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
         ),
         shape=shape,
     )  # rows in order, each row's terms in the vector's order (not sorted: kept as built)
-    every = np.concatenate(c_order) if c_order else np.zeros(0, dtype=np.int64)
-    counted = sp.csr_matrix((tf[every], cols[every], indptr), shape=shape)
+    del cols, tf
+    counted = sp.csr_matrix((stored_tf, stored_cols, indptr), shape=shape)
     return Weighed(list(counts.ids), terms, vectors, counted, df, counts.tags)
 
 
