@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from alphanode.services import indexing, similar, similar_build, similar_features
+from alphanode.services import indexing, similar, similar_build, similar_latent
 from alphanode.store import outbox, schema
 from alphanode.store import similar as store
 from alphanode.store.engine import reading, writing
@@ -93,7 +93,7 @@ def test_rounded_is_pythons_round() -> None:
     values = np.concatenate(
         [rng.random(20_000), np.arange(0, 2_000) / 1e5 + 5e-6, np.array([0.0, 1.0, 0.125])]
     )
-    assert similar_features.rounded(values).tolist() == [round(float(v), 5) for v in values]
+    assert similar_latent.rounded(values, 5).tolist() == [round(float(v), 5) for v in values]
 
 
 def test_heaviest_keeps_each_columns_largest_values_ties_by_row() -> None:

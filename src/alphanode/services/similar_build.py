@@ -91,7 +91,7 @@ class Matrices:
     """Every post's features as sparse rows; row i is post ``ids[i]`` (ids ascending)."""
 
     ids: Ints
-    text: sp.csr_matrix  # the normalised text vector
+    text: sp.csr_matrix  # the normalised text vector (sorted, or as ``ordered`` after a reindex)
     ordered: sp.csr_matrix  # the same, each row's terms in its vector's order
     terms: list[str]  # the text matrix's column names
     latent: Floats  # the latent vector (rows × dimensions; a zero row for a post without one)
@@ -296,27 +296,29 @@ def _ids(m: Matrices, cols: Ints) -> list[int]:
     return [int(x) for x in m.ids[np.unique(cols)]] if len(cols) else []
 
 
-def fit(
-    text: sp.csr_matrix, terms: list[str], dims: int
-) -> tuple[dict[str, bytes], list[list[float]]]:
+def fit(text: sp.csr_matrix, terms: list[str], dims: int) -> tuple[dict[str, bytes], Floats]:
     """The latent topics fitted on every post's text vector: the projection of each term (as
-    stored) and every post's latent vector (as stored)."""
+    stored) and every post's latent vector as stored (rows; a zero row: none, stored [])."""
     cols, projection = similar_latent.fit(text, dims)
     if not len(cols):
-        return {}, [[] for _ in range(text.shape[0])]
+        return {}, np.zeros((text.shape[0], 0))
     folded = np.asarray(text[:, cols] @ projection)
-    vectors = [similar_latent.normalised(z) for z in folded]
     basis = {
         terms[c]: similar_latent.to_bytes(row) for c, row in zip(cols, projection, strict=True)
     }
-    return basis, vectors
+    return basis, similar_latent.normalised_rows(folded)
+
+
+def stored(z: Floats) -> list[float]:
+    """A latent row as stored in the features ([] for a zero row)."""
+    return z.tolist() if z.any() else []
 
 
 def fit_latent(engine: Engine, m: Matrices, dims: int) -> Matrices:
     """Fit the latent topics on every post's text vector, store the projection and each
     post's latent vector (a page of features at a time); the matrices with those vectors."""
-    basis, vectors = fit(m.text, m.terms, dims)
-    by_id = dict(zip(m.ids.tolist(), vectors, strict=True))
+    basis, latent = fit(m.text, m.terms, dims)
+    by_id = {pid: stored(z) for pid, z in zip(m.ids.tolist(), latent, strict=True)}
     with writing(engine) as conn:
         similar_basis.replace(conn, basis)
     after = 0
@@ -329,7 +331,7 @@ def fit_latent(engine: Engine, m: Matrices, dims: int) -> Matrices:
                 feats["z"] = by_id.get(pid, [])
             store.put_features_many(conn, dict(page))
         after = page[-1][0]
-    return replace(m, latent=_latent(vectors))
+    return replace(m, latent=latent)
 
 
 def build(

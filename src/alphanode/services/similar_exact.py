@@ -19,7 +19,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from alphanode.services import similar
-from alphanode.services.similar_features import rounded
+from alphanode.services.similar_latent import rounded
 
 if TYPE_CHECKING:
     from alphanode.services.similar_build import Matrices

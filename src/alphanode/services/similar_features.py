@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from alphanode.content.terms import analyzer
 from alphanode.services import similar, similar_build
+from alphanode.services.similar_latent import rounded
 from alphanode.store import similar as store
 from alphanode.store import similar_basis
 from alphanode.store.engine import writing
@@ -92,17 +93,6 @@ def _idf(df: Ints, total: int) -> Floats:
     return table[where.ravel()]
 
 
-def rounded(x: Floats, decimals: int = DECIMALS) -> Floats:
-    """Python's ``round(x, decimals)`` of each value: the nearest integer of the scaled value
-    wherever it is clearly not a half (exact, then), Python's own round where it is near one."""
-    scale = 10.0**decimals
-    s = x * scale
-    out = np.round(s) / scale
-    near = np.flatnonzero(np.abs(s - np.floor(s) - 0.5) < 1e-3)
-    out[near] = [round(float(v), decimals) for v in x[near]]
-    return out
-
-
 def _row_top(rows: Ints, weight: Floats, rank: Ints, keep: int) -> tuple[Ints, Ints]:
     """Order of the entries by row, then weight (largest first), then term; and each entry's
     position in its row."""
@@ -162,7 +152,7 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
         rows, c = rows[positive], c[positive]
         v_rows.append(rows)
         v_cols.append(c)
-        v_vals.append(rounded(w[positive] / norm[rows - lo]))
+        v_vals.append(rounded(w[positive] / norm[rows - lo], DECIMALS))
     shape = (n, max(len(terms), 1))
     vr = np.concatenate(v_rows) if v_rows else np.zeros(0, dtype=np.int64)
     vectors = sp.csr_matrix(
@@ -178,10 +168,11 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
     return Weighed(list(counts.ids), terms, vectors, counted, df, counts.tags)
 
 
-def lean(w: Weighed, row: int) -> dict[str, Any]:
-    """What ``similar.score`` reads of one post (its vector in the stored order; no ``z``)."""
+def lean(w: Weighed, row: int, names: list[str] | None = None) -> dict[str, Any]:
+    """What ``similar.score`` reads of one post (its vector in the stored order; no ``z``);
+    ``names``: the vectors' column names when not ``w.terms``."""
     lo, hi = w.vectors.indptr[row], w.vectors.indptr[row + 1]
-    names = w.terms
+    names = w.terms if names is None else names
     v = dict(
         zip(
             [names[c] for c in w.vectors.indices[lo:hi].tolist()],
@@ -227,8 +218,10 @@ def prepare(engine: Engine, counts: Counts, dims: int) -> similar_build.Matrices
     posts per transaction); the matrices the lists are built from
     (``similar_build.build(..., prepared=...)``)."""
     w = weigh(counts)
-    text = _text(w)
-    basis, latent = similar_build.fit(text[0], text[2], dims)
+    ranked, ordered, names = _text(w)
+    basis, latent = similar_build.fit(ranked, names, dims)
+    del ranked  # the lists read the vectors in their order; the fit alone wanted them sorted
+    w = replace(w, vectors=ordered)  # one copy of the vectors: ``ordered``, columns ``names``
     df: Counter[str] = Counter()
     for c in np.flatnonzero(w.df).tolist():
         df[w.terms[c][:120]] += int(w.df[c])
@@ -241,13 +234,14 @@ def prepare(engine: Engine, counts: Counts, dims: int) -> similar_build.Matrices
         probes: dict[int, dict[str, float]] = {}
         for row in range(lo, min(lo + PAGE, len(w.ids))):
             pid = w.ids[row]
-            mine = {**lean(w, row), "z": latent[row]}
-            probes[pid] = rows.add(pid, mine, text=False)
+            mine = {**lean(w, row, names), "z": similar_build.stored(latent[row])}
+            probes[pid] = rows.add(pid, {**mine, "z": []}, text=False)  # z: the array below
             feats[pid] = {"v": mine["v"], "z": mine["z"], "t": term_counts(w, row), **w.tags[row]}
         with writing(engine) as conn:
             store.put_features_many(conn, feats)
+    del w
     _terms(engine, rows)
-    return rows.matrices(engine, text)
+    return rows.matrices(engine, (ordered, ordered, names), latent)
 
 
 def _terms(engine: Engine, rows: similar_build.Rows) -> None:
