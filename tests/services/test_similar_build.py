@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sqlalchemy as sa
 
-from alphanode.services import indexing, similar, similar_build
-from alphanode.store import outbox
+from alphanode.services import indexing, similar, similar_build, similar_latent
+from alphanode.store import outbox, schema
 from alphanode.store import similar as store
-from alphanode.store.engine import reading
+from alphanode.store.engine import reading, writing
 from tests.searchcases import Case, Corpus, make_corpus
 
 
@@ -56,6 +57,43 @@ def test_with_few_postings_per_term_the_build_still_equals_the_reference(
     assert built == reference
     assert built != whole  # the bound changed some lists: the test exercised it
     corpus.engine.dispose()
+
+
+def _similar_tables(corpus: Corpus) -> dict[str, list[tuple[object, ...]]]:
+    tables = (schema.post_vectors, schema.similar_terms, schema.similar_df, schema.similar_basis)
+    with reading(corpus.engine) as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}
+
+
+def test_reindex_stores_the_features_the_per_post_path_stores(
+    tmp_path: Path, case: Case, case_url: str
+) -> None:
+    """The one-pass, array-weighed features of ``reindex`` are, byte for byte, what the per-post
+    path stores: every post's vector weighed by ``similar.vectors`` then ``similar.reweigh``
+    against the final document frequencies, then the latent topics fitted on them."""
+    corpus = make_corpus(tmp_path, case_url, 160, case)
+    indexing.reindex(corpus.site)
+    built = _similar_tables(corpus)
+    with writing(corpus.engine) as conn:
+        store.clear(conn)
+        ids = outbox.live_ids(conn)
+        docs = outbox.live_documents(conn, ids)
+        similar.vectors(conn, None, {pid: indexing.index_doc(pid, docs[pid]) for pid in ids})
+        similar.reweigh(conn, ids)
+    m = similar_build.matrices(corpus.engine)
+    similar_build.fit_latent(corpus.engine, m, corpus.settings.similar_latent_dims)
+    reference = _similar_tables(corpus)
+    assert len(built["similar_basis"]) > 0  # the latent topics were fitted
+    assert built == reference
+    corpus.engine.dispose()
+
+
+def test_rounded_is_pythons_round() -> None:
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [rng.random(20_000), np.arange(0, 2_000) / 1e5 + 5e-6, np.array([0.0, 1.0, 0.125])]
+    )
+    assert similar_latent.rounded(values, 5).tolist() == [round(float(v), 5) for v in values]
 
 
 def test_heaviest_keeps_each_columns_largest_values_ties_by_row() -> None:

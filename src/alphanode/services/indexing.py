@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from alphanode.content import card as cards
 from alphanode.content.document import Document
+from alphanode.content.terms import analyzer
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
-from alphanode.services import follower, similar, similar_build
+from alphanode.services import follower, similar, similar_build, similar_features
 from alphanode.services.periodic import Periodic
 from alphanode.store import changes, outbox, state
 from alphanode.store import similar as similar_store
-from alphanode.store.engine import reading, writing
+from alphanode.store.engine import emptying, reading, writing
 from alphanode.store.search import IndexBusy, IndexDoc, IndexWriter
 
 if TYPE_CHECKING:
@@ -158,8 +159,9 @@ def reindex(
         under_way = similar_store.build_mark(conn) is not None
     total = 4 * len(ids)
     report = SyncReport()
+    prepared: similar_build.Matrices | None = None
     if not (resume and under_way):
-        _index_and_features(site, ids, report, progress, total, start)
+        prepared = _index_and_features(site, ids, report, progress, total, start)
     else:
         report.indexed = len(ids)
 
@@ -167,7 +169,9 @@ def reindex(
         if progress:
             progress(3 * len(ids) + done * len(ids) // max(n, 1), total)
 
-    report.lists = similar_build.build(engine, settings, lists_step, resume=resume)
+    report.lists = similar_build.build(
+        engine, settings, lists_step, resume=resume, prepared=prepared
+    )
     with writing(engine) as conn:
         outbox.remove_upto(conn, upto)
         state.bump_content_version(conn)
@@ -181,43 +185,39 @@ def _index_and_features(
     progress: Callable[[int, int], None] | None,
     total: int,
     start: int,
-) -> None:
-    """The search index from scratch, then every post's Similar Posts features, then their
-    weights against the final document frequencies (the first batches saw few posts).
+) -> similar_build.Matrices:
+    """The search index from scratch and, from the same reading of each post, its term
+    counts; then every post's Similar Posts features weighed against the final document
+    frequencies and stored once (``similar_features.prepare``); the matrices of the lists.
     A host whose index follows the change log follows it from ``start`` after this."""
     engine, backend = site.engine, site.backend()
-    batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+    counts = similar_features.Counts()
+    using = analyzer()
     done = 0
     with backend.writing() as writer:
         writer.clear()
-        with writing(engine) as conn:
+        with emptying(engine) as conn:  # no foreign key refers to Similar Posts' rows
             similar_store.clear(conn)
-        for chunk in batches:
+        for i in range(0, len(ids), BATCH):
+            chunk = ids[i : i + BATCH]
             with reading(engine) as conn:
                 docs = outbox.live_documents(conn, chunk)
-            writer.upsert([index_doc(pid, text)[0] for pid, text in docs.items()])
-            done += len(chunk)
+            made = {pid: index_doc(pid, docs[pid]) for pid in chunk if pid in docs}
+            writer.upsert([d for d, _ in made.values()])
+            counts.add(made, using)
+            done += 2 * len(chunk)
             report.indexed += len(docs)
             if progress:
                 progress(done, total)
         writer.commit()
         if follower.follows(site.settings):  # this host's index follows the log from here
             follower.save(follower.position_path(site.settings), follower.Position(start))
-    for chunk in batches:
-        with writing(engine) as conn:
-            docs = outbox.live_documents(conn, chunk)
-            similar.vectors(conn, backend, {pid: index_doc(pid, t) for pid, t in docs.items()})
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    for chunk in batches:
-        with writing(engine) as conn:
-            similar.reweigh(conn, chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+    m = similar_features.prepare(engine, counts, site.settings.similar_latent_dims)
+    if progress:
+        progress(3 * len(ids), total)
     with writing(engine) as conn:
         similar_store.set_build_mark(conn, 0)  # from here on a stopped reindex can resume
+    return m
 
 
 class Syncer:

@@ -166,6 +166,10 @@ def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float
         + w.tools * j_tools
         + w.entities * j_ent
     )
+    return round(total, 6), _why(same, stack, tools, cos)
+
+
+def _why(same: bool, stack: list[str], tools: list[str], cos: float) -> tuple[str, ...]:
     why: list[str] = []
     if same:
         why.append("shared problem")
@@ -175,7 +179,13 @@ def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float
         why.append("shared tools: " + ", ".join(tools[:3]))
     if cos >= TEXT_REASON:
         why.append("similar text")
-    return round(total, 6), tuple(why)
+    return tuple(why)
+
+
+def reasons(a: Mapping[str, Any], b: Mapping[str, Any], cos: float) -> tuple[str, ...]:
+    """``score``'s reasons for two posts whose text cosine is ``cos`` (computed elsewhere)."""
+    same = bool(a["problem"]) and a["problem"] == b["problem"]
+    return _why(same, _jaccard(a["stack"], b["stack"])[1], _jaccard(a["tools"], b["tools"])[1], cos)
 
 
 def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tuple[str, str, float]]:

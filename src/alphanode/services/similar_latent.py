@@ -66,6 +66,28 @@ def normalised(z: Floats) -> list[float]:
     return [round(float(x), DECIMALS) for x in z / norm]
 
 
+def rounded(x: Floats, decimals: int) -> Floats:
+    """Python's ``round(x, decimals)`` of each value: the nearest integer of the scaled value
+    wherever it is clearly not a half (exact, then), Python's own round where it is near one."""
+    flat = np.ravel(x)
+    scale = 10.0**decimals
+    s = flat * scale
+    out = np.round(s) / scale
+    near = np.flatnonzero(np.abs(s - np.floor(s) - 0.5) < 1e-3)
+    out[near] = [round(float(v), decimals) for v in flat[near]]
+    return out.reshape(np.shape(x))
+
+
+def normalised_rows(z: Floats) -> Floats:
+    """``normalised`` of each row, as rows (a zero row where ``normalised`` gives [])."""
+    out = np.zeros_like(z, dtype=np.float64)
+    for row, vector in enumerate(z):
+        norm = float(np.linalg.norm(vector))
+        if norm > 1e-12:
+            out[row] = vector / norm
+    return rounded(out, DECIMALS)
+
+
 def fold(vec: Mapping[str, float], basis: Mapping[str, bytes]) -> list[float]:
     """A text vector's latent vector from its terms' projection rows ([] when none held)."""
     held = [(x, basis[t[:120]]) for t, x in vec.items() if t[:120] in basis]

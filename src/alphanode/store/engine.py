@@ -79,6 +79,25 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def emptying(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for emptying tables that no foreign key refers to. SQLite empties
+    a table at once ("truncate") only while it does not enforce foreign keys; enforcing
+    them, it deletes row by row, maintaining every index (20 s against 1.3 s for Similar
+    Posts' tables at 20,000 posts). A row no key refers to breaks no key when deleted, so
+    nothing is left unchecked."""
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection if is_sqlite(engine) else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction: ignored inside
+        try:
+            with conn.execution_options(**{_WRITE: True}).begin():
+                yield conn
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+@contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from alphanode.store.engine import bulk_insert
 from alphanode.store.live import is_live
 from alphanode.store.schema import (
     post_vectors,
@@ -106,6 +107,13 @@ def put_terms(conn: Connection, data: Mapping[int, Mapping[str, float]]) -> None
     ]
     if rows:
         conn.execute(similar_terms.insert(), rows)
+
+
+def add_terms(conn: Connection, rows: Sequence[tuple[str, int, float]]) -> None:
+    """Posts' terms (term, post id, weight) into a table that holds none of them yet (a full
+    rebuild, after ``clear``): one driver-level insert, best given in (term, post id) order,
+    the order of the table's two term indexes."""
+    bulk_insert(conn, similar_terms, ("term", "post_id", "weight"), list(rows))
 
 
 # Candidates, impact-bounded: of each probe term only its ``per_term`` heaviest postings
@@ -233,18 +241,12 @@ def set_lists(conn: Connection, lists: Mapping[int, Sequence[Entry]]) -> None:
     for i in range(0, len(ids), 500):
         conn.execute(similar_posts.delete().where(similar_posts.c.post_id.in_(ids[i : i + 500])))
     rows = [
-        {
-            "post_id": pid,
-            "rank": n,
-            "other_id": e.other_id,
-            "score": e.score,
-            "why": json.dumps(list(e.why)),
-        }
+        (pid, n, e.other_id, e.score, json.dumps(list(e.why)))
         for pid, entries in lists.items()
         for n, e in enumerate(entries, 1)
     ]
-    if rows:
-        conn.execute(similar_posts.insert(), rows)
+    if rows:  # at the driver: a full build writes every list
+        bulk_insert(conn, similar_posts, ("post_id", "rank", "other_id", "score", "why"), rows)
 
 
 BUILD_MARK = "similar_build_next"  # site_state: the post id a stopped full build resumes at
