@@ -1,4 +1,5 @@
-"""`alphanode serve`: workers run with exactly the settings the command resolved."""
+"""`alphanode serve`: workers run with exactly the settings the command resolved, and the
+metrics directory they share is removed when the server stops."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def test_workers_get_config_file_and_command_line_settings(tmp_path: Path) -> No
     conf.write_text('site_name = "Config Site"\nmetrics_token = "scrape-secret"\n', "utf-8")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALPHANODE_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    temp = tmp_path / "tmp"  # where serve makes the workers' shared metrics directory
+    temp.mkdir()
+    env["TMPDIR"] = str(temp)
     url = f"sqlite:///{tmp_path / 's.db'}"
     args = ["--db", url, "--config", str(conf), "serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(
@@ -37,9 +42,11 @@ def test_workers_get_config_file_and_command_line_settings(tmp_path: Path) -> No
             assert httpx.get(base + "/metrics", timeout=5).status_code == 401
         token = {"authorization": "Bearer scrape-secret"}
         assert httpx.get(base + "/metrics", headers=token, timeout=5).status_code == 200
+        assert [d.name[:18] for d in temp.iterdir()] == ["alphanode-metrics-"]
     finally:
         server.terminate()
         _, err = server.communicate(timeout=20)
     lines = [line for line in err.splitlines() if line.startswith("{")]
     assert any('"route":"/metrics"' in line for line in lines)  # JSON, as --log-format said
     assert "scrape-secret" not in err
+    assert list(temp.iterdir()) == []  # the metrics directory went with the server

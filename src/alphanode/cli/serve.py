@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import uvicorn
 
 from alphanode import logs
 from alphanode.cli.output import err, settings, site
-from alphanode.settings import SETTINGS, production_problem
+from alphanode.settings import SETTINGS, Settings, production_problem
 
 # The web layer is named, not imported: cli and web never import each other, and uvicorn's
 # worker processes must load the app by name anyway.
@@ -43,9 +44,19 @@ def serve(
     for setting in SETTINGS:
         if conf.origin(setting.name) != "default":
             os.environ[setting.env] = str(conf.get(setting.name))
+    metrics_dir = None  # made here (several workers share their counters), removed on exit
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="alphanode-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="alphanode-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     err(f"alphanode: serving {conf.database_url} on http://{host}:{port}/")
+    try:
+        _run(conf, host, port, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(conf: Settings, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         APP_FACTORY,
         factory=True,
