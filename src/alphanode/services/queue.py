@@ -98,6 +98,8 @@ class QueueCounts:
                 worker = self._background(engine, key, filters, claimed, version)
         if worker is None:
             return self._recount(engine, key, filters, claimed, version)
+        if self.wait <= 0:
+            return first  # not waited for: the page says it is counting
         worker.join(self.wait)
         with self.lock:
             kept = self.items.get(key)
