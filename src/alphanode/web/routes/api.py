@@ -144,7 +144,7 @@ POST_EXAMPLE = {"ref": "anp-ref-026145-7938", "slug": "production-checklist", "v
 @router.get("/posts", name="api_posts", response_model=PostsPage, responses=_errors(400, 404))
 def posts(request: Request, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Any:
     """Live posts, newest first, 20 a page."""
-    listing = site.listing(read_engine(request), page)
+    listing = site.listing(read_engine(request), page, counts=context_site(request).live_counts)
     if listing is None:
         raise HTTPException(404, "no such page of posts")
     counted = view_service.totals(read_engine(request), [c.ref for c in listing.cards])
