@@ -257,8 +257,11 @@ class Values:
         "PostgreSQL backend: how many candidates, first ordered by the BM25 weights of the "
         "query's words in them (search_postings, each times the word's idf), are then "
         "ranked in full (ts_rank by field, proximity, feedback stems); always at least the "
-        "page asked for and those before it. 0 ranks every candidate in full.",
-        "alphanode.store.search.postgres",
+        "page asked for and those before it. 0 ranks every candidate in full. tantivy "
+        "backend: a search matching more than search_count_up_to posts counts its facets "
+        "over this many of its best (0: over every match; PostgreSQL counts them over its "
+        "candidates).",
+        "alphanode.store.search.postgres, alphanode.store.search.tantivy_index",
         "The first pages are ordered exactly as a full ranking would order the best rows; "
         "a query costs the same however many rows match.",
         "Raise it (or 0) for a full ranking of more rows at more cost per query.",

@@ -13,6 +13,8 @@ from alphanode.services.sources import resolve
 from alphanode.settings import Settings
 from alphanode.store import migrate
 from alphanode.store.search import backend_name, index_path
+from alphanode.store.search.query import parse
+from alphanode.store.search.tantivy_index import TantivyBackend
 from tests.conftest import SEED, make_site
 from tests.helpers import variant
 from tests.searchcases import POSTGRES, POSTGRES_TANTIVY, Corpus, make_corpus
@@ -130,3 +132,49 @@ def test_a_postgres_site_on_the_old_tantivy_default_moves_to_postgres_search(
         assert search.search(site, problem).hits
     finally:
         e.dispose()
+
+
+def _tantivy_corpus(tmp: Path) -> Corpus:
+    return make_corpus(tmp, f"sqlite:///{tmp / 'alphanode.db'}", 60)
+
+
+def test_facets_past_the_bound_are_those_of_the_best_pool(tmp_path: Path) -> None:
+    """More matches than ``count_up_to``: the facets (and "every word") are those of the
+    best ``pool`` posts, so a question of common words costs the same at any size; the
+    page and the total are those of every match."""
+    corpus = _tantivy_corpus(tmp_path)
+    exact = corpus.site.backend()
+    parsed = parse("the problem", exact.analyze, 500)
+    every = exact.search(parsed, {}, 0, 100, snippets=False)
+    assert every.total > 12 and sum(n for _, n in every.facets["difficulty"]) == every.total
+    bounded = TantivyBackend(index_path(corpus.settings), count_up_to=10, pool=7)
+    page = bounded.search(parsed, {}, 0, 3, snippets=False)
+    assert page.total == every.total
+    assert [h.post_id for h in page.hits] == [h.post_id for h in every.hits[:3]]
+    best = {h.post_id for h in every.hits[:7]}
+    expected = {}
+    for value, _ in every.facets["difficulty"]:
+        held = exact.search(parsed, {"difficulty": value}, 0, 100, facets=False, snippets=False)
+        if n := len(best & {h.post_id for h in held.hits}):
+            expected[value] = n
+    assert dict(page.facets["difficulty"]) == expected
+    assert sum(expected.values()) == 7
+    # At or under the bound, every match is counted.
+    roomy = TantivyBackend(index_path(corpus.settings), count_up_to=every.total, pool=7)
+    assert roomy.search(parsed, {}, 0, 3).facets == every.facets
+    corpus.engine.dispose()
+
+
+def test_the_first_stage_matches_the_same_posts(tmp_path: Path) -> None:
+    """Feedback's first pass ranks by the stems alone (``first_stage``): the same posts
+    match as with the full query (the words as typed and their proximity only rank)."""
+    corpus = _tantivy_corpus(tmp_path)
+    backend = corpus.site.backend()
+    for q in ["how do i fix slow queries in production", "pinned caching problem"]:
+        parsed = parse(q, backend.analyze, 500)
+        full = backend.search(parsed, {}, 0, 100, facets=False, snippets=False, counted=False)
+        first = backend.search(
+            parsed, {}, 0, 100, facets=False, snippets=False, counted=False, first_stage=True
+        )
+        assert full.hits and {h.post_id for h in first.hits} == {h.post_id for h in full.hits}
+    corpus.engine.dispose()

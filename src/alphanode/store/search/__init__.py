@@ -199,4 +199,4 @@ def open_backend(engine: Engine, settings: Settings) -> SearchBackend:
         )
     from alphanode.store.search.tantivy_index import TantivyBackend
 
-    return TantivyBackend(index_path(settings))
+    return TantivyBackend(index_path(settings), settings.search_count_up_to, settings.search_rerank)

@@ -128,12 +128,25 @@ def _post_id(doc: tantivy.Document) -> int:
     return int(value)
 
 
+def _post_ids(searcher: tantivy.Searcher, addresses: Sequence[Any]) -> list[int]:
+    """The hits' post ids from the fast field (no stored document read), in their order."""
+    values = searcher.fast_field_values("post_id", list(addresses))
+    return [
+        v if isinstance(v, int) else _post_id(searcher.doc(a))
+        for v, a in zip(values, addresses, strict=True)
+    ]
+
+
 class TantivyBackend:
     name = "tantivy"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, count_up_to: int = 0, pool: int = 200) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # ``search``: with more than ``count_up_to`` matches, facets and "every word" are
+        # those of the best ``pool`` (either 0: of every match).
+        self.count_up_to = count_up_to
+        self.pool = pool
         self.schema = _schema()
         version = path / "alphanode-schema"
         exists = tantivy.Index.exists(str(path))
@@ -197,22 +210,26 @@ class TantivyBackend:
     def stem(self, word: str) -> str:
         return "".join(self.stemmer.analyze(word)) or word
 
-    def _clauses(self, word: str, prefix: bool = False) -> list[tuple[str, str, tantivy.Query]]:
+    def _clauses(
+        self, word: str, prefix: bool = False, typed: bool = True
+    ) -> list[tuple[str, str, tantivy.Query]]:
         """(term, field, query) of one ranked word: its stem in every field, the word as
-        typed, and (for a prefix) the words it begins."""
+        typed (unless ``typed`` is false: a post holding it holds its stem), and (for a
+        prefix) the words it begins."""
         s, stem = self.schema, self.stem(word)
         out = []
         for name, weight in FIELD_WEIGHTS.items():
             q = tantivy.Query.term_query(s, stemmed(name), stem)
             out.append((stem, name, tantivy.Query.boost_query(q, weight)))
-            exact = tantivy.Query.term_query(s, name, word)
-            out.append(
-                (
-                    word,
-                    name + " (as typed)",
-                    tantivy.Query.boost_query(exact, weight * EXACT_WEIGHT),
+            if typed:
+                exact = tantivy.Query.term_query(s, name, word)
+                out.append(
+                    (
+                        word,
+                        name + " (as typed)",
+                        tantivy.Query.boost_query(exact, weight * EXACT_WEIGHT),
+                    )
                 )
-            )
             if prefix:
                 starts = tantivy.Query.phrase_prefix_query(s, name, [word])
                 out.append((word + "*", name, tantivy.Query.boost_query(starts, weight)))
@@ -242,10 +259,15 @@ class TantivyBackend:
             [(tantivy.Occur.Should, q) for _, _, q in self._clauses(word, prefix)]
         )
 
-    def _scoring(self, query: ParsedQuery) -> list[tuple[str, str, tantivy.Query]]:
+    def _scoring(
+        self, query: ParsedQuery, full: bool = True
+    ) -> list[tuple[str, str, tantivy.Query]]:
+        """Every part of the score; ``full=False``: without the query words' proximity (a
+        post holding two words near each other holds each of them: the same posts match)."""
         ranked = query.ranked()
         out = [c for w in ranked for c in self._clauses(w, w in query.prefixes)]
-        out += self._proximity(query)
+        if full:
+            out += self._proximity(query)
         if len(ranked) > 1 and ALL_WORDS_BONUS:
             every = [(tantivy.Occur.Must, self._any(w, w in query.prefixes)) for w in ranked]
             q = tantivy.Query.const_score_query(tantivy.Query.boolean_query(every), ALL_WORDS_BONUS)
@@ -269,9 +291,11 @@ class TantivyBackend:
                 out.append((stem + " (feedback)", name, boosted))
         return out
 
-    def _query(self, query: ParsedQuery, filters: Mapping[str, str]) -> tantivy.Query:
+    def _query(
+        self, query: ParsedQuery, filters: Mapping[str, str], full: bool = True
+    ) -> tantivy.Query:
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        scoring = self._scoring(query)
+        scoring = self._scoring(query, full)
         should = [(tantivy.Occur.Should, q) for _, _, q in scoring]
         if query.ranked():
             parts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
@@ -295,18 +319,20 @@ class TantivyBackend:
         return tantivy.Query.boolean_query(parts)
 
     def _all_words(self, searcher: tantivy.Searcher, query: ParsedQuery, q: tantivy.Query) -> str:
+        """Whether a match of ``q`` (a search's matches, or its pool) holds every word."""
         ranked = query.ranked()
         if len(ranked) < 2:
             return ""
         if query.require_all:  # each match holds every word already: no second pass over them
             return "all"
         every = [(tantivy.Occur.Must, q)]
-        for w in ranked:
-            clauses = self._clauses(w, w in query.prefixes)
+        for w in ranked:  # a post holding a word as typed holds its stem
+            clauses = self._clauses(w, w in query.prefixes, typed=False)
             should = [(tantivy.Occur.Should, c) for _, _, c in clauses]
             every.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
-        found = searcher.search(tantivy.Query.boolean_query(every), 1, count=True)
-        return "all" if int(getattr(found, "count", 0) or 0) else "some"
+        # Whether one match holds every word, not how many do: nothing counted.
+        found = searcher.search(tantivy.Query.boolean_query(every), 1, count=False)
+        return "all" if found.hits else "some"
 
     def search(
         self,
@@ -319,28 +345,54 @@ class TantivyBackend:
         counted: bool = True,
         first_stage: bool = False,
     ) -> Results:
+        """The page, the count and the facets from one pass over the matches. A question
+        of common words matches nearly every post: once more than ``count_up_to`` match,
+        its facets and "every word" are those of its best ``pool`` (as on PostgreSQL), so
+        they cost the same however large the site. ``first_stage`` (feedback's first pass,
+        not counted): ranked without the query words' proximity (phrase scorers, the
+        costliest part per match; the same posts match)."""
         searcher = self._searcher()
-        q = self._query(query, filters)
-        # Counting visits every match (no early stop on the best): only when it is shown.
-        found = searcher.search(q, limit, count=counted, offset=offset)
-        maker = None
-        if snippets and not query.empty:
-            maker = tantivy.SnippetGenerator.create(searcher, q, self.schema, "body")
-            maker.set_max_num_chars(SNIPPET_CHARS)
-        hits = []
-        for score, address in found.hits:
-            doc = searcher.doc(address)
-            text = self._snippet(maker, doc, query.prefixes) if maker is not None else ""
-            hits.append(Hit(_post_id(doc), float(score), text))
+        q = self._query(query, filters, full=not (first_stage and query.ranked()))
         if not counted:
+            found = searcher.search(q, limit, count=False, offset=offset)
+            hits = self._hits(searcher, query, q, found.hits, snippets)
             return Results(hits, len(hits), self._facets(searcher, q) if facets else {}, "")
+        # Counting visits every match (no early stop on the best): keeping the best
+        # ``pool`` of them on the way costs little more.
+        bound = self.count_up_to if self.pool else 0
+        size = max(self.pool, offset + limit) if bound else offset + limit
+        found = searcher.search(q, size, count=True)
+        hits = self._hits(searcher, query, q, found.hits[offset : offset + limit], snippets)
         total = int(getattr(found, "count", 0) or 0)
+        over = q
+        if bound and total > bound:
+            ids = _post_ids(searcher, [a for _, a in found.hits[: self.pool]])
+            over = tantivy.Query.term_set_query(self.schema, "post_id", ids)
         return Results(
             hits,
             total,
-            self._facets(searcher, q) if facets else {},
-            self._all_words(searcher, query, q) if total else "",
+            self._facets(searcher, over) if facets else {},
+            self._all_words(searcher, query, over) if total else "",
         )
+
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        query: ParsedQuery,
+        q: tantivy.Query,
+        found: Sequence[tuple[Any, Any]],
+        snippets: bool,
+    ) -> list[Hit]:
+        if not (snippets and not query.empty):
+            ids = _post_ids(searcher, [a for _, a in found])
+            return [Hit(i, float(score), "") for (score, _), i in zip(found, ids, strict=True)]
+        maker = tantivy.SnippetGenerator.create(searcher, q, self.schema, "body")
+        maker.set_max_num_chars(SNIPPET_CHARS)
+        hits = []
+        for score, address in found:
+            doc = searcher.doc(address)
+            hits.append(Hit(_post_id(doc), float(score), self._snippet(maker, doc, query.prefixes)))
+        return hits
 
     def _snippet(
         self, snippets: tantivy.SnippetGenerator, doc: tantivy.Document, prefixes: Sequence[str]
