@@ -14,6 +14,9 @@ once to warm up and once timed. Printed per backend: service p50/p99 and the bac
 p50/p99 for the same queries (``backend.search`` of the parsed query, facets included),
 beside SQLite FTS5 bm25 over the same posts with the words OR-ed, in the same run.
 
+Without ``--postgres`` the posts are in a SQLite file and only tantivy is measured (the
+default site, as ``make run`` makes it); ``--keep DIR`` then keeps that file in DIR.
+
 ``--keep NAME`` uses (and keeps) the database NAME instead: created and filled on the first
 run, reused as it is on the next ones (the import is the slow part: 15–30 minutes for
 100,000 posts on a small machine), so one import can be replayed many times; drop it with
@@ -83,6 +86,18 @@ def kept(admin_url: str, name: str) -> Iterator[str]:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         admin.dispose()
+
+
+@contextmanager
+def _database(args: argparse.Namespace, tmp: Path) -> Iterator[str]:
+    """PostgreSQL (a kept or a temporary database) or a SQLite file (kept in ``--keep``)."""
+    if args.postgres:
+        with kept(args.postgres, args.keep) if args.keep else postgres(args.postgres) as url:
+            yield url
+        return
+    where = Path(args.keep) if args.keep else tmp
+    where.mkdir(parents=True, exist_ok=True)
+    yield f"sqlite:///{where / 'site.db'}"
 
 
 def corpus(tmp: Path, count: int, url: str) -> Engine:
@@ -166,19 +181,23 @@ def fts_replay(conn: sqlite3.Connection, queries: list[str]) -> dict[str, float]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("collection", nargs="?", type=Path, default=DEFAULT)
-    ap.add_argument("--postgres", metavar="URL", required=True, help="an admin URL")
+    ap.add_argument("--postgres", metavar="URL", default="", help="an admin URL")
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=0, help="only the first N queries")
     ap.add_argument("--keep", metavar="NAME", default="", help="a database to fill once, keep")
     ap.add_argument("--import-only", action="store_true", help="with --keep: only fill it")
     ap.add_argument(
-        "--backends", default="postgres,tantivy", help="a comma list: postgres, tantivy"
+        "--backends",
+        default="",
+        help="a comma list: postgres, tantivy (default: both on PostgreSQL, tantivy on SQLite)",
     )
     args = ap.parse_args()
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = sorted(set(backends) - {"postgres", "tantivy"})
+    chosen = args.backends or ("postgres,tantivy" if args.postgres else "tantivy")
+    backends = [b.strip() for b in chosen.split(",") if b.strip()]
+    allowed = {"postgres", "tantivy"} if args.postgres else {"tantivy"}
+    unknown = sorted(set(backends) - allowed)
     if unknown or not backends:
-        print(f"--backends: unknown {unknown}, expected postgres and/or tantivy", file=sys.stderr)
+        print(f"--backends: {unknown} not one of {sorted(allowed)}", file=sys.stderr)
         return 2
     if not args.collection.is_dir():
         print(f"no judged collection at {args.collection}", file=sys.stderr)
@@ -187,8 +206,7 @@ def main() -> int:
     if args.queries:
         queries = queries[: args.queries]
     out: dict[str, object] = {"posts": args.count, "queries": len(queries)}
-    database = kept(args.postgres, args.keep) if args.keep else postgres(args.postgres)
-    with tempfile.TemporaryDirectory() as tmp_name, database as url:
+    with tempfile.TemporaryDirectory() as tmp_name, _database(args, Path(tmp_name)) as url:
         tmp = Path(tmp_name)
         engine = corpus(tmp, args.count, url)
         with reading(engine) as conn:
