@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import uvicorn
 
-from alphanode import logs
+from alphanode.cli import supervise
 from alphanode.cli.output import err, settings, site
-from alphanode.settings import SETTINGS, Settings, production_problem
-
-# The web layer is named, not imported: cli and web never import each other, and uvicorn's
-# worker processes must load the app by name anyway.
-APP_FACTORY = "alphanode.web.app:create_app_from_env"
+from alphanode.settings import SETTINGS, production_problem
 
 
 def serve(
@@ -44,37 +40,25 @@ def serve(
     for setting in SETTINGS:
         if conf.origin(setting.name) != "default":
             os.environ[setting.env] = str(conf.get(setting.name))
-    metrics_dir = None  # made here (several workers share their counters), removed on exit
+    metrics_dir = ""  # made here (several workers share their counters), removed on exit
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         metrics_dir = tempfile.mkdtemp(prefix="alphanode-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     err(f"alphanode: serving {conf.database_url} on http://{host}:{port}/")
-    try:
-        _run(conf, host, port, workers)
-    finally:
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
-
-
-def _run(conf: Settings, host: str, port: int, workers: int) -> None:
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=log_config(conf.log_format),
-        access_log=False,  # alphanode.access writes one structured line per request
-        # Empty forwarded_allow_ips (the default): no proxy is believed, not even loopback.
-        proxy_headers=bool(conf.forwarded_allow_ips.strip()),
-        forwarded_allow_ips=conf.forwarded_allow_ips or None,
-        server_header=False,
+    plan = supervise.Plan(
+        host, port, workers, conf.log_format, conf.forwarded_allow_ips, metrics_dir
     )
-
-
-def log_config(fmt: str) -> dict[str, Any]:
-    """Logging for the server: actions and uvicorn's warnings on stderr, in ``fmt``."""
-    return logs.config(fmt, server=True)
+    # This process becomes the server (same pid, so signals and supervisors still reach
+    # it), holding only uvicorn: what was loaded to get here is not kept for its lifetime.
+    site(ctx).close()  # its connections and the index released first
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execv(sys.executable, plan.argv())  # noqa: S606 - this interpreter, no shell
+    except OSError:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+        raise
 
 
 def register(app: typer.Typer) -> None:
