@@ -21,7 +21,7 @@ from alphanode.content.document import Document
 from alphanode.content.terms import analyzer
 from alphanode.errors import ConfigError
 from alphanode.formats import jsonl
-from alphanode.services import follower, similar, similar_build, similar_features
+from alphanode.services import follower, similar
 from alphanode.services.periodic import Periodic
 from alphanode.store import changes, outbox, state
 from alphanode.store import similar as similar_store
@@ -29,6 +29,7 @@ from alphanode.store.engine import emptying, reading, writing
 from alphanode.store.search import IndexBusy, IndexDoc, IndexWriter
 
 if TYPE_CHECKING:
+    from alphanode.services import similar_build
     from alphanode.services.runtime import Site
 
 BATCH = 200
@@ -151,6 +152,10 @@ def reindex(
     weights were complete) goes on from the first list it had not written; without one
     under way, it starts from scratch.
     """
+    # The full build's array code (NumPy, SciPy) is loaded by the processes that run it,
+    # not by every serving worker that imports this module.
+    from alphanode.services import similar_build
+
     engine, settings = site.engine, site.settings
     start = follower.start_position(site)  # read before the posts: rows after it reapplied
     with reading(engine) as conn:
@@ -190,6 +195,8 @@ def _index_and_features(
     counts; then every post's Similar Posts features weighed against the final document
     frequencies and stored once (``similar_features.prepare``); the matrices of the lists.
     A host whose index follows the change log follows it from ``start`` after this."""
+    from alphanode.services import similar_features  # the full build's only (see reindex)
+
     engine, backend = site.engine, site.backend()
     counts = similar_features.Counts()
     using = analyzer()

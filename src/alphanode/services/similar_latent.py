@@ -15,11 +15,13 @@ evenly spaced, so its memory and time are bounded whatever the size of the site.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.sparse.linalg import svds
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 POWER = 1.5
 SAMPLE = 20_000  # posts the factorisation reads at most
@@ -36,6 +38,10 @@ def fit(text: sp.csr_matrix, dims: int) -> tuple[npt.NDArray[np.int64], Floats]:
     Deterministic: the solver starts from a fixed vector, so the same posts give the same
     projection. Empty when the site is too small or ``dims`` is 0.
     """
+    # Only the full build fits: a serving process that folds posts in never loads SciPy.
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import svds
+
     n = text.shape[0]
     none = (np.zeros(0, dtype=np.int64), np.zeros((0, 0)))
     if dims <= 0 or n < MIN_POSTS:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
@@ -60,6 +59,8 @@ class Replica:
 
 
 def _falling_back(replica: str, primary: str, prepare: bool) -> Callable[[], Any]:
+    import psycopg  # replicas are PostgreSQL's: a SQLite site's workers never load it
+
     options: dict[str, Any] = {} if prepare else {"prepare_threshold": None}
 
     def creator() -> Any:

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from alphanode.errors import UsageError
-from alphanode.services import importer, review, site
+from alphanode.services import review, site
 from alphanode.services import views as view_service
 from alphanode.settings import Settings
 from alphanode.web import bodies
@@ -253,6 +253,10 @@ async def import_(request: Request) -> JSONResponse:
     200 when every document was accepted, 422 when some were rejected (the others are
     imported; the body is the same summary ``alphanode import --json`` prints).
     """
+    # The importer's parsers (lxml, feedparser, YAML front matter) are loaded by the first
+    # import a worker serves, not by every worker that only serves readers.
+    from alphanode.services import importer
+
     who = await run_in_threadpool(require_token, request, "import")
     body = await bodies.read_body(request, settings(request).api_max_body_bytes)
     if not body.strip():

@@ -4,7 +4,7 @@ otherwise catch ``…/edit``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from alphanode.content.card import reading_time
 from alphanode.content.document import Document
 from alphanode.errors import DocumentRejected, Problem
-from alphanode.services import claims, editing
+from alphanode.services import claims
 from alphanode.services import site as site_service
 from alphanode.services.accounts import Principal
 from alphanode.web import body, metabox, templating
@@ -22,6 +22,9 @@ from alphanode.web.context import engine, settings, site
 from alphanode.web.routes.review import _screen as screen
 from alphanode.web.routes.review import _who_or_login as who_or_login
 from alphanode.web.urls import review_path
+
+if TYPE_CHECKING:
+    from alphanode.services import editing
 
 router = APIRouter()
 
@@ -76,6 +79,8 @@ def _page(
 
 @router.get("/review/posts/{ref:path}/edit", name="review_edit")
 def edit_form(request: Request, ref: str) -> Response:
+    from alphanode.services import editing  # its parsers load with the first edit
+
     who = who_or_login(request)
     if isinstance(who, Response):
         return who
@@ -87,6 +92,8 @@ def edit_form(request: Request, ref: str) -> Response:
 async def edit_save(request: Request, ref: str) -> Response:
     """Save the form as a new revision, or (the Preview button, no JavaScript needed) show
     it rendered. Whatever goes wrong, the page comes back with the reviewer's text in it."""
+    from alphanode.services import editing  # its parsers load with the first edit
+
     who, data = await require_form(request, "review", _limit(request))
     base_form, base = await run_in_threadpool(editing.base_document, engine(request), ref)
     form = editing.sent(base_form, data)
@@ -120,6 +127,8 @@ async def edit_save(request: Request, ref: str) -> Response:
 async def edit_preview(request: Request, ref: str) -> Response:
     """The form rendered by the post page's own templates, as a fragment (the edit page's
     script asks for it while the reviewer types)."""
+    from alphanode.services import editing  # its parsers load with the first edit
+
     _, data = await require_form(request, "review", _limit(request))
     form, base = await run_in_threadpool(editing.base_document, engine(request), ref)
     try:
