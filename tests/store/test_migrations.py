@@ -42,3 +42,17 @@ def test_auto_migrate_off_leaves_the_database_alone(sqlite_settings: Settings) -
     engine = migrate.open_database(sqlite_settings.replace(auto_migrate=False))
     assert migrate.current(engine) is None
     engine.dispose()
+
+
+def test_the_head_this_code_needs_is_the_scripts_head(settings: Settings) -> None:
+    """``migrate.HEAD`` is said once in code so serving workers need not load Alembic; a new
+    migration that does not move it fails here. ``current`` reads what Alembic reads."""
+    assert migrate.HEAD == migrate.head() == migrate.scripts_head()
+    engine = connect(settings)
+    migrate.upgrade(engine, "0005")
+    with engine.connect() as conn:
+        assert migrate.current(engine) == MigrationContext.configure(conn).get_current_revision()
+    assert migrate.current(engine) == "0005"
+    migrate.ensure_current(engine)
+    assert migrate.current(engine) == migrate.HEAD
+    engine.dispose()

@@ -14,7 +14,7 @@ from alphanode.settings import Settings
 from alphanode.store.migrate import open_database
 from tests.searchcases import write_pages
 
-NOT_FOR_READERS = ("scipy", "psycopg", "lxml", "feedparser")
+NOT_FOR_READERS = ("scipy", "numpy", "psycopg", "lxml", "feedparser", "alembic")
 
 # Run in a fresh interpreter: this test process has imported everything already.
 _WORKER = """

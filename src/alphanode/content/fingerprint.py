@@ -22,10 +22,12 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from alphanode.content.document import Document, ListBlock, block_text, item_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SHINGLE = 4
 SLOTS = 64
@@ -100,9 +102,11 @@ class Fingerprint:
         return same / filled if filled else 0.0
 
 
-_C = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+# splitmix64's constants (as numpy.uint64 where used). NumPy is imported by the functions that
+# compute: a process that only reads stored signatures (a serving worker) never loads it.
+_C = 0x9E3779B97F4A7C15
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
 
 
 def _codes(words: Sequence[str]) -> Iterator[int]:
@@ -121,22 +125,26 @@ def shingle_hashes(words: Sequence[str]) -> np.ndarray:
     hash = mix64(((w0 << 32 | w1) · φ) xor (w2 << 32 | w3)), with w the words' crc32 + 1 and
     mix64 splitmix64's finaliser, all modulo 2^64 (numpy's uint64 arithmetic wraps).
     """
+    import numpy as np
+
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
     w = np.fromiter(_codes(words), dtype=np.uint64, count=len(words))
     n = len(words) - SHINGLE + 1
-    h = ((w[:n] << np.uint64(32)) | w[1 : n + 1]) * _C
+    h = ((w[:n] << np.uint64(32)) | w[1 : n + 1]) * np.uint64(_C)
     h ^= (w[2 : n + 2] << np.uint64(32)) | w[3 : n + 3]
     h ^= h >> np.uint64(30)
-    h *= _MIX1
+    h *= np.uint64(_MIX1)
     h ^= h >> np.uint64(27)
-    h *= _MIX2
+    h *= np.uint64(_MIX2)
     h ^= h >> np.uint64(31)
     return h
 
 
 def fingerprint_words(words: Sequence[str]) -> Fingerprint | None:
     """The signature of a run of words, or None when it has fewer than ``MIN_SHINGLES``."""
+    import numpy as np
+
     hashes = shingle_hashes(words)
     if len(hashes) < MIN_SHINGLES:
         return None
@@ -152,6 +160,8 @@ def fingerprint_words(words: Sequence[str]) -> Fingerprint | None:
 
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     """The exact Jaccard similarity of two word runs' shingle sets (what signatures estimate)."""
+    import numpy as np
+
     sa, sb = np.unique(shingle_hashes(a)), np.unique(shingle_hashes(b))
     union = len(np.union1d(sa, sb))
     return len(np.intersect1d(sa, sb, assume_unique=True)) / union if union else 0.0
@@ -179,6 +189,8 @@ def best_match(
     estimate's standard deviation is about 0.06 near 0.7, enough to miss a real copy of a
     short page or to pair two pages made of the same template text.
     """
+    import numpy as np
+
     pool = list(others)
     if not pool:
         return None
@@ -199,6 +211,8 @@ def best_match(
 
 def similarities(mine: Fingerprint, others: Sequence[Fingerprint]) -> np.ndarray:
     """``mine.similarity(o)`` for every ``o`` at once (one array operation, not a loop)."""
+    import numpy as np
+
     if not others:
         return np.empty(0)
     me = np.frombuffer(mine.to_bytes(), dtype="<u4")

@@ -32,7 +32,6 @@ import tantivy
 from sqlalchemy.engine import Connection
 
 from alphanode.content.terms import analyzer, terms
-from alphanode.services import similar_latent
 from alphanode.settings import Settings
 from alphanode.store import fingerprints, similar, similar_basis
 from alphanode.store.search import IndexDoc, SearchBackend
@@ -150,10 +149,17 @@ def _jaccard(a: list[str], b: list[str]) -> tuple[float, list[str]]:
     return len(shared) / len(sa_ | sb), shared
 
 
+def latent_cosine(a: list[float], b: list[float]) -> float:
+    """Two stored latent vectors' cosine (0 when either post has none; both are unit length)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
+
+
 def score(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> tuple[float, tuple[str, ...]]:
     va, vb = a["v"], b["v"]
     cos = sum(x * vb[t] for t, x in va.items() if t in vb)
-    topics = similar_latent.cosine(a.get("z", []), b.get("z", []))
+    topics = latent_cosine(a.get("z", []), b.get("z", []))
     same = bool(a["problem"]) and a["problem"] == b["problem"]
     j_stack, stack = _jaccard(a["stack"], b["stack"])
     j_tools, tools = _jaccard(a["tools"], b["tools"])
@@ -192,7 +198,7 @@ def explain(a: Mapping[str, Any], b: Mapping[str, Any], w: Weights) -> list[tupl
     """(term, part, share of the score), largest first: what two posts' score is made of."""
     va, vb = a["v"], b["v"]
     out = [(t, "text", round(w.text * x * vb[t], 4)) for t, x in va.items() if t in vb]
-    topics = w.latent * similar_latent.cosine(a.get("z", []), b.get("z", []))
+    topics = w.latent * latent_cosine(a.get("z", []), b.get("z", []))
     if topics:
         out.append(("latent topics", "latent", round(topics, 4)))
     if a["problem"] and a["problem"] == b["problem"]:
@@ -289,6 +295,8 @@ def vectors(
     df = similar.doc_freqs(conn, set().union(*counts.values())) if counts else {}
     vecs = {pid: _vector(counts[pid], df, total) for pid in changed}
     basis = similar_basis.rows(conn, {t for v in vecs.values() for t in v})
+    from alphanode.services import similar_latent  # NumPy: loaded by the first approval
+
     mine = {
         pid: features(
             doc,
@@ -313,6 +321,8 @@ def reweigh(conn: Connection, post_ids: list[int]) -> dict[int, dict[str, Any]]:
     for feats in mine.values():
         feats["v"] = _vector(Counter(feats.get("t", {})), df, total)
     basis = similar_basis.rows(conn, {t for f in mine.values() for t in f["v"]})
+    from alphanode.services import similar_latent  # NumPy: loaded by the first approval
+
     for feats in mine.values():
         feats["z"] = similar_latent.fold(feats["v"], basis)
     similar.put_features_many(conn, mine)

@@ -81,7 +81,7 @@ def _cosines(m: Matrices, rows: Ints, i: Ints, j: Ints, local: Ints) -> Floats:
 
 
 def latent_cosines(m: Matrices, i: Ints, j: Ints) -> Floats:
-    """``similar_latent.cosine`` of each pair (0 where either post has no latent vector)."""
+    """``similar.latent_cosine`` of each pair (0 where either post has no latent vector)."""
     z = m.latent
     out = np.zeros(len(i))
     if z.shape[1] == 0 or len(i) == 0:

@@ -106,10 +106,3 @@ def fold(vec: Mapping[str, float], basis: Mapping[str, bytes]) -> list[float]:
 
 def to_bytes(row: Floats) -> bytes:
     return np.asarray(row, dtype="<f4").tobytes()
-
-
-def cosine(a: list[float], b: list[float]) -> float:
-    """Two stored latent vectors' cosine (0 when either post has none)."""
-    if not a or not b or len(a) != len(b):
-        return 0.0
-    return float(sum(x * y for x, y in zip(a, b, strict=True)))
