@@ -22,6 +22,7 @@ index sizes. Progress lines go to stderr.
 ``--work DIR`` keeps the site (database, index, JSONL) in DIR instead of a temporary
 directory that is removed at the end: a later run given the same DIR (a copy of it, for
 phases that change the site) can run only the later phases, e.g. ``--phases incremental``.
+Each phase's figures go to stderr as it ends, and the run so far to ``DIR/results.json``.
 """
 
 from __future__ import annotations
@@ -210,6 +211,13 @@ def queries(engine: sa.Engine, titles: list[str], n: int) -> list[str]:
     return out
 
 
+def record(work: Path, out: dict[str, Any], name: str) -> None:
+    """A phase's figures, as soon as it ends: on stderr, and the run so far in
+    ``work/results.json`` (a long run stopped later keeps what it measured)."""
+    log(f"{name} done: {json.dumps(out['phases'][name], default=str)}")
+    (work / "results.json").write_text(json.dumps(out, default=str, indent=1), "utf-8")
+
+
 def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # noqa: C901 - the phases, in order
     phases = set(args.phases)
     out: dict[str, Any] = {"count": args.count, "database": url.split(":")[0], "phases": {}}
@@ -226,6 +234,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
         size, titles = write_jsonl(src, 1, args.count)
         s = time.perf_counter() - t0
         res["synth"] = {"docs_s": round(args.count / s), "mb": round(size / 1e6, 1), "s": s}
+        record(work, out, "synth")
     if "import" in phases:
         log("import: near-duplicate detection on")
         report = importer.import_sources(engine, settings, resolve([str(src)]))
@@ -256,6 +265,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
             "ratio": round(rate / (n / base), 3),
             "rss_mib": peak_rss_mib(),
         }
+        record(work, out, "import")
     if "approve" in phases:
         log("approve: all pending, in bulk")
         t0 = time.perf_counter()
@@ -268,6 +278,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
         s = time.perf_counter() - t0
         res["approve"] = {"posts": n, "s": round(s, 1), "posts_s": round(n / s)}
         res["approve"]["rss_mib"] = peak_rss_mib()
+        record(work, out, "approve")
     site = Site(settings, engine=engine)
     if "reindex" in phases:
         log("reindex: search index and every Similar Posts list")
@@ -290,6 +301,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
             "ratio": round(base / s, 4),
             "rss_mib": peak_rss_mib(),
         }
+        record(work, out, "reindex")
         del docs
     if "incremental" in phases:
         log(f"incremental: {args.more:,} more posts approved one by one")
@@ -318,6 +330,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
             "index_commit_p50_ms": round(pct(commits, 0.5) * 1000, 2),
             "index_commit_p99_ms": round(pct(commits, 0.99) * 1000, 2),
         }
+        record(work, out, "incremental")
     if "search" in phases:
         if not titles:
             with engine.connect() as conn:
@@ -336,9 +349,11 @@ def run(args: argparse.Namespace, work: Path, url: str) -> dict[str, Any]:  # no
             "no_hits": empty,
             "example": qs[:4],
         }
+        record(work, out, "search")
     site.close()
     if "serve" in phases:
         res["serve"] = serve_phase(args, work, url, engine)
+        record(work, out, "serve")
     out["rss_mib"] = peak_rss_mib()
     if not args.postgres:
         db = work / "site.db"
