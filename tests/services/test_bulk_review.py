@@ -168,3 +168,23 @@ def test_allowed_pairs_come_from_transition() -> None:
     retract = allowed_from(ReviewAction.RETRACT)
     assert {s for s, _ in retract} == {PostStatus.APPROVED}
     assert len(allowed_from(ReviewAction.APPROVE)) == len(PostStatus) * len(RevisionState)
+
+
+def test_each_chunk_is_read_by_the_posts_primary_key(tmp_path: Path) -> None:
+    """A bulk decision reads each chunk from the last post id on (keyset): SQLite must not
+    walk every pending revision through the queue's review_state indexes and sort them for
+    every chunk, which made approving a million pending posts quadratic."""
+    from tests.store.plans import plans
+
+    settings, engine, _ = _sqlite(tmp_path)
+    load(engine, settings, tmp_path, count=4)
+    seen = plans(
+        engine, lambda: review.decide_matching(engine, (), ReviewAction.APPROVE, "a", "", chunk=2)
+    )
+    chunks = [plan for sql, plan in seen if "ORDER BY posts.id" in sql and "LIMIT" in sql]
+    assert len(chunks) == 3  # 2 + 2 + 1 pending
+    for plan in chunks:
+        assert "SEARCH posts USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+        assert "TEMP B-TREE" not in plan and "ix_revisions_queue" not in plan, plan
+    assert _count(engine, "SELECT count(*) FROM posts WHERE status = 'approved'") == 5
+    engine.dispose()

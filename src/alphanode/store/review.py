@@ -197,7 +197,10 @@ class QueueRow:
     created_at: dt.datetime
 
 
-def _queue_query(filters: Sequence[tuple[str, str]]) -> sa.Select[Any]:
+def _queue_query(
+    filters: Sequence[tuple[str, str]],
+    state: sa.ColumnElement[Any] = revisions.c.review_state,
+) -> sa.Select[Any]:
     query = (
         sa.select(
             posts.c.id,
@@ -216,7 +219,7 @@ def _queue_query(filters: Sequence[tuple[str, str]]) -> sa.Select[Any]:
                 revisions.c.number == posts.c.current_revision,
             ),
         )
-        .where(revisions.c.review_state == RevisionState.PENDING.value)
+        .where(state == RevisionState.PENDING.value)
     )
     for kind, value in filters:
         query = query.where(
@@ -316,14 +319,18 @@ def pending_chunk(
     """The next ``limit`` queued posts after ``after_id`` (keyset, by id) matching
     ``filters`` whose (post status, revision state) is one of ``pairs``: the states the
     action is legal from, so one condition keeps the chunk legal."""
-    legal = sa.or_(
-        *(
-            sa.and_(posts.c.status == status, revisions.c.review_state == rstate)
-            for status, rstate in pairs
-        )
-    )
+    # Read by the posts' primary key from ``after_id``: SQLite otherwise walks every pending
+    # revision through the queue's review_state indexes and sorts them for each chunk (3.3 s
+    # a chunk with 800,000 pending: approving a million took most of an hour). Written as
+    # ``column || ''`` on SQLite, the state conditions cannot pick those indexes; PostgreSQL
+    # plans this from its statistics.
+    status_of: sa.ColumnElement[Any] = posts.c.status
+    state_of: sa.ColumnElement[Any] = revisions.c.review_state
+    if conn.dialect.name == "sqlite":
+        status_of, state_of = status_of.op("||")(""), state_of.op("||")("")
+    legal = sa.or_(*(sa.and_(status_of == status, state_of == rstate) for status, rstate in pairs))
     query = (
-        _queue_query(filters)
+        _queue_query(filters, state_of)
         .add_columns(
             revisions.c.review_state,
             revisions.c.listing_card,
