@@ -7,9 +7,10 @@ tantivy build of the same documents.
 
 Each stage's seconds are the time spent in the functions named (wrapped for the run; a stage
 run in pieces is summed), so the stages say where the time goes; peak RSS is the process's
-``getrusage``. Runs on whatever ``src/`` is importable: for a "before", put an older tree's
-``src`` first on ``PYTHONPATH`` (stages whose functions it lacks are left out). The site is
-changed (reindexed): copy the directory first to keep it as it was.
+``getrusage``, also as it stood when each stage last ended. Runs on whatever ``src/`` is
+importable: for a "before", put an older tree's ``src`` first on ``PYTHONPATH`` (stages whose
+functions it lacks are left out). The site is changed (reindexed): copy the directory first to
+keep it as it was.
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ STAGES = (  # (module, attribute, stage): old and new names, whichever exist
 )
 
 
-def wrap(stages: dict[str, float]) -> None:
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def wrap(stages: dict[str, float], peaks: dict[str, float]) -> None:
+    """Time each stage; ``peaks``: the process's peak RSS when the stage last ended (the
+    first stage whose peak is the run's raised it)."""
     for module_name, attr, label in STAGES:
         try:
             owner: Any = importlib.import_module(module_name)
@@ -71,6 +78,7 @@ def wrap(stages: dict[str, float]) -> None:
                 return _real(*a, **k)
             finally:
                 stages[_label] = stages.get(_label, 0.0) + time.perf_counter() - t0
+                peaks[_label] = peak_mib()
 
         setattr(owner, name, functools.wraps(real)(timed))
 
@@ -89,7 +97,8 @@ def main() -> None:
     engine = open_database(settings)
     site = Site(settings, engine=engine)
     stages: dict[str, float] = {}
-    wrap(stages)
+    peaks: dict[str, float] = {}
+    wrap(stages, peaks)
     load_before = os.getloadavg()
     profile = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
@@ -100,7 +109,7 @@ def main() -> None:
         profile.disable()
         profile.dump_stats(str(args.profile))
     seconds = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_mib()
     scale = importlib.import_module("scale")
     with reading(engine) as conn:
         ids = outbox.live_ids(conn)
@@ -124,6 +133,7 @@ def main() -> None:
                 "ratio": round(base / seconds, 4),
                 "peak_rss_mib": round(rss),
                 "stages_s": {k: round(v, 1) for k, v in stages.items()},
+                "peak_rss_mib_after": {k: round(v) for k, v in peaks.items()},
                 "load": {"before": load_before, "after": os.getloadavg()},
             },
             indent=1,

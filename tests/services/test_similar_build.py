@@ -10,8 +10,15 @@ import pytest
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from alphanode.services import indexing, similar, similar_build, similar_latent
+from alphanode.services import (
+    indexing,
+    similar,
+    similar_build,
+    similar_features,
+    similar_latent,
+)
 from alphanode.store import outbox, schema
+from alphanode.store.search import IndexDoc
 from alphanode.store import similar as store
 from alphanode.store.engine import reading, writing
 from tests.searchcases import Case, Corpus, make_corpus
@@ -65,12 +72,15 @@ def _similar_tables(corpus: Corpus) -> dict[str, list[tuple[object, ...]]]:
         return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}
 
 
+@pytest.mark.parametrize("block", [similar_features.ROWS, 7], ids=["one-block", "spilled-by-7"])
 def test_reindex_stores_the_features_the_per_post_path_stores(
-    tmp_path: Path, case: Case, case_url: str
+    tmp_path: Path, case: Case, case_url: str, block: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The one-pass, array-weighed features of ``reindex`` are, byte for byte, what the per-post
     path stores: every post's vector weighed by ``similar.vectors`` then ``similar.reweigh``
-    against the final document frequencies, then the latent topics fitted on them."""
+    against the final document frequencies, then the latent topics fitted on them; whether the
+    term counts fit one block or are spilled and read back seven posts at a time."""
+    monkeypatch.setattr(similar_features, "ROWS", block)
     corpus = make_corpus(tmp_path, case_url, 160, case)
     indexing.reindex(corpus.site)
     built = _similar_tables(corpus)
@@ -139,3 +149,36 @@ def test_a_stopped_build_resumes_where_it_stopped(
     assert _stored(corpus) == whole
     with reading(corpus.engine) as conn:
         assert store.build_mark(conn) is None
+
+
+def test_spilled_counts_read_back_as_added_and_the_file_goes(tmp_path: Path) -> None:
+    """The counts come back block by block, in row order, as often as asked; the document
+    frequencies count every block; closing removes the temporary file."""
+    docs = {
+        pid: (
+            IndexDoc(
+                post_id=pid,
+                title=f"post {pid}",
+                topic="",
+                tags="",
+                body=" ".join(["alpha"] * (pid % 3 + 1) + [f"word{pid % 5}"]),
+            ),
+            [],
+        )
+        for pid in range(1, 24)
+    }
+    counts = similar_features.Counts()
+    counts._block = 5
+    counts.add(docs)
+    first = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
+    again = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
+    assert first == again
+    assert [lo for lo, *_ in first] == [0, 5, 10, 15, 20]
+    assert sum(len(s) for _, s, _, _ in first) == 23
+    alpha = counts.vocab["alpha"]
+    assert counts.df[alpha] == 23
+    spill = counts._spill
+    assert spill is not None
+    with counts:
+        pass
+    assert spill.closed and counts._spill is None

@@ -198,28 +198,28 @@ def _index_and_features(
     from alphanode.services import similar_features  # the full build's only (see reindex)
 
     engine, backend = site.engine, site.backend()
-    counts = similar_features.Counts()
     using = analyzer()
     done = 0
-    with backend.writing() as writer:
-        writer.clear()
-        with emptying(engine) as conn:  # no foreign key refers to Similar Posts' rows
-            similar_store.clear(conn)
-        for i in range(0, len(ids), BATCH):
-            chunk = ids[i : i + BATCH]
-            with reading(engine) as conn:
-                docs = outbox.live_documents(conn, chunk)
-            made = {pid: index_doc(pid, docs[pid]) for pid in chunk if pid in docs}
-            writer.upsert([d for d, _ in made.values()])
-            counts.add(made, using)
-            done += 2 * len(chunk)
-            report.indexed += len(docs)
-            if progress:
-                progress(done, total)
-        writer.commit()
-        if follower.follows(site.settings):  # this host's index follows the log from here
-            follower.save(follower.position_path(site.settings), follower.Position(start))
-    m = similar_features.prepare(engine, counts, site.settings.similar_latent_dims)
+    with similar_features.Counts() as counts:  # spilled to a temporary file, removed on exit
+        with backend.writing() as writer:
+            writer.clear()
+            with emptying(engine) as conn:  # no foreign key refers to Similar Posts' rows
+                similar_store.clear(conn)
+            for i in range(0, len(ids), BATCH):
+                chunk = ids[i : i + BATCH]
+                with reading(engine) as conn:
+                    docs = outbox.live_documents(conn, chunk)
+                made = {pid: index_doc(pid, docs[pid]) for pid in chunk if pid in docs}
+                writer.upsert([d for d, _ in made.values()])
+                counts.add(made, using)
+                done += 2 * len(chunk)
+                report.indexed += len(docs)
+                if progress:
+                    progress(done, total)
+            writer.commit()
+            if follower.follows(site.settings):  # this host's index follows the log from here
+                follower.save(follower.position_path(site.settings), follower.Position(start))
+        m = similar_features.prepare(engine, counts, site.settings.similar_latent_dims)
     if progress:
         progress(3 * len(ids), total)
     with writing(engine) as conn:

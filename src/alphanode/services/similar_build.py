@@ -42,6 +42,7 @@ from alphanode.store.engine import reading, writing
 ROW_CELLS = 4_000_000  # candidate-product entries per block: bounds the memory
 MAX_ROWS = 256  # a block's rows at most (its pairs' products: rows × candidates × terms)
 SETS = ("stack", "tools", "entities")
+FOLD_ROWS = 65_536  # rows folded into the latent topics at once
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -298,11 +299,17 @@ def _ids(m: Matrices, cols: Ints) -> list[int]:
 
 def fit(text: sp.csr_matrix, terms: list[str], dims: int) -> tuple[dict[str, bytes], Floats]:
     """The latent topics fitted on every post's text vector: the projection of each term (as
-    stored) and every post's latent vector as stored (rows; a zero row: none, stored [])."""
+    stored) and every post's latent vector as stored (rows; a zero row: none, stored []).
+    ``text``'s rows are read with their terms sorted (whatever order they are held in), so the
+    sums are the same float for float."""
     cols, projection = similar_latent.fit(text, dims)
     if not len(cols):
         return {}, np.zeros((text.shape[0], 0))
-    folded = np.asarray(text[:, cols] @ projection)
+    folded = np.empty((text.shape[0], projection.shape[1]))
+    for lo in range(0, text.shape[0], FOLD_ROWS):  # a block of rows, each row's terms sorted
+        part = sp.csr_matrix(text[lo : lo + FOLD_ROWS], copy=True)
+        part.sort_indices()
+        folded[lo : lo + FOLD_ROWS] = part[:, cols] @ projection
     basis = {
         terms[c]: similar_latent.to_bytes(row) for c, row in zip(cols, projection, strict=True)
     }

@@ -3,8 +3,9 @@
 The per-post path (``similar.vectors`` then ``similar.reweigh``) reads each post's terms,
 writes them, reads them back and weighs them against the document frequencies a batch at a
 time. A full rebuild knows every post: it tokenises each post once (``add``, beside the search
-index), keeps the term counts as integer arrays (a term id and a count per posting), counts
-the document frequencies from them and weighs every post at once (``weigh``) with the rules of
+index), spills the term counts to a temporary file as integer arrays (a term id and a count
+per posting, a block of posts at a time), counts the document frequencies as it goes and then
+weighs every post a block at a time (``weigh``) with the rules of
 ``similar._vector``, float for float: the same saturated tf, the same idf (``math.log`` of each
 distinct frequency), the same order of the top terms (weight, then term), the same sum of
 squares (term by term, in that order) and Python's own rounding. So the stored vectors are the
@@ -14,10 +15,11 @@ ones the per-post path stores, and each is written once (``services.similar_buil
 from __future__ import annotations
 
 import math
+import tempfile
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,24 +34,42 @@ from alphanode.store import similar_basis
 from alphanode.store.engine import writing
 from alphanode.store.search import IndexDoc
 
-ROWS = 4_096  # posts weighed at once (a few arrays of their postings)
+ROWS = 4_096  # posts weighed at once, and a block of the spilled counts
 DECIMALS = 5  # a text weight's stored precision (``similar._vector``)
-PAGE = 2_000  # posts whose features are written in one transaction
 TERM_ROWS = 500_000  # probe-term rows written in one transaction
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
+Block = tuple[int, Ints, npt.NDArray[np.int32], npt.NDArray[np.int32]]  # lo, sizes, cols, tfs
 
 
-@dataclass
 class Counts:
-    """Every post's term counts, in id order: row i is post ``ids[i]``."""
+    """Every post's term counts, in id order (row i is post ``ids[i]``), spilled to a
+    temporary file a block of ``ROWS`` posts at a time: a site's postings (~400 a post, 8
+    bytes each) are its largest arrays, so only the vocabulary, the document frequencies and
+    the block being filled are held in memory. The file (in ``TMPDIR``) goes when closed."""
 
-    ids: list[int] = field(default_factory=list)
-    vocab: dict[str, int] = field(default_factory=dict)
-    cols: list[npt.NDArray[np.int32]] = field(default_factory=list)
-    tfs: list[npt.NDArray[np.int32]] = field(default_factory=list)
-    tags: list[dict[str, Any]] = field(default_factory=list)  # problem, stack, tools, entities
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.vocab: dict[str, int] = {}
+        self.tags: list[dict[str, Any]] = []  # problem, stack, tools, entities
+        self.df: Ints = np.zeros(0, dtype=np.int64)  # posts holding each term (so far)
+        self._block = ROWS
+        self._cols: list[npt.NDArray[np.int32]] = []
+        self._tfs: list[npt.NDArray[np.int32]] = []
+        self._spill: IO[bytes] | None = None
+        self._blocks = 0
+
+    def __enter__(self) -> Counts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
     def add(self, changed: Mapping[int, tuple[IndexDoc, list[str]]], using: Any = None) -> None:
         """Tokenise these posts (ids ascending, after every id added before)."""
@@ -58,10 +78,10 @@ class Counts:
         for pid, (doc, ents) in changed.items():
             found = similar._counts(doc, using)
             self.ids.append(pid)
-            self.cols.append(
+            self._cols.append(
                 np.array([vocab.setdefault(t, len(vocab)) for t in found], dtype=np.int32)
             )
-            self.tfs.append(np.fromiter(found.values(), dtype=np.int32, count=len(found)))
+            self._tfs.append(np.fromiter(found.values(), dtype=np.int32, count=len(found)))
             self.tags.append(
                 {
                     "problem": doc.problem,
@@ -70,16 +90,47 @@ class Counts:
                     "entities": ents,
                 }
             )
+            if len(self._cols) == self._block:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._cols:
+            return
+        sizes = np.array([len(c) for c in self._cols], dtype=np.int64)
+        cols, tfs = np.concatenate(self._cols), np.concatenate(self._tfs)
+        self._cols, self._tfs = [], []
+        held = np.bincount(cols, minlength=len(self.vocab))
+        if len(self.df) < len(held):
+            self.df = np.concatenate([self.df, np.zeros(len(held) - len(self.df), np.int64)])
+        self.df[: len(held)] += held
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="alphanode-counts-")
+        for part in (sizes, cols, tfs):
+            np.save(self._spill, part, allow_pickle=False)
+        self._blocks += 1
+
+    def blocks(self) -> Iterator[Block]:
+        """Every post's counts again, a block at a time, in row order: (first row, each row's
+        number of terms, the term ids, the counts)."""
+        self._flush()
+        if self._spill is None:
+            return
+        self._spill.seek(0)
+        lo = 0
+        for _ in range(self._blocks):
+            sizes, cols, tfs = (np.load(self._spill, allow_pickle=False) for _ in range(3))
+            yield lo, sizes, cols, tfs
+            lo += len(sizes)
 
 
 @dataclass(frozen=True)
 class Weighed:
-    """Every post's text vector and term counts, as sparse rows in the stored order."""
+    """Every post's text vector, as sparse rows in the stored order."""
 
     ids: list[int]
     terms: list[str]  # column names
+    rank: Ints  # each term's place in string order (the order term counts are stored in)
     vectors: sp.csr_matrix  # each row's terms in the vector's order (weight, then term)
-    counts: sp.csr_matrix  # each row's term counts, terms in string order
     df: Ints  # posts holding each term
     tags: list[dict[str, Any]]
 
@@ -102,39 +153,29 @@ def _row_top(rows: Ints, weight: Floats, rank: Ints, keep: int) -> tuple[Ints, I
     return order, np.arange(len(r)) - starts
 
 
-def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
+def weigh(counts: Counts) -> Weighed:
     """Every post's text vector by ``similar._vector``'s rules against the document frequencies
-    of all ``counts`` (whose per-post arrays are emptied as they are read)."""
+    of all ``counts``, a block of posts at a time."""
     n, vocab = len(counts.ids), counts.vocab
+    counts._flush()  # the last block's frequencies too
     terms = list(vocab)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int64)] = np.arange(
         len(terms)
     )
-    sizes = np.array([len(c) for c in counts.cols], dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    # 32-bit postings, and the per-post arrays let go as they are joined (a site's postings
-    # are its largest arrays: ~400 a post)
-    cols = np.concatenate(counts.cols) if n else np.zeros(0, dtype=np.int32)
-    counts.cols.clear()
-    tf = np.concatenate(counts.tfs) if n else np.zeros(0, dtype=np.int32)
-    counts.tfs.clear()
-    df = np.bincount(cols, minlength=len(terms)).astype(np.int64)
-    stored_cols, stored_tf = np.empty_like(cols), np.empty_like(tf)  # by term, as stored
+    df = np.zeros(len(terms), dtype=np.int64)
+    df[: len(counts.df)] = counts.df
     cap = similar.DF_CAP * n if n >= similar.MIN_POSTS_FOR_CAP else float("inf")
     idf = _idf(df, n)
     bigram = np.array([similar.BIGRAM_WEIGHT if " " in t else 1.0 for t in terms])
     k1 = similar.K1
-    v_rows: list[Ints] = []
-    v_cols: list[Ints] = []
+    v_lens: list[Ints] = []  # each row's number of terms kept
+    v_cols: list[npt.NDArray[np.int32]] = []
     v_vals: list[Floats] = []
-    for lo in range(0, n, ROWS):
-        hi = min(n, lo + ROWS)
-        a, b = int(indptr[lo]), int(indptr[hi])
-        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), sizes[lo:hi])
-        c, t = cols[a:b].astype(np.int64), tf[a:b].astype(np.float64)
-        by_term = np.lexsort((rank[c], rows))
-        stored_cols[a:b], stored_tf[a:b] = cols[a:b][by_term], tf[a:b][by_term]
+    for lo, sizes, cols, tf in counts.blocks():
+        hi = lo + len(sizes)
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), sizes)
+        c, t = cols.astype(np.int64), tf.astype(np.float64)
         kept = df[c] <= cap
         rows, c, t = rows[kept], c[kept], t[kept]
         w = (t * (k1 + 1) / (t + k1)) * idf[c] * bigram[c]
@@ -150,22 +191,18 @@ def weigh(counts: Counts) -> Weighed:  # noqa: C901 - one pass of array steps
         norm[norm == 0] = 1.0
         positive = w > 0
         rows, c = rows[positive], c[positive]
-        v_rows.append(rows)
-        v_cols.append(c)
+        v_lens.append(np.bincount(rows - lo, minlength=hi - lo))
+        v_cols.append(c.astype(np.int32))
         v_vals.append(rounded(w[positive] / norm[rows - lo], DECIMALS))
     shape = (n, max(len(terms), 1))
-    vr = np.concatenate(v_rows) if v_rows else np.zeros(0, dtype=np.int64)
-    vectors = sp.csr_matrix(
-        (
-            np.concatenate(v_vals) if v_vals else np.zeros(0),
-            np.concatenate(v_cols) if v_cols else np.zeros(0, dtype=np.int64),
-            np.concatenate([[0], np.cumsum(np.bincount(vr, minlength=n))]).astype(np.int64),
-        ),
-        shape=shape,
-    )  # rows in order, each row's terms in the vector's order (not sorted: kept as built)
-    del cols, tf
-    counted = sp.csr_matrix((stored_tf, stored_cols, indptr), shape=shape)
-    return Weighed(list(counts.ids), terms, vectors, counted, df, counts.tags)
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(v_lens))]) if n else np.zeros(1)
+    data = np.concatenate(v_vals) if v_vals else np.zeros(0)
+    v_vals.clear()
+    indices = np.concatenate(v_cols) if v_cols else np.zeros(0, dtype=np.int32)
+    v_cols.clear()
+    # rows in order, each row's terms in the vector's order (not sorted: kept as built)
+    vectors = sp.csr_matrix((data, indices, indptr.astype(np.int64)), shape=shape)
+    return Weighed(list(counts.ids), terms, rank, vectors, df, counts.tags)
 
 
 def lean(w: Weighed, row: int, names: list[str] | None = None) -> dict[str, Any]:
@@ -183,44 +220,57 @@ def lean(w: Weighed, row: int, names: list[str] | None = None) -> dict[str, Any]
     return {"v": v, "z": [], **w.tags[row]}
 
 
-def term_counts(w: Weighed, row: int) -> dict[str, int]:
-    lo, hi = w.counts.indptr[row], w.counts.indptr[row + 1]
-    names = w.terms
-    return dict(
-        zip(
-            [names[c] for c in w.counts.indices[lo:hi].tolist()],
-            w.counts.data[lo:hi].tolist(),
-            strict=True,
-        )
-    )
+def term_counts(w: Weighed, block: Block) -> list[dict[str, int]]:
+    """Each row's term counts of a block of ``Counts.blocks``, terms in string order."""
+    _, sizes, cols, tf = block
+    rows = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    by_term = np.lexsort((w.rank[cols], rows))
+    names, values = w.terms, tf[by_term].tolist()
+    ordered = [names[c] for c in cols[by_term].tolist()]
+    out: list[dict[str, int]] = []
+    at = 0
+    for size in sizes.tolist():
+        out.append(dict(zip(ordered[at : at + size], values[at : at + size], strict=True)))
+        at += size
+    return out
 
 
-def _text(w: Weighed) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
+def _first_met(indices: npt.NDArray[np.integer[Any]], size: int) -> Ints:
+    """The distinct values of ``indices`` in the order they are first met (a block at a time:
+    no sort of the whole array)."""
+    seen = np.zeros(size, dtype=bool)
+    order: list[Ints] = []
+    step = 1 << 22
+    for lo in range(0, len(indices), step):
+        part = indices[lo : lo + step]
+        values, first = np.unique(part, return_index=True)
+        new = ~seen[values]
+        values, first = values[new], first[new]
+        order.append(values[np.argsort(first, kind="stable")].astype(np.int64))
+        seen[values] = True
+    return np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+
+
+def _text(w: Weighed) -> tuple[sp.csr_matrix, list[str]]:
     """The text matrix as ``similar_build`` builds it from stored vectors (a column per term
-    in the order terms are first met, post by post, each vector in its order): sorted, in the
-    vectors' order, and the column names."""
-    indices = w.vectors.indices.astype(np.int64)
-    seen, first = np.unique(indices, return_index=True)
-    order = seen[np.argsort(first, kind="stable")]
-    column = np.zeros(len(w.terms), dtype=np.int64)
-    column[order] = np.arange(len(order))
-    n = len(w.ids)
-    shape = (n, max(len(order), 1))
-    ordered = sp.csr_matrix((w.vectors.data, column[indices], w.vectors.indptr), shape)
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(w.vectors.indptr))
-    coo = sp.coo_matrix((w.vectors.data, (rows, column[indices])), shape)
-    return sp.csr_matrix(coo), ordered, [w.terms[c] for c in order.tolist()]
+    in the order terms are first met, post by post), each row's terms in its vector's order,
+    and the column names."""
+    order = _first_met(w.vectors.indices, len(w.terms))
+    column = np.zeros(len(w.terms), dtype=w.vectors.indices.dtype)
+    column[order] = np.arange(len(order), dtype=column.dtype)
+    shape = (len(w.ids), max(len(order), 1))
+    ordered = sp.csr_matrix((w.vectors.data, column[w.vectors.indices], w.vectors.indptr), shape)
+    return ordered, [w.terms[c] for c in order.tolist()]
 
 
 def prepare(engine: Engine, counts: Counts, dims: int) -> similar_build.Matrices:
     """Weigh every post, fit the latent topics and store what the per-post path stores (the
-    projection, the document frequencies, each post's features and probe terms, a page of
+    projection, the document frequencies, each post's features and probe terms, a block of
     posts per transaction); the matrices the lists are built from
-    (``similar_build.build(..., prepared=...)``)."""
+    (``similar_build.build(..., prepared=...)``). ``counts`` is read twice, block by block."""
     w = weigh(counts)
-    ranked, ordered, names = _text(w)
-    basis, latent = similar_build.fit(ranked, names, dims)
-    del ranked  # the lists read the vectors in their order; the fit alone wanted them sorted
+    ordered, names = _text(w)
+    basis, latent = similar_build.fit(ordered, names, dims)  # sorts what it reads, a block at once
     w = replace(w, vectors=ordered)  # one copy of the vectors: ``ordered``, columns ``names``
     df: Counter[str] = Counter()
     for c in np.flatnonzero(w.df).tolist():
@@ -229,14 +279,14 @@ def prepare(engine: Engine, counts: Counts, dims: int) -> similar_build.Matrices
         similar_basis.replace(conn, basis)
         store.add_doc_freqs(conn, df)
     rows = similar_build.Rows()
-    for lo in range(0, len(w.ids), PAGE):
+    for block in counts.blocks():  # the counts read again, a block per transaction
+        lo = block[0]
         feats: dict[int, dict[str, Any]] = {}
-        probes: dict[int, dict[str, float]] = {}
-        for row in range(lo, min(lo + PAGE, len(w.ids))):
+        for row, held in enumerate(term_counts(w, block), start=lo):
             pid = w.ids[row]
             mine = {**lean(w, row, names), "z": similar_build.stored(latent[row])}
-            probes[pid] = rows.add(pid, {**mine, "z": []}, text=False)  # z: the array below
-            feats[pid] = {"v": mine["v"], "z": mine["z"], "t": term_counts(w, row), **w.tags[row]}
+            rows.add(pid, {**mine, "z": []}, text=False)  # z: the array below
+            feats[pid] = {"v": mine["v"], "z": mine["z"], "t": held, **w.tags[row]}
         with writing(engine) as conn:
             store.put_features_many(conn, feats)
     del w

@@ -47,7 +47,8 @@ def fit(text: sp.csr_matrix, dims: int) -> tuple[npt.NDArray[np.int64], Floats]:
     if dims <= 0 or n < MIN_POSTS:
         return none
     rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE)).astype(np.int64))
-    sample = sp.csr_matrix(text[rows], dtype=np.float64)
+    sample = sp.csr_matrix(text[rows], dtype=np.float64, copy=True)
+    sample.sort_indices()  # each row's terms in column order, however the rows were held
     df = np.asarray((sample > 0).sum(axis=0)).ravel()
     held = np.flatnonzero(df >= 2)
     cols = held[np.lexsort((held, -df[held]))][:MAX_TERMS]
