@@ -51,7 +51,7 @@ Floats = npt.NDArray[np.float64]
 @dataclass
 class _Columns:
     """Sparse rows in the making: (row, column, value) triplets and a column per key (kept as
-    machine integers and floats: a site's every posting fits in memory)."""
+    32-bit integers and floats: 16 bytes an entry, a site's every posting in memory)."""
 
     rows: array[int]
     cols: array[int]
@@ -60,19 +60,19 @@ class _Columns:
 
     @classmethod
     def new(cls, vocab: dict[str, int] | None = None) -> _Columns:
-        return cls(array("q"), array("q"), array("d"), {} if vocab is None else vocab)
+        return cls(array("i"), array("i"), array("d"), {} if vocab is None else vocab)
 
     def add(self, row: int, key: str, value: float) -> None:
         self.rows.append(row)
         self.cols.append(self.vocab.setdefault(key, len(self.vocab)))
         self.vals.append(value)
 
-    def arrays(self) -> tuple[Floats, Ints, Ints]:
+    def arrays(self) -> tuple[Floats, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         """(values, rows, columns), as added."""
         return (
             np.frombuffer(self.vals, dtype=np.float64),
-            np.frombuffer(self.rows, dtype=np.int64),
-            np.frombuffer(self.cols, dtype=np.int64),
+            np.frombuffer(self.rows, dtype=np.int32),
+            np.frombuffer(self.cols, dtype=np.int32),
         )
 
     def matrix(self, n: int) -> sp.csr_matrix:
