@@ -305,15 +305,16 @@ def fit(text: sp.csr_matrix, terms: list[str], dims: int) -> tuple[dict[str, byt
     cols, projection = similar_latent.fit(text, dims)
     if not len(cols):
         return {}, np.zeros((text.shape[0], 0))
-    folded = np.empty((text.shape[0], projection.shape[1]))
+    latent = np.empty((text.shape[0], projection.shape[1]))
     for lo in range(0, text.shape[0], FOLD_ROWS):  # a block of rows, each row's terms sorted
         part = sp.csr_matrix(text[lo : lo + FOLD_ROWS], copy=True)
         part.sort_indices()
-        folded[lo : lo + FOLD_ROWS] = part[:, cols] @ projection
+        folded = np.asarray(part[:, cols] @ projection)
+        latent[lo : lo + FOLD_ROWS] = similar_latent.normalised_rows(folded)
     basis = {
         terms[c]: similar_latent.to_bytes(row) for c, row in zip(cols, projection, strict=True)
     }
-    return basis, similar_latent.normalised_rows(folded)
+    return basis, latent
 
 
 def stored(z: Floats) -> list[float]:

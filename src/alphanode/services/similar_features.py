@@ -169,9 +169,12 @@ def weigh(counts: Counts) -> Weighed:
     idf = _idf(df, n)
     bigram = np.array([similar.BIGRAM_WEIGHT if " " in t else 1.0 for t in terms])
     k1 = similar.K1
-    v_lens: list[Ints] = []  # each row's number of terms kept
-    v_cols: list[npt.NDArray[np.int32]] = []
-    v_vals: list[Floats] = []
+    # Room for every post's whole vector: pages never written are never held, so memory is
+    # the entries kept (and no second copy is made joining blocks).
+    lens = np.zeros(n, dtype=np.int64)  # each row's number of terms kept
+    data = np.empty(n * similar.TEXT_TERMS, dtype=np.float64)
+    indices = np.empty(n * similar.TEXT_TERMS, dtype=np.int32)
+    nnz = 0
     for lo, sizes, cols, tf in counts.blocks():
         hi = lo + len(sizes)
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), sizes)
@@ -191,17 +194,17 @@ def weigh(counts: Counts) -> Weighed:
         norm[norm == 0] = 1.0
         positive = w > 0
         rows, c = rows[positive], c[positive]
-        v_lens.append(np.bincount(rows - lo, minlength=hi - lo))
-        v_cols.append(c.astype(np.int32))
-        v_vals.append(rounded(w[positive] / norm[rows - lo], DECIMALS))
+        lens[lo:hi] = np.bincount(rows - lo, minlength=hi - lo)
+        end = nnz + len(c)
+        indices[nnz:end] = c
+        data[nnz:end] = rounded(w[positive] / norm[rows - lo], DECIMALS)
+        nnz = end
     shape = (n, max(len(terms), 1))
-    indptr = np.concatenate([[0], np.cumsum(np.concatenate(v_lens))]) if n else np.zeros(1)
-    data = np.concatenate(v_vals) if v_vals else np.zeros(0)
-    v_vals.clear()
-    indices = np.concatenate(v_cols) if v_cols else np.zeros(0, dtype=np.int32)
-    v_cols.clear()
+    indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    data.resize(nnz, refcheck=False)  # in place: the room never written is given back
+    indices.resize(nnz, refcheck=False)
     # rows in order, each row's terms in the vector's order (not sorted: kept as built)
-    vectors = sp.csr_matrix((data, indices, indptr.astype(np.int64)), shape=shape)
+    vectors = sp.csr_matrix((data, indices, indptr), shape=shape)
     return Weighed(list(counts.ids), terms, rank, vectors, df, counts.tags)
 
 
