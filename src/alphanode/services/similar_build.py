@@ -211,11 +211,14 @@ def heaviest(m: sp.csr_matrix, per_column: int) -> sp.csr_matrix:
     """``m`` with only the ``per_column`` largest values of each column (ties by row, that
     is by post id): the postings ``store.similar.sharing`` reads of each term."""
     coo = m.tocoo()
-    rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    rows, cols, vals = coo.row, coo.col, coo.data  # as held (32-bit indices on most sites)
+    del coo
     order = np.lexsort((rows, -vals, cols))  # by column, heaviest first, then by row
     rows, cols, vals = rows[order], cols[order], vals[order]
+    del order
     starts = np.searchsorted(cols, cols, side="left")  # where each entry's column begins
     keep = np.arange(len(cols)) - starts < per_column
+    del starts
     kept = sp.coo_matrix((vals[keep], (rows[keep], cols[keep])), m.shape)
     return sp.csr_matrix(kept)
 
