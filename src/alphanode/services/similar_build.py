@@ -80,6 +80,12 @@ class _Columns:
         m = sp.coo_matrix((vals, (rows, cols)), (n, max(len(self.vocab), 1)))
         return sp.csr_matrix(m)  # duplicates summed: a repeated tag counts as often as listed
 
+    def take(self, n: int) -> sp.csr_matrix:
+        """``matrix``, and the triplets let go (a matrix built last need not wait beside them)."""
+        m = self.matrix(n)
+        self.rows, self.cols, self.vals = array("i"), array("i"), array("d")
+        return m
+
     def in_order(self, n: int) -> sp.csr_matrix:
         """The rows with each row's entries in the order added (rows added in order)."""
         vals, rows, cols = self.arrays()
@@ -165,22 +171,24 @@ class Rows:
     ) -> Matrices:
         """``text``: the text matrix, in order and sorted, and its column names, when the text
         vectors were not added (as ``_Columns`` would build them); ``latent``: the latent
-        vectors, when not those added."""
+        vectors, when not those added. Once: the probe terms and sets are let go as read."""
         n, ids = len(self.ids), self.ids
         with reading(engine) as conn:
             original = fingerprints.originals(conn, ids)
-        counts = {name: c.matrix(n) for name, c in self.sets.items()}
+        # each matrix made and its triplets let go in turn, the largest first
+        found_by = heaviest(self.found_by.take(n), similar.POSTINGS)
+        probe = self.probe.take(n)
+        counts = {name: c.take(n) for name, c in self.sets.items()}
         held = {name: (m > 0).astype(np.float64) for name, m in counts.items()}
         if text is None:
             text = (self.text.matrix(n), self.text.in_order(n), list(self.text.vocab))
-        found_by = heaviest(self.found_by.matrix(n), similar.POSTINGS)
         return Matrices(
             ids=np.array(ids, dtype=np.int64),
             text=text[0],
             ordered=text[1],
             terms=text[2],
             latent=_latent(self.latent) if latent is None else latent,
-            probe=self.probe.matrix(n),
+            probe=probe,
             found_by=found_by,
             postings=sp.csr_matrix(found_by.T),
             problem=np.array(self.problem, dtype=np.int64),
