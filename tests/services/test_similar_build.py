@@ -18,9 +18,9 @@ from alphanode.services import (
     similar_latent,
 )
 from alphanode.store import outbox, schema
-from alphanode.store.search import IndexDoc
 from alphanode.store import similar as store
 from alphanode.store.engine import reading, writing
+from alphanode.store.search import IndexDoc
 from tests.searchcases import Case, Corpus, make_corpus
 
 
@@ -167,13 +167,14 @@ def test_spilled_counts_read_back_as_added_and_the_file_goes(tmp_path: Path) -> 
         )
         for pid in range(1, 24)
     }
-    counts = similar_features.Counts()
-    counts._block = 5
-    counts.add(docs)
+    counts = similar_features.Counts(block=5)
+    counts.add({pid: docs[pid] for pid in range(1, 12)})
+    next(counts.blocks())  # read back part-way, then more added: written after every block
+    counts.add({pid: docs[pid] for pid in range(12, 24)})
     first = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
     again = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
     assert first == again
-    assert [lo for lo, *_ in first] == [0, 5, 10, 15, 20]
+    assert [lo for lo, *_ in first] == [0, 5, 10, 11, 16, 21]  # the read-back wrote post 11
     assert sum(len(s) for _, s, _, _ in first) == 23
     alpha = counts.vocab["alpha"]
     assert counts.df[alpha] == 23

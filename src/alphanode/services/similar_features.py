@@ -15,6 +15,7 @@ ones the per-post path stores, and each is written once (``services.similar_buil
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -45,16 +46,17 @@ Block = tuple[int, Ints, npt.NDArray[np.int32], npt.NDArray[np.int32]]  # lo, si
 
 class Counts:
     """Every post's term counts, in id order (row i is post ``ids[i]``), spilled to a
-    temporary file a block of ``ROWS`` posts at a time: a site's postings (~400 a post, 8
-    bytes each) are its largest arrays, so only the vocabulary, the document frequencies and
-    the block being filled are held in memory. The file (in ``TMPDIR``) goes when closed."""
+    temporary file a block of ``block`` posts (default ``ROWS``) at a time: a site's postings
+    (~300 a synthesized post, 8 bytes each) are its largest arrays, so only the vocabulary, the
+    document frequencies and the block being filled are held in memory. The file (in
+    ``TMPDIR``) goes when closed."""
 
-    def __init__(self) -> None:
+    def __init__(self, block: int | None = None) -> None:
         self.ids: list[int] = []
         self.vocab: dict[str, int] = {}
         self.tags: list[dict[str, Any]] = []  # problem, stack, tools, entities
         self.df: Ints = np.zeros(0, dtype=np.int64)  # posts holding each term (so far)
-        self._block = ROWS
+        self._block = block or ROWS
         self._cols: list[npt.NDArray[np.int32]] = []
         self._tfs: list[npt.NDArray[np.int32]] = []
         self._spill: IO[bytes] | None = None
@@ -91,9 +93,10 @@ class Counts:
                 }
             )
             if len(self._cols) == self._block:
-                self._flush()
+                self.finish()
 
-    def _flush(self) -> None:
+    def finish(self) -> None:
+        """Write the block being filled: the document frequencies then count every post."""
         if not self._cols:
             return
         sizes = np.array([len(c) for c in self._cols], dtype=np.int64)
@@ -105,6 +108,7 @@ class Counts:
         self.df[: len(held)] += held
         if self._spill is None:
             self._spill = tempfile.TemporaryFile(prefix="alphanode-counts-")
+        self._spill.seek(0, os.SEEK_END)  # after every block, even if some were read back
         for part in (sizes, cols, tfs):
             np.save(self._spill, part, allow_pickle=False)
         self._blocks += 1
@@ -112,7 +116,7 @@ class Counts:
     def blocks(self) -> Iterator[Block]:
         """Every post's counts again, a block at a time, in row order: (first row, each row's
         number of terms, the term ids, the counts)."""
-        self._flush()
+        self.finish()
         if self._spill is None:
             return
         self._spill.seek(0)
@@ -157,7 +161,7 @@ def weigh(counts: Counts) -> Weighed:
     """Every post's text vector by ``similar._vector``'s rules against the document frequencies
     of all ``counts``, a block of posts at a time."""
     n, vocab = len(counts.ids), counts.vocab
-    counts._flush()  # the last block's frequencies too
+    counts.finish()  # the last block's frequencies too
     terms = list(vocab)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int64)] = np.arange(
