@@ -167,19 +167,23 @@ def test_spilled_counts_read_back_as_added_and_the_file_goes(tmp_path: Path) -> 
         )
         for pid in range(1, 24)
     }
-    counts = similar_features.Counts(block=5)
-    counts.add({pid: docs[pid] for pid in range(1, 12)})
-    next(counts.blocks())  # read back part-way, then more added: written after every block
-    counts.add({pid: docs[pid] for pid in range(12, 24)})
-    first = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
-    again = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
+    with similar_features.Counts(block=5) as counts:
+        counts.add({pid: docs[pid] for pid in range(1, 12)})
+        next(counts.blocks())  # read back part-way, then more added: written after every block
+        counts.add({pid: docs[pid] for pid in range(12, 24)})
+        first = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
+        again = [(lo, s.tolist(), c.tolist(), t.tolist()) for lo, s, c, t in counts.blocks()]
+        spill = counts._spill
     assert first == again
     assert [lo for lo, *_ in first] == [0, 5, 10, 11, 16, 21]  # the read-back wrote post 11
-    assert sum(len(s) for _, s, _, _ in first) == 23
-    alpha = counts.vocab["alpha"]
-    assert counts.df[alpha] == 23
-    spill = counts._spill
-    assert spill is not None
-    with counts:
-        pass
-    assert spill.closed and counts._spill is None
+    names = list(counts.vocab)
+    read = []
+    for _, sizes, cols, tfs in first:
+        at = 0
+        for size in sizes:
+            terms = [names[c] for c in cols[at : at + size]]
+            read.append(dict(zip(terms, tfs[at : at + size], strict=True)))
+            at += size
+    assert read == [dict(similar._counts(docs[pid][0])) for pid in range(1, 24)]
+    assert counts.df[counts.vocab["alpha"]] == 23
+    assert spill is not None and spill.closed and counts._spill is None
