@@ -154,7 +154,7 @@ def test_a_stopped_build_resumes_where_it_stopped(
 def test_spilled_counts_read_back_as_added_and_the_file_goes(tmp_path: Path) -> None:
     """The counts come back block by block, in row order, as often as asked; the document
     frequencies count every block; closing removes the temporary file."""
-    docs = {
+    docs: dict[int, tuple[IndexDoc, list[str]]] = {
         pid: (
             IndexDoc(
                 post_id=pid,
