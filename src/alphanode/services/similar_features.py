@@ -167,8 +167,7 @@ def weigh(counts: Counts) -> Weighed:
     rank[np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int64)] = np.arange(
         len(terms)
     )
-    df = np.zeros(len(terms), dtype=np.int64)
-    df[: len(counts.df)] = counts.df
+    df = counts.df  # one per term: the last block was counted against the whole vocabulary
     cap = similar.DF_CAP * n if n >= similar.MIN_POSTS_FOR_CAP else float("inf")
     idf = _idf(df, n)
     bigram = np.array([similar.BIGRAM_WEIGHT if " " in t else 1.0 for t in terms])
