@@ -19,7 +19,7 @@ from alphanode.services import (
 )
 from alphanode.store import outbox, schema
 from alphanode.store import similar as store
-from alphanode.store.engine import reading, writing
+from alphanode.store.engine import reading, unchecked, writing
 from alphanode.store.search import IndexDoc
 from tests.searchcases import Case, Corpus, make_corpus
 
@@ -96,6 +96,77 @@ def test_reindex_stores_the_features_the_per_post_path_stores(
     assert len(built["similar_basis"]) > 0  # the latent topics were fitted
     assert built == reference
     corpus.engine.dispose()
+
+
+def _term_indexes(corpus: Corpus) -> set[str]:
+    with reading(corpus.engine) as conn:
+        return {str(ix["name"]) for ix in sa.inspect(conn).get_indexes("similar_terms")}
+
+
+def test_a_reindex_stopped_while_it_loads_the_terms_leaves_the_next_one_whole(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load drops two of the terms' indexes and makes them again after; stopped in
+    between (the indexes gone), the next reindex makes them again and stores what a clean one
+    stores, ``--resume`` too, even where an earlier build had been stopped in its lists."""
+    indexing.reindex(corpus.site)
+    whole, lists = _similar_tables(corpus), _stored(corpus)
+    full = _term_indexes(corpus)
+    assert {"ix_similar_terms_post_id", "ix_similar_terms_impact"} <= full
+    monkeypatch.setattr(similar_build, "MAX_ROWS", 7)
+    real_lists = similar_build.block_lists
+
+    def dies_in_the_lists(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(similar_build, "block_lists", real_lists)  # once
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(similar_build, "block_lists", dies_in_the_lists)
+    with pytest.raises(KeyboardInterrupt):
+        indexing.reindex(corpus.site)
+    with reading(corpus.engine) as conn:
+        assert store.build_mark(conn) is not None  # a build of the lists under way
+    monkeypatch.setattr(similar_features, "TERM_ROWS", 50)
+    real = store.add_terms
+    loads: list[int] = []
+
+    def dies_on_the_third(*args: object, **kwargs: object) -> None:
+        loads.append(1)
+        if len(loads) == 3:
+            raise KeyboardInterrupt
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "add_terms", dies_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        indexing.reindex(corpus.site)
+    assert not {"ix_similar_terms_post_id", "ix_similar_terms_impact"} & _term_indexes(corpus)
+    monkeypatch.setattr(store, "add_terms", real)
+    indexing.reindex(corpus.site, resume=True)
+    assert _term_indexes(corpus) == full
+    assert _similar_tables(corpus) == whole
+    assert _stored(corpus) == lists
+
+
+def test_terms_loaded_unchecked_lose_the_rows_of_a_post_gone_meanwhile(tmp_path: Path) -> None:
+    """SQLite loads the terms without looking each row's post up; once loaded, the rows of a
+    post deleted meanwhile are removed, so every foreign key holds again."""
+    corpus = make_corpus(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", 12)
+    engine = corpus.engine
+    with writing(engine) as conn:
+        ids = outbox.live_ids(conn)
+        store.clear(conn)
+        store.drop_term_indexes(conn)
+    gone = max(ids) + 1_000  # no such post: deleted while the load ran
+    with unchecked(engine) as conn:
+        store.add_terms(conn, [("alpha", ids[0], 1.0), ("alpha", gone, 0.5), ("beta", gone, 0.2)])
+    with writing(engine) as conn:
+        assert store.restore_term_indexes(conn, [*ids, gone]) == 2
+    with reading(engine) as conn:
+        rows = [tuple(r) for r in conn.execute(sa.select(schema.similar_terms))]
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check(similar_terms)").fetchall()
+    assert rows == [("alpha", ids[0], 1.0)]
+    assert broken == []
+    assert {"ix_similar_terms_post_id", "ix_similar_terms_impact"} <= _term_indexes(corpus)
+    engine.dispose()
 
 
 def test_rounded_is_pythons_round() -> None:

@@ -25,7 +25,7 @@ from alphanode.services import follower, similar
 from alphanode.services.periodic import Periodic
 from alphanode.store import changes, outbox, state
 from alphanode.store import similar as similar_store
-from alphanode.store.engine import emptying, reading, writing
+from alphanode.store.engine import reading, unchecked, writing
 from alphanode.store.search import IndexBusy, IndexDoc, IndexWriter
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def _index_and_features(
     with similar_features.Counts() as counts:  # spilled to a temporary file, removed on exit
         with backend.writing() as writer:
             writer.clear()
-            with emptying(engine) as conn:  # no foreign key refers to Similar Posts' rows
+            with unchecked(engine) as conn:  # no foreign key refers to Similar Posts' rows
                 similar_store.clear(conn)
             for i in range(0, len(ids), BATCH):
                 chunk = ids[i : i + BATCH]
