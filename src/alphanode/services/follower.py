@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from alphanode.services.periodic import Periodic
 from alphanode.settings import Settings
@@ -137,14 +137,14 @@ def follow(site: Site, *, max_batches: int = 1_000) -> FollowReport:
 
 
 def _rebuild(site: Site, writer: IndexWriter, path: Path, report: FollowReport) -> Position:
-    """The index from the live posts; the position it then follows from is the last row
-    older than ``GAP_SECONDS`` (the rows after it are applied again, harmlessly)."""
+    """The index from the live posts; the position it then follows from is
+    ``snapshot_position``, read before them."""
     from alphanode.services.indexing import index_doc
 
     engine = site.engine
     with reading(engine) as conn:
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=GAP_SECONDS)
-        start = max(changes.pruned_upto(conn), changes.settled_before(conn, cutoff))
+        position = snapshot_position(conn)
+    with reading(engine) as conn:
         ids = outbox.live_ids(conn)
     log.info("rebuilding the search index from %d live posts", len(ids))
     writer.clear()
@@ -154,7 +154,6 @@ def _rebuild(site: Site, writer: IndexWriter, path: Path, report: FollowReport) 
         writer.upsert([index_doc(pid, text)[0] for pid, text in docs.items()])
         report.indexed += len(docs)
     writer.commit()
-    position = Position(start)
     save(path, position)
     report.rebuilt = True
     return position
@@ -198,11 +197,31 @@ def _apply(
     return moved
 
 
-def start_position(site: Site) -> int:
-    """Where an index built from the live posts now (``reindex``) follows from."""
+def start_position(site: Site) -> Position:
+    """Where an index built from the live posts read after this (``reindex``) follows from."""
     with reading(site.engine) as conn:
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=GAP_SECONDS)
-        return max(changes.pruned_upto(conn), changes.settled_before(conn, cutoff))
+        return snapshot_position(conn)
+
+
+def snapshot_position(conn: Connection) -> Position:
+    """Where an index built from the live posts, read *after* this, follows the log from: its
+    end now, the ids below it that are not in the log yet, of its last ``GAP_SECONDS``,
+    waited for as gaps. A row in the log now is in what the posts read next show, so it is
+    not applied again; one that commits later, below the end, is applied from its gap.
+    (Following from the last row older than ``GAP_SECONDS`` instead applied every row of the
+    last two minutes again: after a bulk approval of 20,000 posts each new host re-indexed
+    all of them while it served, its searches 4-7× slower.)"""
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=GAP_SECONDS)
+    settled = max(changes.pruned_upto(conn), changes.settled_before(conn, cutoff))
+    end = changes.end(conn)
+    now = time.time()
+    missing: list[int] = []
+    expected = settled + 1
+    for i in changes.ids_after(conn, settled, end):
+        missing.extend(range(max(expected, i - MAX_GAPS), i))
+        expected = i + 1
+    missing.extend(range(max(expected, end + 1 - MAX_GAPS), end + 1))
+    return Position(max(end, settled), dict.fromkeys(missing[-MAX_GAPS:], now))
 
 
 @dataclass(frozen=True)

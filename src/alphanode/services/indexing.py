@@ -157,7 +157,7 @@ def reindex(
     from alphanode.services import similar_build
 
     engine, settings = site.engine, site.settings
-    start = follower.start_position(site)  # read before the posts: rows after it reapplied
+    start = follower.start_position(site)  # read before the posts (gaps: rows not yet in)
     with reading(engine) as conn:
         upto = outbox.last_id(conn)
         ids = outbox.live_ids(conn)
@@ -189,7 +189,7 @@ def _index_and_features(
     report: SyncReport,
     progress: Callable[[int, int], None] | None,
     total: int,
-    start: int,
+    start: follower.Position,
 ) -> similar_build.Matrices:
     """The search index from scratch and, from the same reading of each post, its term
     counts; then every post's Similar Posts features weighed against the final document
@@ -218,7 +218,7 @@ def _index_and_features(
                     progress(done, total)
             writer.commit()
             if follower.follows(site.settings):  # this host's index follows the log from here
-                follower.save(follower.position_path(site.settings), follower.Position(start))
+                follower.save(follower.position_path(site.settings), start)
         m = similar_features.prepare(engine, counts, site.settings.similar_latent_dims)
     if progress:
         progress(3 * len(ids), total)

@@ -55,6 +55,16 @@ def after(conn: Connection, position: int, limit: int) -> list[Change]:
     return [_change(r) for r in conn.execute(query)]
 
 
+def ids_after(conn: Connection, position: int, upto: int) -> Iterator[int]:
+    """The ids after ``position`` up to ``upto`` that are in the log now, in order."""
+    query = (
+        sa.select(search_changes.c.id)
+        .where(search_changes.c.id > position, search_changes.c.id <= upto)
+        .order_by(search_changes.c.id)
+    )
+    return (int(i) for i in conn.scalars(query))
+
+
 def named(conn: Connection, ids: Sequence[int]) -> list[Change]:
     """Those of ``ids`` that are in the log now (gaps that have since committed)."""
     if not ids:
