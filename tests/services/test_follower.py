@@ -130,9 +130,14 @@ def test_a_host_behind_what_was_pruned_rebuilds(corpus: Corpus, tmp_path: Path) 
     behind.close()
 
 
-def test_an_id_committed_late_is_still_applied(corpus: Corpus, tmp_path: Path) -> None:
+@pytest.mark.parametrize("meanwhile", [False, True], ids=["following", "built-meanwhile"])
+def test_an_id_committed_late_is_still_applied(
+    corpus: Corpus, tmp_path: Path, meanwhile: bool
+) -> None:
+    """Whether the host was following already or builds its index while the id is missing."""
     host = _host(corpus, tmp_path, "h2")
-    follower.follow(host)
+    if not meanwhile:
+        follower.follow(host)
     refs = list(corpus.truth)
     with reading(corpus.engine) as conn:
         ids = dict(conn.execute(sa.select(posts.c.ref, posts.c.id)).all())
@@ -144,10 +149,11 @@ def test_an_id_committed_late_is_still_applied(corpus: Corpus, tmp_path: Path) -
         conn.execute(
             search_changes.update().where(search_changes.c.id == end + 1).values(id=end + 2)
         )
-    follower.follow(host)
+    assert follower.follow(host).rebuilt == meanwhile
     position = follower.load(follower.position_path(host.settings))
     assert position is not None and position.upto == end + 2 and list(position.gaps) == [end + 1]
     assert ids[refs[1]] not in host.backend().post_ids()
+    assert ids[refs[2]] in host.backend().post_ids()
     # A commits: its post is taken down, and the host applies it from the gap.
     with writing(corpus.engine) as conn:
         conn.execute(posts.update().where(posts.c.id == ids[refs[2]]).values(live_revision=None))
@@ -158,6 +164,7 @@ def test_an_id_committed_late_is_still_applied(corpus: Corpus, tmp_path: Path) -
     position = follower.load(follower.position_path(host.settings))
     assert position is not None and position.gaps == {}
     assert ids[refs[2]] not in host.backend().post_ids()
+    assert host.backend().post_ids() == _live(corpus)
     host.close()
 
 
@@ -172,37 +179,6 @@ def test_a_host_built_after_recent_decisions_does_not_apply_them_again(
     assert first.indexed == len(_live(corpus))
     position = follower.load(follower.position_path(host.settings))
     assert position is not None and position.upto == _end(corpus) and position.gaps == {}
-    host.close()
-
-
-def test_an_id_not_yet_committed_when_a_host_builds_is_applied_from_its_gap(
-    corpus: Corpus, tmp_path: Path
-) -> None:
-    refs = list(corpus.truth)
-    with reading(corpus.engine) as conn:
-        ids = dict(conn.execute(sa.select(posts.c.ref, posts.c.id)).all())
-    end = _end(corpus)
-    stamp = dt.datetime.now(dt.UTC)
-    # B took id end+2 and committed; A took end+1 and has not committed when the host builds.
-    review.retract(corpus.engine, refs[1], "t", "gone")
-    with writing(corpus.engine) as conn:
-        conn.execute(
-            search_changes.update().where(search_changes.c.id == end + 1).values(id=end + 2)
-        )
-    host = _host(corpus, tmp_path, "h2")
-    assert follower.follow(host).rebuilt
-    position = follower.load(follower.position_path(host.settings))
-    assert position is not None and position.upto == end + 2 and list(position.gaps) == [end + 1]
-    assert ids[refs[2]] in host.backend().post_ids()
-    # A commits: its post is taken down, and the host applies it from the gap.
-    with writing(corpus.engine) as conn:
-        conn.execute(posts.update().where(posts.c.id == ids[refs[2]]).values(live_revision=None))
-        conn.execute(
-            search_changes.insert().values(id=end + 1, post_id=ids[refs[2]], created_at=stamp)
-        )
-    assert follower.follow(host).applied == 1
-    assert ids[refs[2]] not in host.backend().post_ids()
-    assert host.backend().post_ids() == _live(corpus)
     host.close()
 
 
