@@ -210,7 +210,7 @@ def snapshot_position(conn: Connection) -> Position:
     not applied again; one that commits later, below the end, is applied from its gap.
     (Following from the last row older than ``GAP_SECONDS`` instead applied every row of the
     last two minutes again: after a bulk approval of 20,000 posts each new host re-indexed
-    all of them while it served, its searches 4-7× slower.)"""
+    all of them while it served, its searches 3-7× slower.)"""
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=GAP_SECONDS)
     settled = max(changes.pruned_upto(conn), changes.settled_before(conn, cutoff))
     end = changes.end(conn)
