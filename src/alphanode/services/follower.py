@@ -143,8 +143,7 @@ def _rebuild(site: Site, writer: IndexWriter, path: Path, report: FollowReport) 
 
     engine = site.engine
     with reading(engine) as conn:
-        position = snapshot_position(conn)
-    with reading(engine) as conn:
+        position = snapshot_position(conn)  # before the posts are read
         ids = outbox.live_ids(conn)
     log.info("rebuilding the search index from %d live posts", len(ids))
     writer.clear()
